@@ -1,0 +1,15 @@
+/** Jest runs the TypeScript sources directly (no build needed); `tsc -b` type-checks them separately. */
+export default {
+  testEnvironment: "node",
+  roots: ["<rootDir>/packages"],
+  testMatch: ["**/test/**/*.test.ts"],
+  testPathIgnorePatterns: ["/node_modules/", "/dist/", "/packages/transport-deno/"],
+  moduleNameMapper: {
+    "^@k07/(.*)$": "<rootDir>/packages/$1/src/index.ts",
+    "^(\\.{1,2}/.*)\\.js$": "$1",
+  },
+  transform: {
+    "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.jest.json", isolatedModules: true }],
+  },
+  testTimeout: 30000,
+};

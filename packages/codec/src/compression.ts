@@ -1,0 +1,64 @@
+import { CompressionError } from "./errors.ts";
+
+/** Compression codec ids of the magic-1 attributes byte (`attributes & 0x03`). */
+export const Compression = {
+  None: 0,
+  Gzip: 1,
+  Snappy: 2,
+} as const;
+export type Compression = (typeof Compression)[keyof typeof Compression];
+
+/** Names accepted wherever a compression option is taken. */
+export type CompressionName = "none" | "gzip" | "snappy";
+
+/**
+ * One compression codec. Both directions are synchronous so that message-set iteration stays a
+ * plain iterator; implementations must refuse to produce more than `maxBytes` on decompression
+ * (throwing `DecompressionLimitError`) and throw `CompressionError` for corrupt input.
+ */
+export interface CompressionCodec {
+  readonly name: CompressionName;
+  compress(data: Uint8Array): Uint8Array;
+  decompress(data: Uint8Array, maxBytes: number): Uint8Array;
+}
+
+const registry = new Map<number, CompressionCodec>();
+
+/** Makes a codec available to encoders and decoders (the default codecs register themselves). */
+export function registerCompressionCodec(id: Compression, codec: CompressionCodec): void {
+  if (id !== Compression.Gzip && id !== Compression.Snappy) {
+    throw new RangeError(`compression id must be 1 (gzip) or 2 (snappy), got ${String(id)}`);
+  }
+  registry.set(id, codec);
+}
+
+/** The codec registered for `id`, or a CompressionError saying none is. */
+export function compressionCodec(id: number): CompressionCodec {
+  const codec = registry.get(id);
+  if (codec === undefined) {
+    throw new CompressionError(
+      id === 3 || id < 0 || id > 3
+        ? `Unknown compression codec ${id}`
+        : `No ${id === Compression.Gzip ? "gzip" : "snappy"} implementation is registered`,
+    );
+  }
+  return codec;
+}
+
+/** The codec id for an option value. */
+export function compressionId(name: CompressionName | Compression | undefined): Compression {
+  switch (name) {
+    case undefined:
+    case "none":
+    case Compression.None:
+      return Compression.None;
+    case "gzip":
+    case Compression.Gzip:
+      return Compression.Gzip;
+    case "snappy":
+    case Compression.Snappy:
+      return Compression.Snappy;
+    default:
+      throw new RangeError(`compression must be "none", "gzip" or "snappy", got ${String(name)}`);
+  }
+}

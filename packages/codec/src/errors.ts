@@ -1,0 +1,176 @@
+/**
+ * Typed errors shared by every k07 package. One base class, subclasses by cause, so callers can
+ * `catch (e) { if (e instanceof K07Error) ... }` and tell a broker's answer from bad bytes or a
+ * dropped connection. Argument mistakes are not K07Errors: they throw TypeError/RangeError.
+ */
+
+/** Where a problem happened, when it is known. Every field is optional. */
+export interface ErrorContext {
+  readonly topic?: string;
+  readonly partition?: number;
+  readonly offset?: number;
+}
+
+function where(context: ErrorContext | undefined): string {
+  if (!context) return "";
+  const parts: string[] = [];
+  if (context.topic !== undefined) parts.push(`topic ${JSON.stringify(context.topic)}`);
+  if (context.partition !== undefined) parts.push(`partition ${context.partition}`);
+  if (context.offset !== undefined) parts.push(`offset ${context.offset}`);
+  return parts.length ? ` (${parts.join(", ")})` : "";
+}
+
+/** Base class of every error k07 raises for bad input, broker errors and connection trouble. */
+export class K07Error extends Error {
+  readonly topic?: string;
+  readonly partition?: number;
+  readonly offset?: number;
+  constructor(message: string, context?: ErrorContext, options?: { cause?: unknown }) {
+    super(message + where(context), options);
+    this.name = new.target.name;
+    if (context) {
+      if (context.topic !== undefined) this.topic = context.topic;
+      if (context.partition !== undefined) this.partition = context.partition;
+      if (context.offset !== undefined) this.offset = context.offset;
+    }
+  }
+}
+
+/** Bytes that do not follow the 0.7 wire format. `position` is the byte index where decoding failed. */
+export class MalformedError extends K07Error {
+  constructor(message: string, readonly position: number, context?: ErrorContext) {
+    super(`${message} at byte ${position}`, context);
+  }
+}
+
+/** A message whose stored CRC32 does not match its payload. */
+export class CrcError extends K07Error {
+  constructor(readonly expected: number, readonly actual: number, context?: ErrorContext) {
+    super(
+      `CRC mismatch: message says 0x${hex32(expected)}, payload hashes to 0x${hex32(actual)}`,
+      context,
+    );
+  }
+}
+
+/** A frame whose size prefix is above the configured limit or not positive; refused before buffering. */
+export class FrameTooLargeError extends K07Error {
+  constructor(readonly size: number, readonly limit: number) {
+    super(
+      size <= 0
+        ? `Frame size prefix ${size} is not positive`
+        : `Frame of ${size} bytes exceeds the limit of ${limit} bytes`,
+    );
+  }
+}
+
+/** A single message larger than the largest fetch the client is allowed to make. */
+export class MessageTooLargeError extends K07Error {
+  constructor(readonly size: number, readonly limit: number, context?: ErrorContext) {
+    super(
+      `A message of ${size} bytes does not fit in the largest allowed fetch of ${limit} bytes; raise maxFetchBytes`,
+      context,
+    );
+  }
+}
+
+/** The connection closed (or could not be opened) before the request was answered. */
+export class ConnectionClosedError extends K07Error {}
+
+/** A connect or request did not complete in time. */
+export class TimeoutError extends K07Error {}
+
+/** A compressed payload would inflate past the configured cap (a decompression bomb, or a cap set too low). */
+export class DecompressionLimitError extends K07Error {
+  constructor(readonly limit: number, context?: ErrorContext) {
+    super(`Decompressed payload exceeds maxDecompressedBytes (${limit}); raise the cap if this is legitimate`, context);
+  }
+}
+
+/** A compressed payload that cannot be decompressed, or a compression codec k07 has no implementation for. */
+export class CompressionError extends K07Error {}
+
+/**
+ * Produce requests that were written but whose application by the broker could not be confirmed,
+ * because the connection dropped first (0.7 has no produce acknowledgements).
+ */
+export class ProduceNotConfirmedError extends K07Error {
+  constructor(
+    message: string,
+    /** The requests that may or may not have been applied, in the order they were sent. */
+    readonly requests: readonly unknown[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, undefined, options);
+  }
+}
+
+/** Broker error codes of Kafka 0.7 (`ErrorMapping.scala`). */
+export const ErrorCode = {
+  Unknown: -1,
+  NoError: 0,
+  OffsetOutOfRange: 1,
+  InvalidMessage: 2,
+  WrongPartition: 3,
+  InvalidFetchSize: 4,
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** An error code a broker returned in a fetch or multi-fetch response. */
+export class BrokerError extends K07Error {
+  constructor(readonly code: number, message: string, context?: ErrorContext) {
+    super(message, context);
+  }
+}
+/** Code −1: the broker hit an unexpected error (for example an illegal topic name). */
+export class UnknownBrokerError extends BrokerError {
+  constructor(context?: ErrorContext) {
+    super(ErrorCode.Unknown, "Broker reported an unknown error (code -1), for example an illegal topic name", context);
+  }
+}
+/** Code 1: the offset is before the log start or after its (flushed) end. Reset with getOffsets. */
+export class OffsetOutOfRangeError extends BrokerError {
+  constructor(context?: ErrorContext) {
+    super(ErrorCode.OffsetOutOfRange, "Offset out of range; ask getOffsets for the earliest (-2) or latest (-1) offset", context);
+  }
+}
+/** Code 2: an invalid message. */
+export class InvalidMessageError extends BrokerError {
+  constructor(context?: ErrorContext) {
+    super(ErrorCode.InvalidMessage, "Invalid message (code 2)", context);
+  }
+}
+/** Code 3: the partition is negative or not below the topic's partition count on that broker. */
+export class WrongPartitionError extends BrokerError {
+  constructor(context?: ErrorContext) {
+    super(ErrorCode.WrongPartition, "Wrong partition: not in [0, partition count) on this broker", context);
+  }
+}
+/** Code 4: invalid fetch size. */
+export class InvalidFetchSizeError extends BrokerError {
+  constructor(context?: ErrorContext) {
+    super(ErrorCode.InvalidFetchSize, "Invalid fetch size (code 4)", context);
+  }
+}
+
+/** The typed error for a non-zero broker error code. */
+export function brokerErrorFor(code: number, context?: ErrorContext): BrokerError {
+  switch (code) {
+    case ErrorCode.Unknown:
+      return new UnknownBrokerError(context);
+    case ErrorCode.OffsetOutOfRange:
+      return new OffsetOutOfRangeError(context);
+    case ErrorCode.InvalidMessage:
+      return new InvalidMessageError(context);
+    case ErrorCode.WrongPartition:
+      return new WrongPartitionError(context);
+    case ErrorCode.InvalidFetchSize:
+      return new InvalidFetchSizeError(context);
+    default:
+      return new BrokerError(code, `Broker returned unrecognised error code ${code}`, context);
+  }
+}
+
+function hex32(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, "0");
+}

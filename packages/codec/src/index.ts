@@ -1,0 +1,85 @@
+/**
+ * @k07/codec: the Apache Kafka 0.7 wire format, both directions, with no I/O.
+ * Encoders write into exactly sized buffers; decoders return views into the received bytes.
+ */
+export * from "./errors.ts";
+export { crc32, pureCrc32, setCrc32, type Crc32Function } from "./crc32.ts";
+export {
+  Compression,
+  compressionCodec,
+  compressionId,
+  registerCompressionCodec,
+  type CompressionCodec,
+  type CompressionName,
+} from "./compression.ts";
+export { Reader, decodeUtf8 } from "./primitives/reader.ts";
+export { Writer } from "./primitives/writer.ts";
+export { encodeUtf8, encodeTopic } from "./primitives/text.ts";
+export { checkTopic, isLegalTopicName, topicNameProblem } from "./primitives/validate.ts";
+export {
+  createMessage,
+  createMessageFromString,
+  createCompressedMessage,
+  createGzipMessage,
+  createSnappyMessage,
+  encodeMessages,
+  entrySize,
+  messagesSize,
+  writeEntry,
+  ENTRY_OVERHEAD_MAGIC0,
+  ENTRY_OVERHEAD_MAGIC1,
+  type CreateMessageOptions,
+  type Message,
+} from "./message/message.ts";
+export { EncodedMessageSet, messageSetSize, writeMessageSet, type MessageSetInput } from "./message/message-set.ts";
+export { FetchedMessage } from "./message/fetched-message.ts";
+export {
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  MessageSetIterator,
+  MessageSetView,
+  decodeMessageSet,
+  type DecodeMessageSetOptions,
+} from "./message/decode-message-set.ts";
+export { RequestType, expectsResponse, requestTypeName } from "./protocol/request-type.ts";
+export { SIZE_PREFIX } from "./protocol/frame.ts";
+export {
+  FetchRequest,
+  checkFetchSize,
+  decodeFetchRequestBody,
+  decodeFetchResponse,
+  encodeFetchRequest,
+  encodeFetchResponse,
+  encodeFetchResponseHeader,
+  type FetchRequestData,
+  type FetchResponse,
+} from "./protocol/fetch.ts";
+export {
+  ProduceRequest,
+  decodeProduceRequestBody,
+  encodeProduceRequest,
+  type DecodedProduce,
+  type ProduceRequestData,
+  type ProduceRequestOptions,
+} from "./protocol/produce.ts";
+export {
+  MultiFetchRequest,
+  decodeMultiFetchRequestBody,
+  decodeMultiFetchResponse,
+  encodeMultiFetchRequest,
+  encodeMultiFetchResponse,
+} from "./protocol/multi-fetch.ts";
+export { MultiProduceRequest, decodeMultiProduceRequestBody, encodeMultiProduceRequest } from "./protocol/multi-produce.ts";
+export {
+  EARLIEST_TIME,
+  LATEST_TIME,
+  OffsetRequest,
+  decodeOffsetRequestBody,
+  decodeOffsetsResponse,
+  encodeOffsetRequest,
+  encodeOffsetsResponse,
+  type OffsetRequestData,
+  type OffsetsResponse,
+} from "./protocol/offsets.ts";
+export { decodeRequest, encodeRequest, type DecodedRequest, type Request } from "./protocol/request.ts";
+export { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, type FrameDecoderOptions } from "./stream/frame-decoder.ts";
+export { ClientSession, type PendingRequest, type SessionEvent } from "./stream/client-session.ts";

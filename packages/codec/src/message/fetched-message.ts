@@ -1,0 +1,60 @@
+import { decodeUtf8 } from "../primitives/reader.ts";
+
+/**
+ * A message read from a fetch response: a view into the received bytes, never a copy.
+ * `offset` is where its entry starts in the partition log (for messages inside a compressed
+ * wrapper, the wrapper's start); `nextOffset` is the offset to fetch or commit after handing this
+ * message out (spec §6.2: inside a wrapper, every message but the last reports the wrapper's start).
+ */
+export class FetchedMessage {
+  /** The bytes this message is a view of (the received frame, or a decompressed wrapper payload). */
+  readonly source: Uint8Array;
+  readonly offset: number;
+  readonly nextOffset: number;
+  readonly magic: 0 | 1;
+  /** Magic-1 attributes byte (0 for magic 0). */
+  readonly attributes: number;
+  /** The CRC32 stored in the message (unsigned). */
+  readonly crc: number;
+  private readonly payloadStart: number;
+  private readonly payloadEnd: number;
+
+  constructor(
+    source: Uint8Array,
+    offset: number,
+    nextOffset: number,
+    magic: 0 | 1,
+    attributes: number,
+    crc: number,
+    payloadStart: number,
+    payloadEnd: number,
+  ) {
+    this.source = source;
+    this.offset = offset;
+    this.nextOffset = nextOffset;
+    this.magic = magic;
+    this.attributes = attributes;
+    this.crc = crc;
+    this.payloadStart = payloadStart;
+    this.payloadEnd = payloadEnd;
+  }
+
+  /** Compression codec of this message (0 none, 1 gzip, 2 snappy); inner messages of a wrapper are 0. */
+  get compression(): number {
+    return this.attributes & 3;
+  }
+
+  /** The payload: a `subarray` of `source` (shares its buffer; copy it to keep it beyond the source's life). */
+  get payload(): Uint8Array {
+    return this.source.subarray(this.payloadStart, this.payloadEnd);
+  }
+
+  get payloadLength(): number {
+    return this.payloadEnd - this.payloadStart;
+  }
+
+  /** The payload decoded as UTF-8. */
+  text(): string {
+    return decodeUtf8(this.source, this.payloadStart, this.payloadEnd);
+  }
+}

@@ -1,0 +1,18 @@
+import { Writer } from "../primitives/writer.ts";
+import { INT32_MAX } from "../primitives/validate.ts";
+
+/** Size of the int32 size prefix that starts every request and response. */
+export const SIZE_PREFIX = 4;
+
+/**
+ * A writer over one exactly sized frame, with the size prefix already written.
+ * `contentSize` counts what follows the prefix (type or error code, then the body).
+ */
+export function frameWriter(contentSize: number): Writer {
+  if (contentSize > INT32_MAX - SIZE_PREFIX) {
+    throw new RangeError(`a frame of ${contentSize} bytes does not fit the int32 size prefix`);
+  }
+  const writer = Writer.ofSize(SIZE_PREFIX + contentSize);
+  writer.int32(contentSize);
+  return writer;
+}

@@ -1,0 +1,97 @@
+import { Reader } from "../primitives/reader.ts";
+import { INT16_MAX, describe } from "../primitives/validate.ts";
+import { MalformedError } from "../errors.ts";
+import {
+  FetchRequest,
+  fetchBodySize,
+  readFetchBody,
+  writeFetchBody,
+  type FetchRequestData,
+  type FetchResponse,
+} from "./fetch.ts";
+import { frameWriter } from "./frame.ts";
+import { RequestType } from "./request-type.ts";
+
+/** Smallest encoded fetch body: empty topic (2) + partition (4) + offset (8) + maxSize (4). */
+const MIN_FETCH_BODY = 18;
+
+/** An immutable MultiFetch: several fetches in one request, answered in one response (spec §2.4). */
+export class MultiFetchRequest {
+  readonly type = RequestType.MultiFetch;
+  readonly fetches: readonly FetchRequest[];
+
+  constructor(fetches: readonly FetchRequestData[]) {
+    this.fetches = checkFetchList(fetches);
+    Object.freeze(this);
+  }
+}
+
+function checkFetchList(fetches: readonly FetchRequestData[]): readonly FetchRequest[] {
+  if (!Array.isArray(fetches)) throw new TypeError(`fetches must be an array, got ${describe(fetches)}`);
+  if (fetches.length > INT16_MAX) throw new RangeError(`a MultiFetch holds at most ${INT16_MAX} fetches, got ${fetches.length}`);
+  return Object.freeze(
+    fetches.map((f) => (f instanceof FetchRequest ? f : new FetchRequest(f.topic, f.partition, f.offset, f.maxSize))),
+  );
+}
+
+/** A complete MultiFetch request frame. */
+export function encodeMultiFetchRequest(fetches: readonly FetchRequestData[]): Uint8Array {
+  const checked = checkFetchList(fetches);
+  let size = 2 + 2;
+  for (const f of checked) size += fetchBodySize(f);
+  const writer = frameWriter(size);
+  writer.int16(RequestType.MultiFetch).int16(checked.length);
+  for (const f of checked) writeFetchBody(writer, f);
+  return writer.finish();
+}
+
+/** Decodes the body of a MultiFetch request. A count the body cannot hold is refused before allocating. */
+export function decodeMultiFetchRequestBody(body: Uint8Array): FetchRequestData[] {
+  const reader = new Reader(body);
+  const count = reader.int16();
+  if (count < 0 || count * MIN_FETCH_BODY > reader.remaining) {
+    reader.fail(`fetch count ${count} does not fit in ${reader.remaining} bytes`, 0);
+  }
+  const fetches: FetchRequestData[] = [];
+  for (let i = 0; i < count && reader.ok; i++) fetches.push(readFetchBody(reader));
+  reader.check("MultiFetch request");
+  return fetches;
+}
+
+/** A complete MultiFetch response frame: outer error 0, then one sub-response per fetch, in request order. */
+export function encodeMultiFetchResponse(parts: readonly FetchResponse[]): Uint8Array {
+  let size = 2;
+  for (const p of parts) size += 6 + p.messageSet.length;
+  const writer = frameWriter(size);
+  writer.int16(0);
+  for (const p of parts) writer.int32(2 + p.messageSet.length).int16(p.errorCode).raw(p.messageSet);
+  return writer.finish();
+}
+
+/**
+ * Decodes a MultiFetch response frame (after its size prefix). The response has no count of its
+ * own: `count` is the number of fetches that were sent. Message sets are views of `frame`.
+ */
+export function decodeMultiFetchResponse(frame: Uint8Array, count: number): FetchResponse[] {
+  const reader = new Reader(frame);
+  const outerError = reader.int16();
+  if (outerError !== 0 && reader.ok) reader.fail(`outer error code ${outerError} (always 0 in 0.7)`, 0);
+  if (count * 6 > reader.remaining) reader.fail(`${count} sub-responses do not fit in ${reader.remaining} bytes`, 2);
+  const parts: FetchResponse[] = [];
+  for (let i = 0; i < count && reader.ok; i++) {
+    const at = reader.position;
+    const size = reader.int32();
+    if (size < 2 && reader.ok) {
+      reader.fail(`sub-response size ${size} is below 2`, at);
+      break;
+    }
+    const errorCode = reader.int16();
+    const messageSet = reader.bytesView(size - 2);
+    parts.push({ errorCode, messageSet });
+  }
+  reader.check("MultiFetch response");
+  if (reader.remaining !== 0) {
+    throw new MalformedError(`Malformed MultiFetch response: ${reader.remaining} bytes after the last sub-response`, reader.position);
+  }
+  return parts;
+}

@@ -1,0 +1,87 @@
+import { Reader } from "../primitives/reader.ts";
+import { encodeTopic } from "../primitives/text.ts";
+import { checkInt32, checkSafeInteger, checkTopic, describe } from "../primitives/validate.ts";
+import { frameWriter } from "./frame.ts";
+import { RequestType } from "./request-type.ts";
+
+/** Offsets `time` values: the newest offset, and the oldest (spec §2.6). */
+export const LATEST_TIME = -1;
+export const EARLIEST_TIME = -2;
+
+/** The fields of an Offsets request (spec §2.6). */
+export interface OffsetRequestData {
+  readonly topic: string;
+  readonly partition: number;
+  /** −1 latest, −2 earliest, else epoch milliseconds. */
+  readonly time: number;
+  readonly maxNumOffsets: number;
+}
+
+/** An immutable Offsets request: up to `maxNumOffsets` segment-boundary offsets before `time`. */
+export class OffsetRequest implements OffsetRequestData {
+  readonly type = RequestType.Offsets;
+  readonly topic: string;
+  readonly partition: number;
+  readonly time: number;
+  readonly maxNumOffsets: number;
+
+  constructor(topic: string, partition: number, time: number, maxNumOffsets: number) {
+    this.topic = checkTopic(topic);
+    this.partition = checkInt32("partition", partition, 0);
+    this.time = checkSafeInteger("time", time, -2);
+    this.maxNumOffsets = checkInt32("maxNumOffsets", maxNumOffsets, 0);
+    Object.freeze(this);
+  }
+}
+
+/** A complete Offsets request frame. */
+export function encodeOffsetRequest(request: OffsetRequestData): Uint8Array {
+  if (!(request instanceof OffsetRequest)) {
+    new OffsetRequest(request.topic, request.partition, request.time, request.maxNumOffsets);
+  }
+  const topic = encodeTopic(request.topic);
+  const writer = frameWriter(2 + 2 + topic.length + 4 + 8 + 4);
+  writer.int16(RequestType.Offsets).shortString(topic).int32(request.partition).int64(request.time).int32(request.maxNumOffsets);
+  return writer.finish();
+}
+
+/** Decodes the body of an Offsets request. */
+export function decodeOffsetRequestBody(body: Uint8Array): OffsetRequestData {
+  const reader = new Reader(body);
+  const topic = reader.shortString();
+  const partition = reader.int32();
+  const time = reader.int64();
+  const maxNumOffsets = reader.int32();
+  reader.check("Offsets request");
+  return { topic, partition, time, maxNumOffsets };
+}
+
+/** An Offsets response: error code (always 0 from a 0.7 broker) and offsets in descending order. */
+export interface OffsetsResponse {
+  readonly errorCode: number;
+  readonly offsets: number[];
+}
+
+/** A complete Offsets response frame. */
+export function encodeOffsetsResponse(offsets: readonly number[]): Uint8Array {
+  if (!Array.isArray(offsets)) throw new TypeError(`offsets must be an array, got ${describe(offsets)}`);
+  const writer = frameWriter(2 + 4 + 8 * offsets.length);
+  writer.int16(0).int32(offsets.length);
+  for (let i = 0; i < offsets.length; i++) writer.int64(checkSafeInteger(`offsets[${i}]`, offsets[i]));
+  return writer.finish();
+}
+
+/** Decodes an Offsets response frame (after its size prefix). A count the frame cannot hold is refused before allocating. */
+export function decodeOffsetsResponse(frame: Uint8Array): OffsetsResponse {
+  const reader = new Reader(frame);
+  const errorCode = reader.int16();
+  const countAt = reader.position;
+  const count = reader.int32();
+  if (reader.ok && (count < 0 || count * 8 > reader.remaining)) {
+    reader.fail(`offset count ${count} does not fit in ${reader.remaining} bytes`, countAt);
+  }
+  const offsets: number[] = [];
+  for (let i = 0; i < count && reader.ok; i++) offsets.push(reader.int64());
+  reader.check("Offsets response");
+  return { errorCode, offsets };
+}

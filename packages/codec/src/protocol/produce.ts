@@ -1,0 +1,122 @@
+import { compressionId, type CompressionName, type Compression } from "../compression.ts";
+import { createCompressedMessage, type Message } from "../message/message.ts";
+import { EncodedMessageSet, messageSetSize, writeMessageSet, type MessageSetInput } from "../message/message-set.ts";
+import { Reader } from "../primitives/reader.ts";
+import { encodeTopic } from "../primitives/text.ts";
+import { INT32_MAX, checkInt32, checkTopic, describe } from "../primitives/validate.ts";
+import type { Writer } from "../primitives/writer.ts";
+import { frameWriter } from "./frame.ts";
+import { RequestType } from "./request-type.ts";
+
+/** The fields of a produce (spec §2.2), as decoded or as given to the encoder. */
+export interface ProduceRequestData {
+  readonly topic: string;
+  /** Partition, or −1 to let the broker pick one at random. */
+  readonly partition: number;
+  readonly messageSet: MessageSetInput;
+}
+
+/** A produce as decoded by a broker or proxy: the message set is a view of the received bytes. */
+export interface DecodedProduce {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messageSet: Uint8Array;
+}
+
+export interface ProduceRequestOptions {
+  /** Compress the batch into one magic-1 wrapper message, as the Java producer does. */
+  readonly compression?: CompressionName | Compression;
+}
+
+/**
+ * An immutable produce request. With a compression option the messages are compressed once, here,
+ * into a single wrapper; `messageSet` is what goes on the wire.
+ */
+export class ProduceRequest implements ProduceRequestData {
+  readonly type = RequestType.Produce;
+  readonly topic: string;
+  readonly partition: number;
+  /** The messages as given (or the pre-encoded set). */
+  readonly messages: MessageSetInput;
+  /** What is written: the messages, or the compressed wrapper holding them. */
+  readonly messageSet: MessageSetInput;
+  readonly compression: Compression;
+
+  constructor(topic: string, partition: number, messages: MessageSetInput, options: ProduceRequestOptions = {}) {
+    this.topic = checkTopic(topic);
+    this.partition = checkInt32("partition", partition, -1);
+    this.messages = checkMessages(messages);
+    this.compression = compressionId(options.compression);
+    if (this.compression !== 0 && this.messages instanceof EncodedMessageSet) {
+      throw new TypeError("compression applies to messages, not to a pre-encoded message set");
+    }
+    // An empty batch is sent as an empty set, never as a wrapper of nothing (spec §5.5).
+    this.messageSet =
+      this.compression === 0 || (this.messages as readonly Message[]).length === 0
+        ? this.messages
+        : Object.freeze([createCompressedMessage(this.messages as readonly Message[], this.compression)]);
+    if (messageSetSize(this.messageSet) > INT32_MAX - 64 - encodeTopic(this.topic).length) {
+      throw new RangeError("message set too large for one request");
+    }
+    Object.freeze(this);
+  }
+}
+
+function checkMessages(messages: MessageSetInput): MessageSetInput {
+  if (messages instanceof EncodedMessageSet) return messages;
+  if (!Array.isArray(messages)) {
+    throw new TypeError(`messages must be an array of messages or an EncodedMessageSet, got ${describe(messages)}`);
+  }
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i] as Message | undefined;
+    if (m === null || typeof m !== "object" || (m.magic !== 0 && m.magic !== 1) || !(m.payload instanceof Uint8Array)) {
+      throw new TypeError(`messages[${i}] is not a message (use createMessage), got ${describe(m)}`);
+    }
+  }
+  return Object.isFrozen(messages) ? messages : Object.freeze(messages.slice());
+}
+
+function checkProduceData(produce: ProduceRequestData): void {
+  if (produce instanceof ProduceRequest) return;
+  new ProduceRequest(produce.topic, produce.partition, produce.messageSet);
+}
+
+/** Bytes of one produce body (without the type field). */
+export function produceBodySize(produce: ProduceRequestData): number {
+  return 2 + encodeTopic(produce.topic).length + 4 + 4 + messageSetSize(produce.messageSet);
+}
+
+/** Writes one produce body (the part MultiProduce repeats). */
+export function writeProduceBody(writer: Writer, produce: ProduceRequestData): void {
+  writer
+    .shortString(encodeTopic(produce.topic))
+    .int32(produce.partition)
+    .int32(messageSetSize(produce.messageSet));
+  writeMessageSet(writer, produce.messageSet);
+}
+
+/** Reads one produce body; a declared set size beyond the frame is a sticky error. */
+export function readProduceBody(reader: Reader): DecodedProduce {
+  const topic = reader.shortString();
+  const partition = reader.int32();
+  const size = reader.int32();
+  const messageSet = reader.bytesView(size);
+  return { topic, partition, messageSet };
+}
+
+/** A complete Produce request frame (size prefix included), allocated once. */
+export function encodeProduceRequest(produce: ProduceRequestData): Uint8Array {
+  checkProduceData(produce);
+  const writer = frameWriter(2 + produceBodySize(produce));
+  writer.int16(RequestType.Produce);
+  writeProduceBody(writer, produce);
+  return writer.finish();
+}
+
+/** Decodes the body of a Produce request; the message set is a view of `body`. */
+export function decodeProduceRequestBody(body: Uint8Array): DecodedProduce {
+  const reader = new Reader(body);
+  const produce = readProduceBody(reader);
+  reader.check("Produce request");
+  return produce;
+}

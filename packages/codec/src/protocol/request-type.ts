@@ -1,0 +1,31 @@
+/** Request type ids of Kafka 0.7 (`RequestKeys.scala`); there are no others. */
+export const RequestType = {
+  Produce: 0,
+  Fetch: 1,
+  MultiFetch: 2,
+  MultiProduce: 3,
+  Offsets: 4,
+} as const;
+export type RequestType = (typeof RequestType)[keyof typeof RequestType];
+
+/** Produce and MultiProduce get no response, ever (spec §3.5). */
+export function expectsResponse(type: RequestType): boolean {
+  return type === RequestType.Fetch || type === RequestType.MultiFetch || type === RequestType.Offsets;
+}
+
+export function requestTypeName(type: number): string {
+  switch (type) {
+    case RequestType.Produce:
+      return "Produce";
+    case RequestType.Fetch:
+      return "Fetch";
+    case RequestType.MultiFetch:
+      return "MultiFetch";
+    case RequestType.MultiProduce:
+      return "MultiProduce";
+    case RequestType.Offsets:
+      return "Offsets";
+    default:
+      return `unknown request type ${type}`;
+  }
+}

@@ -1,0 +1,63 @@
+import { MalformedError } from "../errors.ts";
+import { Reader } from "../primitives/reader.ts";
+import { FetchRequest, decodeFetchRequestBody, encodeFetchRequest, type FetchRequestData } from "./fetch.ts";
+import { MultiFetchRequest, decodeMultiFetchRequestBody, encodeMultiFetchRequest } from "./multi-fetch.ts";
+import { MultiProduceRequest, decodeMultiProduceRequestBody, encodeMultiProduceRequest } from "./multi-produce.ts";
+import { OffsetRequest, decodeOffsetRequestBody, encodeOffsetRequest, type OffsetRequestData } from "./offsets.ts";
+import { ProduceRequest, decodeProduceRequestBody, encodeProduceRequest, type DecodedProduce } from "./produce.ts";
+import { RequestType } from "./request-type.ts";
+
+/** Every request a client can send. */
+export type Request = ProduceRequest | FetchRequest | MultiFetchRequest | MultiProduceRequest | OffsetRequest;
+
+/** A complete request frame for any request (size prefix included). */
+export function encodeRequest(request: Request): Uint8Array {
+  if (request instanceof FetchRequest) return encodeFetchRequest(request);
+  if (request instanceof ProduceRequest) return encodeProduceRequest(request);
+  if (request instanceof OffsetRequest) return encodeOffsetRequest(request);
+  if (request instanceof MultiFetchRequest) return encodeMultiFetchRequest(request.fetches);
+  if (request instanceof MultiProduceRequest) return encodeMultiProduceRequest(request.produces);
+  throw new TypeError("not a k07 request (use FetchRequest, ProduceRequest, OffsetRequest, MultiFetchRequest or MultiProduceRequest)");
+}
+
+/** A request as a broker or proxy decodes it; byte fields are views of the received frame. */
+export type DecodedRequest =
+  | ({ readonly type: typeof RequestType.Produce } & DecodedProduce)
+  | ({ readonly type: typeof RequestType.Fetch } & FetchRequestData)
+  | { readonly type: typeof RequestType.MultiFetch; readonly fetches: FetchRequestData[] }
+  | { readonly type: typeof RequestType.MultiProduce; readonly produces: DecodedProduce[] }
+  | ({ readonly type: typeof RequestType.Offsets } & OffsetRequestData);
+
+/**
+ * Decodes a request frame (after its size prefix: type, then body). Throws MalformedError for an
+ * unknown type or a body too short for its fields; extra bytes after the fields are ignored, as
+ * the 0.7 broker does (spec §2.1).
+ */
+export function decodeRequest(frame: Uint8Array): DecodedRequest {
+  const reader = new Reader(frame);
+  const type = reader.int16();
+  reader.check("request");
+  const body = frame.subarray(2);
+  try {
+    switch (type) {
+      case RequestType.Produce:
+        return { type, ...decodeProduceRequestBody(body) };
+      case RequestType.Fetch:
+        return { type, ...decodeFetchRequestBody(body) };
+      case RequestType.MultiFetch:
+        return { type, fetches: decodeMultiFetchRequestBody(body) };
+      case RequestType.MultiProduce:
+        return { type, produces: decodeMultiProduceRequestBody(body) };
+      case RequestType.Offsets:
+        return { type, ...decodeOffsetRequestBody(body) };
+      default:
+        throw new MalformedError(`Unknown request type ${type}`, 0);
+    }
+  } catch (error) {
+    // Positions inside the body are reported relative to the frame.
+    if (error instanceof MalformedError && type >= 0 && type <= 4) {
+      throw new MalformedError(error.message.replace(/ at byte \d+$/, ""), error.position + 2);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,117 @@
+import { MalformedError } from "../errors.ts";
+import { FetchRequest, decodeFetchResponse, type FetchResponse } from "../protocol/fetch.ts";
+import { MultiFetchRequest, decodeMultiFetchResponse } from "../protocol/multi-fetch.ts";
+import { OffsetRequest, decodeOffsetsResponse, type OffsetsResponse } from "../protocol/offsets.ts";
+import { encodeRequest, type Request } from "../protocol/request.ts";
+import { FrameDecoder, type FrameDecoderOptions } from "./frame-decoder.ts";
+
+/** A request that gets a response, with the caller's token. */
+export type PendingRequest<T> =
+  | { readonly request: FetchRequest; readonly token: T }
+  | { readonly request: MultiFetchRequest; readonly token: T }
+  | { readonly request: OffsetRequest; readonly token: T };
+
+/** A response matched to the request it answers. */
+export type SessionEvent<T> =
+  | { readonly kind: "fetch"; readonly request: FetchRequest; readonly token: T; readonly response: FetchResponse }
+  | { readonly kind: "multi-fetch"; readonly request: MultiFetchRequest; readonly token: T; readonly response: FetchResponse[] }
+  | { readonly kind: "offsets"; readonly request: OffsetRequest; readonly token: T; readonly response: OffsetsResponse };
+
+/**
+ * The client side of a 0.7 connection as a state machine with no I/O (h11-style). `send` turns a
+ * request into the bytes to write and remembers it if it expects a response; `receive` turns
+ * received bytes into responses matched to their requests. 0.7 has no correlation ids: responses
+ * come back in request order, Produce and MultiProduce get none, and a MultiFetch response is
+ * decoded with the count that was sent.
+ *
+ * Any protocol violation (a frame over the limit, a response nobody asked for, malformed bytes)
+ * throws, and the session stays failed: the connection must be closed.
+ */
+export class ClientSession<T = undefined> {
+  private readonly decoder: FrameDecoder;
+  private queue: (PendingRequest<T> | undefined)[] = [];
+  private head = 0;
+  private failure: unknown;
+
+  constructor(options: FrameDecoderOptions = {}) {
+    this.decoder = new FrameDecoder(options);
+  }
+
+  /** The frame to write for `request`. Requests with a response are queued to be matched. */
+  send(request: Request, token: T): Uint8Array {
+    if (this.failure !== undefined) throw this.failure;
+    const frame = encodeRequest(request);
+    if (request instanceof FetchRequest || request instanceof MultiFetchRequest || request instanceof OffsetRequest) {
+      this.queue.push({ request, token } as PendingRequest<T>);
+    }
+    return frame;
+  }
+
+  /** Responses completed by `chunk`, in request order. Throws (and stays failed) on a protocol violation. */
+  receive(chunk: Uint8Array): SessionEvent<T>[] {
+    if (this.failure !== undefined) throw this.failure;
+    const events: SessionEvent<T>[] = [];
+    try {
+      this.decoder.push(chunk);
+      for (let frame = this.decoder.next(); frame !== undefined; frame = this.decoder.next()) {
+        events.push(this.match(frame));
+      }
+    } catch (error) {
+      this.failure = error;
+      if (events.length > 0) {
+        // Deliver what was complete; the failure surfaces on the next call.
+        return events;
+      }
+      throw error;
+    }
+    return events;
+  }
+
+  /** Requests sent and still awaiting a response, oldest first. */
+  get pending(): readonly PendingRequest<T>[] {
+    return this.queue.slice(this.head) as PendingRequest<T>[];
+  }
+
+  get pendingCount(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** The error that failed the session, if any. */
+  get failed(): unknown {
+    return this.failure;
+  }
+
+  /** Removes and returns every pending request (when the connection is gone). */
+  takePending(): PendingRequest<T>[] {
+    const pending = this.pending.slice();
+    this.queue = [];
+    this.head = 0;
+    return pending;
+  }
+
+  private match(frame: Uint8Array): SessionEvent<T> {
+    if (this.head >= this.queue.length) {
+      throw new MalformedError("Received a response while no request was waiting for one", 0);
+    }
+    const pending = this.queue[this.head]!;
+    this.queue[this.head] = undefined;
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    const request = pending.request;
+    if (request instanceof FetchRequest) {
+      return { kind: "fetch", request, token: pending.token, response: decodeFetchResponse(frame) };
+    }
+    if (request instanceof MultiFetchRequest) {
+      return {
+        kind: "multi-fetch",
+        request,
+        token: pending.token,
+        response: decodeMultiFetchResponse(frame, request.fetches.length),
+      };
+    }
+    return { kind: "offsets", request, token: pending.token, response: decodeOffsetsResponse(frame) };
+  }
+}

@@ -1,0 +1,144 @@
+import { FrameTooLargeError, MalformedError, type K07Error } from "../errors.ts";
+
+/** The broker's default `max.socket.request.bytes`, used as the default frame limit. */
+export const DEFAULT_MAX_FRAME_BYTES = 104_857_600;
+
+export interface FrameDecoderOptions {
+  /** Largest frame (size prefix value) accepted. Default 104857600. */
+  readonly maxFrameBytes?: number;
+}
+
+/**
+ * Splits a byte stream into frames (`size:int32` then `size` bytes), as in tokio-util's codec:
+ * `push` chunks of any size, then call `next` until it returns undefined ("need more bytes").
+ *
+ * A frame that lies inside one chunk is returned as a `subarray` of it (no copy). A frame that
+ * spans chunks is assembled into one buffer of exactly its size (one copy). A size prefix that is
+ * not positive or is above the limit is refused before any of its bytes are buffered; the decoder
+ * then stays failed, since the stream cannot be resynchronised. Frames before the bad prefix are
+ * still returned first.
+ *
+ * Chunks are kept by reference: the caller must not reuse a pushed chunk's memory.
+ */
+export class FrameDecoder {
+  readonly maxFrameBytes: number;
+  private readonly chunks: Uint8Array[] = [];
+  private chunkIndex = 0;
+  private chunkPosition = 0;
+  private readonly header = new Uint8Array(4);
+  private headerFill = 0;
+  private partial: Uint8Array | undefined;
+  private partialFill = 0;
+  private failure: K07Error | undefined;
+  /** Stream position of the next unread byte, for error messages. */
+  private streamPosition = 0;
+
+  constructor(options: FrameDecoderOptions = {}) {
+    const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    if (!Number.isSafeInteger(max) || max < 1 || max > 0x7fff_ffff) {
+      throw new RangeError(`maxFrameBytes must be an integer in [1, 2147483647], got ${String(max)}`);
+    }
+    this.maxFrameBytes = max;
+  }
+
+  /** Adds received bytes. Frames become available through `next`. */
+  push(chunk: Uint8Array): void {
+    if (!(chunk instanceof Uint8Array)) throw new TypeError("FrameDecoder.push needs a Uint8Array");
+    if (this.failure !== undefined || chunk.length === 0) return;
+    this.chunks.push(chunk);
+  }
+
+  /** The next complete frame (the bytes after its size prefix), or undefined when more bytes are needed. */
+  next(): Uint8Array | undefined {
+    if (this.failure !== undefined) throw this.failure;
+    for (;;) {
+      const chunk = this.currentChunk();
+      if (chunk === undefined) return undefined;
+      const position = this.chunkPosition;
+      const available = chunk.length - position;
+      const partial = this.partial;
+      if (partial !== undefined) {
+        const n = Math.min(partial.length - this.partialFill, available);
+        partial.set(chunk.subarray(position, position + n), this.partialFill);
+        this.partialFill += n;
+        this.consume(n);
+        if (this.partialFill < partial.length) continue;
+        this.partial = undefined;
+        this.partialFill = 0;
+        return partial;
+      }
+      let size: number;
+      if (this.headerFill === 0 && available >= 4) {
+        size = (chunk[position]! << 24) | (chunk[position + 1]! << 16) | (chunk[position + 2]! << 8) | chunk[position + 3]!;
+        this.consume(4);
+      } else {
+        const n = Math.min(4 - this.headerFill, available);
+        this.header.set(chunk.subarray(position, position + n), this.headerFill);
+        this.headerFill += n;
+        this.consume(n);
+        if (this.headerFill < 4) continue;
+        const h = this.header;
+        size = (h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!;
+        this.headerFill = 0;
+      }
+      this.checkSize(size);
+      const body = this.currentChunk();
+      if (body !== undefined && body.length - this.chunkPosition >= size) {
+        const at = this.chunkPosition;
+        this.consume(size);
+        return body.subarray(at, at + size);
+      }
+      // The frame spans chunks: one buffer of exactly its size, filled as bytes arrive.
+      this.partial = new Uint8Array(size);
+    }
+  }
+
+  private currentChunk(): Uint8Array | undefined {
+    while (this.chunkIndex < this.chunks.length) {
+      const chunk = this.chunks[this.chunkIndex]!;
+      if (this.chunkPosition < chunk.length) return chunk;
+      this.advanceChunk();
+    }
+    return undefined;
+  }
+
+  /** Bytes received but not yet returned as frames (including a partly assembled frame). */
+  get bufferedBytes(): number {
+    let n = this.headerFill + this.partialFill;
+    for (let i = this.chunkIndex; i < this.chunks.length; i++) n += this.chunks[i]!.length;
+    return n - this.chunkPosition;
+  }
+
+  /** True when no partial frame is pending: the stream is at a frame boundary. */
+  get atBoundary(): boolean {
+    return this.headerFill === 0 && this.partial === undefined && this.bufferedBytes === 0;
+  }
+
+  private checkSize(size: number): void {
+    if (size <= 0) {
+      this.failure = new MalformedError(`Frame size prefix ${size} is not positive`, this.streamPosition - 4);
+    } else if (size > this.maxFrameBytes) {
+      this.failure = new FrameTooLargeError(size, this.maxFrameBytes);
+    } else {
+      return;
+    }
+    this.chunks.length = 0;
+    this.chunkIndex = 0;
+    this.chunkPosition = 0;
+    throw this.failure;
+  }
+
+  private consume(n: number): void {
+    this.chunkPosition += n;
+    this.streamPosition += n;
+  }
+
+  private advanceChunk(): void {
+    this.chunkIndex++;
+    this.chunkPosition = 0;
+    if (this.chunkIndex === this.chunks.length) {
+      this.chunks.length = 0;
+      this.chunkIndex = 0;
+    }
+  }
+}
