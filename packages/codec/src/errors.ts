@@ -66,9 +66,9 @@ export class FrameTooLargeError extends K07Error {
 
 /** A single message larger than the largest fetch the client is allowed to make. */
 export class MessageTooLargeError extends K07Error {
-  constructor(readonly size: number, readonly limit: number, context?: ErrorContext) {
+  constructor(readonly size: number, readonly limit: number, context?: ErrorContext, message?: string) {
     super(
-      `A message of ${size} bytes does not fit in the largest allowed fetch of ${limit} bytes; raise maxFetchBytes`,
+      message ?? `A message of ${size} bytes does not fit in the largest allowed fetch of ${limit} bytes; raise maxFetchBytes`,
       context,
     );
   }

@@ -1,0 +1,70 @@
+import { createServer, type Server, type Socket } from "node:net";
+import { BrokerConnection } from "./connection.ts";
+import { LogManager } from "./log/log-manager.ts";
+import { resolveBrokerOptions, type BrokerOptions, type ResolvedBrokerOptions } from "./options.ts";
+import { RequestHandler } from "./request-handler.ts";
+
+/** A running embedded broker. */
+export interface Broker {
+  readonly host: string;
+  readonly port: number;
+  /** `host:port`, as clients and the CLI take it. */
+  readonly address: string;
+  readonly options: ResolvedBrokerOptions;
+  /** The logs, for tests and tools (read them, flush them). */
+  readonly logs: LogManager;
+  /** Flushes every log now (makes appended data visible). */
+  flush(): void;
+  /** Stops listening, closes every connection, flushes and closes the logs. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an embedded Kafka 0.7.2 broker (spec §13): no reply to produce, deep validation, raw log
+ * slices on fetch, segment-boundary offsets, and 0.7's on-disk layout when given a `dataDir`.
+ */
+export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
+  const resolved = resolveBrokerOptions(options);
+  const now = () => Date.now();
+  const logs = new LogManager({ ...resolved, now });
+  const handler = new RequestHandler(logs, { ...resolved, now, random: Math.random });
+  const sockets = new Set<Socket>();
+  const report = resolved.onEvent ?? (() => {});
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    new BrokerConnection(socket, handler, resolved.maxRequestBytes, report);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(resolved.port, resolved.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const timers: NodeJS.Timeout[] = [];
+  if (resolved.flushIntervalMs > 0) timers.push(setInterval(() => logs.flushAll(), resolved.flushIntervalMs).unref());
+  timers.push(setInterval(() => logs.enforceRetention(), resolved.retentionCheckIntervalMs).unref());
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : resolved.port;
+  let closing: Promise<void> | undefined;
+  return {
+    host: resolved.host,
+    port,
+    address: `${resolved.host}:${port}`,
+    options: resolved,
+    logs,
+    flush: () => logs.flushAll(),
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        for (const timer of timers) clearInterval(timer);
+        server.close(() => {
+          logs.close();
+          resolve();
+        });
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+  };
+}

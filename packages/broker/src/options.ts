@@ -1,0 +1,79 @@
+/** Settings of the embedded broker; names follow 0.7.2's `server.properties` where one exists. */
+export interface BrokerOptions {
+  /** Address to listen on. Default "127.0.0.1". */
+  readonly host?: string;
+  /** Port; 0 (default) picks a free one. */
+  readonly port?: number;
+  /** Folder for 0.7's on-disk layout; absent keeps the logs in memory. */
+  readonly dataDir?: string;
+  /** Partitions per topic (`num.partitions`). Default 1. */
+  readonly numPartitions?: number;
+  /** Per-topic partition counts (`topic.partition.count.map`). */
+  readonly topicPartitions?: Readonly<Record<string, number>>;
+  /** Largest payload accepted; larger ones are dropped silently (`max.message.size`). Default 1,000,000. */
+  readonly maxMessageSize?: number;
+  /** Largest request frame; larger or ≤ 0 closes the connection (`max.socket.request.bytes`). Default 104,857,600. */
+  readonly maxRequestBytes?: number;
+  /** Segment roll size (`log.file.size`). Default 1 GiB. */
+  readonly segmentBytes?: number;
+  /** Segment roll age in ms (`log.roll.hours`). Default 168 h. */
+  readonly segmentMs?: number;
+  /** Messages between flushes: only flushed data is visible (spec §7.1). Default 1: every message visible at once. */
+  readonly flushIntervalMessages?: number;
+  /** Flush every log this often, in ms (`log.default.flush.interval.ms`); 0 = never by time. Default 0. */
+  readonly flushIntervalMs?: number;
+  /** Delete old segments beyond this many bytes per partition; −1 (default) = no limit. */
+  readonly retentionBytes?: number;
+  /** Delete segments older than this many ms; default 168 h; −1 = forever. */
+  readonly retentionMs?: number;
+  /** How often retention is enforced, in ms. Default 60,000. */
+  readonly retentionCheckIntervalMs?: number;
+  /** fsync segment files on flush. Default false (data reaches the OS at once; fsync costs latency). */
+  readonly fsync?: boolean;
+  /** Cap on what one compressed wrapper may inflate to during validation. Default 64 MiB. */
+  readonly maxDecompressedBytes?: number;
+  /** Called when the broker closes a connection or drops a produce, with the reason. */
+  readonly onEvent?: (event: import("./connection.ts").ConnectionEvent) => void;
+}
+
+/** Options with every default applied and every value checked. */
+export type ResolvedBrokerOptions = Required<Omit<BrokerOptions, "dataDir" | "onEvent">> &
+  Pick<BrokerOptions, "dataDir" | "onEvent">;
+
+const HOUR = 60 * 60 * 1000;
+
+function integer(name: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
+  }
+  return value;
+}
+
+export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBrokerOptions {
+  if (options === null || typeof options !== "object") throw new TypeError("broker options must be an object");
+  const topicPartitions = options.topicPartitions ?? {};
+  for (const [topic, count] of Object.entries(topicPartitions)) integer(`topicPartitions[${JSON.stringify(topic)}]`, count, 1, 1, 0x7fff_ffff);
+  if (options.dataDir !== undefined && (typeof options.dataDir !== "string" || options.dataDir === "")) {
+    throw new TypeError("dataDir must be a non-empty path");
+  }
+  return {
+    host: options.host ?? "127.0.0.1",
+    port: integer("port", options.port, 0, 0, 65535),
+    dataDir: options.dataDir,
+    numPartitions: integer("numPartitions", options.numPartitions, 1, 1, 0x7fff_ffff),
+    topicPartitions: Object.freeze({ ...topicPartitions }),
+    maxMessageSize: integer("maxMessageSize", options.maxMessageSize, 1_000_000, 0, 0x7fff_ffff),
+    maxRequestBytes: integer("maxRequestBytes", options.maxRequestBytes, 104_857_600, 1, 0x7fff_ffff),
+    segmentBytes: integer("segmentBytes", options.segmentBytes, 1024 * 1024 * 1024, 1),
+    segmentMs: integer("segmentMs", options.segmentMs, 168 * HOUR, 1),
+    flushIntervalMessages: integer("flushIntervalMessages", options.flushIntervalMessages, 1, 1),
+    flushIntervalMs: integer("flushIntervalMs", options.flushIntervalMs, 0, 0),
+    retentionBytes: integer("retentionBytes", options.retentionBytes, -1, -1),
+    retentionMs: integer("retentionMs", options.retentionMs, 168 * HOUR, -1),
+    retentionCheckIntervalMs: integer("retentionCheckIntervalMs", options.retentionCheckIntervalMs, 60_000, 1),
+    fsync: options.fsync ?? false,
+    maxDecompressedBytes: integer("maxDecompressedBytes", options.maxDecompressedBytes, 64 * 1024 * 1024, 1),
+    onEvent: options.onEvent,
+  };
+}

@@ -1,0 +1,142 @@
+import {
+  ErrorCode,
+  K07Error,
+  RequestType,
+  decodeRequest,
+  encodeFetchResponseHeader,
+  encodeOffsetsResponse,
+  isLegalTopicName,
+  type DecodedProduce,
+  type FetchRequestData,
+  type OffsetRequestData,
+} from "@k07/codec";
+import type { LogManager } from "./log/log-manager.ts";
+import { validateProducedSet, type ProduceValidationOptions } from "./produce-validation.ts";
+
+/**
+ * What handling one request frame gives: byte chunks to write (a response, possibly in several
+ * views so log bytes are not copied), nothing (produce), or a reason to close the connection —
+ * the only way a 0.7 broker reports a bad produce, offsets or frame (spec §3.5, §8.3).
+ */
+export type RequestOutcome =
+  | { readonly kind: "respond"; readonly chunks: Uint8Array[] }
+  | { readonly kind: "none"; readonly dropped?: string }
+  | { readonly kind: "close"; readonly reason: string };
+
+export interface RequestHandlerOptions extends ProduceValidationOptions {
+  readonly now: () => number;
+  readonly random: () => number;
+}
+
+const NONE: RequestOutcome = { kind: "none" };
+
+/** Applies decoded requests to the logs, as the 0.7.2 broker's request handlers do. No I/O. */
+export class RequestHandler {
+  constructor(
+    private readonly logs: LogManager,
+    private readonly options: RequestHandlerOptions,
+  ) {}
+
+  /** Handles one request frame (after its size prefix). */
+  handle(frame: Uint8Array): RequestOutcome {
+    let request;
+    try {
+      request = decodeRequest(frame);
+    } catch (error) {
+      if (error instanceof K07Error) return close(error.message);
+      throw error;
+    }
+    switch (request.type) {
+      case RequestType.Produce:
+        return this.produce([request]);
+      case RequestType.MultiProduce:
+        return this.produce(request.produces);
+      case RequestType.Fetch: {
+        if (request.maxSize < 0) return close(`negative fetch size ${request.maxSize}`);
+        const [header, bytes] = this.fetch(request);
+        return { kind: "respond", chunks: bytes.length > 0 ? [header, bytes] : [header] };
+      }
+      case RequestType.MultiFetch:
+        return this.multiFetch(request.fetches);
+      case RequestType.Offsets:
+        return this.offsets(request);
+    }
+  }
+
+  /** Parts are applied in order; a bad part closes the connection, the parts before it stay appended. */
+  private produce(parts: readonly DecodedProduce[]): RequestOutcome {
+    let dropped: string | undefined;
+    for (const part of parts) {
+      const problem = this.checkTopicPartition(part.topic, part.partition, true);
+      if (problem !== undefined) return close(problem);
+      const partition = part.partition === -1 ? Math.floor(this.options.random() * this.logs.partitionCount(part.topic)) : part.partition;
+      const log = this.logs.getOrCreate(part.topic, partition);
+      const verdict = validateProducedSet(part.messageSet, this.options);
+      if (verdict.kind === "reject") return close(`produce to ${part.topic}-${partition}: ${verdict.reason}`);
+      if (verdict.kind === "drop") {
+        dropped = `produce to ${part.topic}-${partition} dropped: ${verdict.reason}`;
+        continue;
+      }
+      // Views into the request frame are copied by the append; nothing keeps the frame alive.
+      log.append(verdict.bytes, verdict.messageCount, this.options.now());
+    }
+    return dropped === undefined ? NONE : { kind: "none", dropped };
+  }
+
+  /** The error code and raw bytes of one fetch (spec §7.2, §7.5). */
+  private fetch(request: FetchRequestData): [header: Uint8Array, bytes: Uint8Array] {
+    const read = this.readLog(request);
+    return [encodeFetchResponseHeader(read.errorCode, read.bytes.length), read.bytes];
+  }
+
+  private readLog(request: FetchRequestData): { errorCode: number; bytes: Uint8Array } {
+    const empty = new Uint8Array(0);
+    if (!isLegalTopicName(request.topic)) return { errorCode: ErrorCode.Unknown, bytes: empty };
+    if (request.partition < 0 || request.partition >= this.logs.partitionCount(request.topic)) {
+      return { errorCode: ErrorCode.WrongPartition, bytes: empty };
+    }
+    const log = this.logs.get(request.topic, request.partition);
+    if (log === undefined) return { errorCode: ErrorCode.NoError, bytes: empty };
+    return log.read(request.offset, request.maxSize);
+  }
+
+  /** One outer header (size, error 0), then per fetch its own size, error and bytes (spec §3.3). */
+  private multiFetch(fetches: readonly FetchRequestData[]): RequestOutcome {
+    for (const fetch of fetches) if (fetch.maxSize < 0) return close(`negative fetch size ${fetch.maxSize}`);
+    const chunks: Uint8Array[] = [new Uint8Array(0)];
+    let size = 2;
+    for (const fetch of fetches) {
+      const [header, bytes] = this.fetch(fetch);
+      chunks.push(header);
+      if (bytes.length > 0) chunks.push(bytes);
+      size += header.length + bytes.length;
+    }
+    chunks[0] = encodeFetchResponseHeader(0, size - 2);
+    return { kind: "respond", chunks };
+  }
+
+  /** Offsets (spec §6.4); a bad topic or partition closes the connection (spec §3.4). */
+  private offsets(request: OffsetRequestData): RequestOutcome {
+    const problem = this.checkTopicPartition(request.topic, request.partition, false);
+    if (problem !== undefined) return close(problem);
+    if (request.maxNumOffsets < 0) return close(`negative maxNumOffsets ${request.maxNumOffsets}`);
+    const log = this.logs.get(request.topic, request.partition);
+    let offsets: number[];
+    if (log === undefined) offsets = request.time === -1 || request.time === -2 ? [0].slice(0, request.maxNumOffsets) : [];
+    else offsets = log.offsetsBefore(request.time, request.maxNumOffsets, this.options.now());
+    return { kind: "respond", chunks: [encodeOffsetsResponse(offsets)] };
+  }
+
+  private checkTopicPartition(topic: string, partition: number, allowRandom: boolean): string | undefined {
+    if (!isLegalTopicName(topic)) return `illegal topic name ${JSON.stringify(topic)}`;
+    const count = this.logs.partitionCount(topic);
+    if ((partition < 0 && !(allowRandom && partition === -1)) || partition >= count) {
+      return `partition ${partition} of ${JSON.stringify(topic)} is not in [0, ${count})`;
+    }
+    return undefined;
+  }
+}
+
+function close(reason: string): RequestOutcome {
+  return { kind: "close", reason };
+}

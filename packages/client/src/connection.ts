@@ -1,0 +1,329 @@
+import {
+  ClientSession,
+  ConnectionClosedError,
+  FetchRequest,
+  K07Error,
+  MultiFetchRequest,
+  MultiProduceRequest,
+  OffsetRequest,
+  ProduceNotConfirmedError,
+  ProduceRequest,
+  TimeoutError,
+  type SessionEvent,
+} from "@k07/codec";
+import type { ResolvedClientOptions } from "./options.ts";
+import type { Transport, TransportConnection, TransportTarget } from "./transport.ts";
+
+/** A request that gets a response. */
+export type ResponseRequest = FetchRequest | MultiFetchRequest | OffsetRequest;
+/** A request the broker never answers. */
+export type ProduceLike = ProduceRequest | MultiProduceRequest;
+
+interface Waiter {
+  resolve(event: SessionEvent<Waiter>): void;
+  reject(error: Error): void;
+  deadline: number;
+  /** For a confirm: produces with a sequence number below this are covered. −1 otherwise. */
+  confirmsBelow: number;
+}
+
+interface SentProduce {
+  readonly seq: number;
+  readonly request: ProduceLike;
+}
+
+/** Frames up to this total are merged into one write; larger bursts are written frame by frame. */
+const COALESCE_BYTES = 64 * 1024;
+
+/**
+ * One connection to a broker: pipelined requests matched to responses by order (the codec's
+ * ClientSession), writes coalesced per microtask, backpressure from the transport, one deadline
+ * timer for the oldest request, and produce confirmation (0.7 has no produce acknowledgement).
+ * Once failed it stays failed; the client opens a new one.
+ */
+export class ClientConnection {
+  readonly name: string;
+  private readonly session: ClientSession<Waiter>;
+  private readonly options: ResolvedClientOptions;
+  private transport: TransportConnection | undefined;
+  private inflight: Waiter[] = [];
+  private inflightHead = 0;
+  private outgoing: Uint8Array[] = [];
+  private outgoingBytes = 0;
+  private flushScheduled = false;
+  private writable = true;
+  private drainWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private produceSeq = 0;
+  private unconfirmed: SentProduce[] = [];
+  private failure: Error | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closedByClient = false;
+  /** Called once when the connection fails, with the produces no confirm covered (they may be lost). */
+  onFailed: ((error: Error, unconfirmed: ProduceLike[]) => void) | undefined;
+
+  private constructor(name: string, options: ResolvedClientOptions) {
+    this.name = name;
+    this.options = options;
+    this.session = new ClientSession<Waiter>({ maxFrameBytes: options.maxResponseBytes });
+  }
+
+  /** Connects through `transport`, within `connectTimeoutMs`. */
+  static async open(transport: Transport, target: TransportTarget, options: ResolvedClientOptions): Promise<ClientConnection> {
+    const name = `${target.host}:${target.port}`;
+    const connection = new ClientConnection(name, options);
+    const abort = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, options.connectTimeoutMs);
+    try {
+      connection.transport = await transport.connect(
+        target,
+        {
+          data: (chunk) => connection.received(chunk),
+          drain: () => connection.drained(),
+          closed: (error) => connection.transportClosed(error),
+        },
+        abort.signal,
+      );
+    } catch (error) {
+      if (timedOut) throw new TimeoutError(`Could not connect to ${name} within ${options.connectTimeoutMs} ms`);
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ConnectionClosedError(`Cannot connect to ${name}: ${reason}`, undefined, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (connection.failure !== undefined) throw connection.failure;
+    return connection;
+  }
+
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /** Sends a request and resolves with its matched response. */
+  async request(request: ResponseRequest): Promise<SessionEvent<unknown>> {
+    await this.ready();
+    return new Promise<SessionEvent<Waiter>>((resolve, reject) => {
+      this.enqueueRequest(request, { resolve, reject, deadline: 0, confirmsBelow: -1 });
+    });
+  }
+
+  /** Queues a produce; resolves once it is handed to the transport's queue (no response exists). */
+  async produce(request: ProduceLike): Promise<void> {
+    await this.ready();
+    const frame = this.session.send(request, undefined as unknown as Waiter);
+    this.unconfirmed.push({ seq: this.produceSeq++, request });
+    this.enqueue(frame);
+  }
+
+  /**
+   * Resolves once the broker has processed every produce sent on this connection before the call:
+   * an Offsets request (maxNumOffsets 0, valid for any topic it accepted a produce for) queued behind
+   * them is answered only after they were applied, and a broker that rejected one closes the
+   * connection instead, which rejects with a ProduceNotConfirmedError naming them.
+   */
+  async confirm(): Promise<void> {
+    if (this.failure === undefined && this.unconfirmed.length === 0) return;
+    await this.ready();
+    const topic = this.confirmTopic();
+    if (topic === undefined) return;
+    const confirmsBelow = this.produceSeq;
+    await new Promise<SessionEvent<Waiter>>((resolve, reject) => {
+      this.enqueueRequest(new OffsetRequest(topic, 0, -1, 0), { resolve, reject, deadline: 0, confirmsBelow });
+    });
+  }
+
+  /** A topic the broker accepted a produce for (so an Offsets request for partition 0 of it is valid). */
+  private confirmTopic(): string | undefined {
+    for (let i = this.unconfirmed.length - 1; i >= 0; i--) {
+      const request = this.unconfirmed[i]!.request;
+      const topic = request instanceof ProduceRequest ? request.topic : request.produces[0]?.topic;
+      if (topic !== undefined) return topic;
+    }
+    return undefined;
+  }
+
+  /** Writes what is queued, waits for outstanding responses, then closes. */
+  async close(): Promise<void> {
+    if (this.failure !== undefined) return;
+    this.flush();
+    if (this.inflightCount > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (this.failure !== undefined) return;
+    this.closedByClient = true;
+    this.fail(new ConnectionClosedError(`Connection to ${this.name} was closed by the client`));
+    await this.transport?.end();
+  }
+
+  /** Drops the connection at once. */
+  destroy(reason: Error): void {
+    this.fail(reason);
+  }
+
+  private get inflightCount(): number {
+    return this.inflight.length - this.inflightHead;
+  }
+
+  /** Waits while the transport is full; throws if the connection failed. */
+  private async ready(): Promise<void> {
+    while (this.failure === undefined && !this.writable) {
+      await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    }
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private enqueueRequest(request: ResponseRequest, waiter: Waiter): void {
+    if (this.failure !== undefined) {
+      waiter.reject(this.failure);
+      return;
+    }
+    let frame: Uint8Array;
+    try {
+      frame = this.session.send(request, waiter);
+    } catch (error) {
+      waiter.reject(error as Error);
+      return;
+    }
+    waiter.deadline = Date.now() + this.options.requestTimeoutMs;
+    this.inflight.push(waiter);
+    this.enqueue(frame);
+    if (this.timer === undefined) this.armTimer(this.options.requestTimeoutMs);
+  }
+
+  private enqueue(frame: Uint8Array): void {
+    this.outgoing.push(frame);
+    this.outgoingBytes += frame.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const frames = this.outgoing;
+    const total = this.outgoingBytes;
+    if (frames.length === 0 || this.failure !== undefined || this.transport === undefined) return;
+    this.outgoing = [];
+    this.outgoingBytes = 0;
+    let ok: boolean;
+    if (frames.length === 1 || total > COALESCE_BYTES) {
+      ok = true;
+      for (const frame of frames) ok = this.transport.write(frame);
+    } else {
+      const merged = new Uint8Array(total);
+      let position = 0;
+      for (const frame of frames) {
+        merged.set(frame, position);
+        position += frame.length;
+      }
+      ok = this.transport.write(merged);
+    }
+    if (!ok) this.writable = false;
+  }
+
+  private received(chunk: Uint8Array): void {
+    if (this.failure !== undefined) return;
+    let events: SessionEvent<Waiter>[];
+    try {
+      events = this.session.receive(chunk);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.fail(error instanceof K07Error ? error : new ConnectionClosedError(`Bad response from ${this.name}: ${reason}`));
+      return;
+    }
+    for (const event of events) {
+      const waiter = this.inflight[this.inflightHead]!;
+      this.inflight[this.inflightHead++] = undefined as unknown as Waiter;
+      if (waiter.confirmsBelow >= 0) this.confirmed(waiter.confirmsBelow);
+      waiter.resolve(event);
+    }
+    if (this.inflightHead > 1024 && this.inflightHead * 2 > this.inflight.length) {
+      this.inflight = this.inflight.slice(this.inflightHead);
+      this.inflightHead = 0;
+    }
+    if (this.inflightCount === 0) {
+      const idle = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of idle) resolve();
+    }
+    // A failure found after complete responses (for example a bad frame behind them) surfaces now.
+    if (this.session.failed !== undefined) this.fail(this.session.failed as Error);
+  }
+
+  private confirmed(below: number): void {
+    let n = 0;
+    while (n < this.unconfirmed.length && this.unconfirmed[n]!.seq < below) n++;
+    if (n > 0) this.unconfirmed.splice(0, n);
+  }
+
+  private drained(): void {
+    this.writable = true;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private transportClosed(error: Error | undefined): void {
+    if (this.closedByClient) return;
+    const how = error ? `: ${error.message}` : "";
+    this.fail(new ConnectionClosedError(`Connection to ${this.name} was closed${how}`, undefined, { cause: error }));
+  }
+
+  private armTimer(delay: number): void {
+    this.timer = setTimeout(() => this.checkDeadline(), Math.max(0, delay));
+    // Do not keep a runtime alive just for the deadline timer.
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  private checkDeadline(): void {
+    this.timer = undefined;
+    if (this.failure !== undefined || this.inflightCount === 0) return;
+    const head = this.inflight[this.inflightHead]!;
+    const now = Date.now();
+    if (head.deadline <= now) {
+      this.fail(new TimeoutError(`No response from ${this.name} within ${this.options.requestTimeoutMs} ms; the connection was dropped`));
+      return;
+    }
+    this.armTimer(head.deadline - now);
+  }
+
+  /** Fails the connection once: every waiter rejects, the transport is destroyed. */
+  private fail(error: Error): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const waiters = this.inflight.slice(this.inflightHead);
+    this.inflight = [];
+    this.inflightHead = 0;
+    this.outgoing = [];
+    const unconfirmed = this.unconfirmed;
+    this.unconfirmed = [];
+    let coveredByConfirm = 0;
+    for (const waiter of waiters) {
+      if (waiter.confirmsBelow >= 0) {
+        const requests = unconfirmed.filter((p) => p.seq < waiter.confirmsBelow).map((p) => p.request);
+        coveredByConfirm = Math.max(coveredByConfirm, requests.length);
+        waiter.reject(
+          new ProduceNotConfirmedError(
+            `${requests.length} produce request(s) to ${this.name} may not have been applied: ${error.message}`,
+            requests,
+            { cause: error },
+          ),
+        );
+      } else {
+        waiter.reject(error);
+      }
+    }
+    for (const resolve of this.drainWaiters) resolve();
+    this.drainWaiters = [];
+    for (const resolve of this.idleWaiters) resolve();
+    this.idleWaiters = [];
+    if (!this.closedByClient) this.transport?.destroy();
+    const uncovered = unconfirmed.slice(coveredByConfirm).map((p) => p.request);
+    this.onFailed?.(error, this.closedByClient ? [] : uncovered);
+  }
+}

@@ -1,0 +1,352 @@
+import {
+  ConnectionClosedError,
+  EARLIEST_TIME,
+  FetchRequest,
+  LATEST_TIME,
+  MessageTooLargeError,
+  MultiFetchRequest,
+  MultiProduceRequest,
+  OffsetRequest,
+  ProduceNotConfirmedError,
+  ProduceRequest,
+  brokerErrorFor,
+  createMessage,
+  decodeMessageSet,
+  type CompressionName,
+  type FetchResponse,
+  type FetchedMessage,
+  type Message,
+  type MessageSetView,
+} from "@k07/codec";
+import { Backoff } from "./backoff.ts";
+import { ClientConnection, type ProduceLike } from "./connection.ts";
+import { checkBrokerAddress, resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from "./options.ts";
+import type { Transport } from "./transport.ts";
+
+/** A fetched message: payload view, offset, next offset, magic, compression and `text()`. */
+export type KafkaMessage = FetchedMessage;
+
+/** What `getMessageSet` returns: the messages and the request for the next fetch. */
+export type MessageSetResult = [messages: FetchedMessage[], next: FetchRequest];
+
+/** A payload for `sendMessagesSimple`: text (UTF-8), bytes, or a message made with `createMessage`. */
+export type Payload = string | Uint8Array | Message;
+
+/** The options form of `sendMessagesSimple`'s first argument. */
+export interface SendTarget {
+  readonly topic: string;
+  /** Partition; −1 (default) lets the broker pick one at random. */
+  readonly partition?: number;
+  readonly compression?: CompressionName;
+}
+
+export interface IterateOptions {
+  /** Keep polling at the end of the log instead of stopping. Default false. */
+  readonly follow?: boolean;
+  /** First wait between polls at the end of the log, in ms (doubles up to `pollMaxMs`). Default 100. */
+  readonly pollMs?: number;
+  readonly pollMaxMs?: number;
+  /** Stops the iteration (the loop ends without error). */
+  readonly signal?: AbortSignal;
+}
+
+export interface KafkaClientOptions extends ClientOptions {
+  /** How to reach the broker: `@k07/transport-node` and `@k07/transport-deno` provide one. */
+  readonly transport: Transport;
+}
+
+/**
+ * A client for one Kafka 0.7 broker, with the API of the original kafka-python 0.7 `KafkaClient`.
+ * It connects lazily, pipelines requests on one connection, reconnects with backoff after a
+ * failure, and never loses an error: see `confirm()`.
+ */
+export class KafkaClient {
+  readonly host: string;
+  readonly port: number;
+  readonly options: ResolvedClientOptions;
+  private readonly transport: Transport;
+  private connection: ClientConnection | undefined;
+  private connecting: Promise<ClientConnection> | undefined;
+  private readonly backoff: Backoff;
+  /** Produces written on connections that failed before a confirm covered them. */
+  private lost: { requests: ProduceLike[]; error: Error } | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(host: string, port: number, options: KafkaClientOptions) {
+    ({ host: this.host, port: this.port } = checkBrokerAddress(host, port));
+    if (options === null || typeof options !== "object" || typeof options.transport?.connect !== "function") {
+      throw new TypeError("KafkaClient needs a transport (use @k07/transport-node or @k07/transport-deno)");
+    }
+    this.transport = options.transport;
+    this.options = resolveClientOptions(options);
+    this.backoff = new Backoff(this.options.reconnectBackoffMs, this.options.reconnectBackoffMaxMs);
+  }
+
+  // ---------------------------------------------------------------- produce
+
+  /**
+   * Sends payloads to a topic and partition as one Produce request (kafka-python's
+   * `send_messages_simple`). The first argument may be an options object with `compression`.
+   */
+  async sendMessagesSimple(target: string | SendTarget, partition?: number | Payload, ...payloads: Payload[]): Promise<void> {
+    let request: ProduceRequest;
+    if (typeof target === "string") {
+      if (typeof partition !== "number") throw new TypeError("sendMessagesSimple(topic, partition, ...payloads) needs a partition number");
+      request = new ProduceRequest(target, partition, payloads.map(toMessage));
+    } else {
+      if (target === null || typeof target !== "object") throw new TypeError("sendMessagesSimple needs a topic or { topic, partition, compression }");
+      const all = partition === undefined ? payloads : [partition as Payload, ...payloads];
+      request = new ProduceRequest(target.topic, target.partition ?? -1, all.map(toMessage), { compression: target.compression });
+    }
+    return this.sendMessageSet(request);
+  }
+
+  /** Sends one Produce request. Resolves when it is written; use `confirm()` to know it was applied. */
+  async sendMessageSet(request: ProduceRequest): Promise<void> {
+    if (!(request instanceof ProduceRequest)) throw new TypeError("sendMessageSet needs a ProduceRequest");
+    this.checkSizes([request]);
+    const connection = await this.connect();
+    await connection.produce(request);
+  }
+
+  /** Sends several Produce requests as one MultiProduce. */
+  async sendMultiMessageSet(requests: readonly ProduceRequest[]): Promise<void> {
+    const multi = new MultiProduceRequest(requests);
+    this.checkSizes(multi.produces as readonly ProduceRequest[]);
+    const connection = await this.connect();
+    await connection.produce(multi);
+  }
+
+  /**
+   * Resolves once the broker has applied every produce sent before this call. Rejects with a
+   * ProduceNotConfirmedError naming the requests that may not have been applied if a connection
+   * dropped first (a 0.7 broker rejects a produce only by closing the connection).
+   */
+  async confirm(): Promise<void> {
+    const lost = this.lost;
+    if (lost !== undefined) {
+      this.lost = undefined;
+      throw new ProduceNotConfirmedError(
+        `${lost.requests.length} produce request(s) may not have been applied: ${lost.error.message}`,
+        lost.requests,
+        { cause: lost.error },
+      );
+    }
+    const connection = this.connection;
+    if (connection === undefined || connection.failed) return;
+    await connection.confirm();
+  }
+
+  // ---------------------------------------------------------------- fetch
+
+  /**
+   * One fetch (kafka-python's `get_message_set`): the complete messages at the request's offset and
+   * the request for the next fetch, advanced by the bytes consumed (spec §6.2). When the response
+   * holds bytes but not one whole message, the fetch size is doubled and the fetch retried, up to
+   * `maxFetchBytes`; beyond that a MessageTooLargeError.
+   */
+  async getMessageSet(request: FetchRequest): Promise<MessageSetResult> {
+    if (!(request instanceof FetchRequest)) throw new TypeError("getMessageSet needs a FetchRequest");
+    const set = await this.fetchSet(request);
+    return [set.toArray(), request.withOffset(set.nextOffset)];
+  }
+
+  /** Several fetches in one MultiFetch request; one result per fetch, in order. */
+  async getMultiMessageSet(requests: readonly FetchRequest[]): Promise<MessageSetResult[]> {
+    const multi = new MultiFetchRequest(requests);
+    const event = await (await this.connect()).request(multi);
+    const responses = event.response as FetchResponse[];
+    return Promise.all(
+      multi.fetches.map(async (fetch, i): Promise<MessageSetResult> => {
+        const set = this.decode(fetch, responses[i]!);
+        // A part that needs a bigger fetch is retried alone, with growth.
+        const complete = set.requiredBytes > 0 ? await this.fetchSet(fetch) : set;
+        return [complete.toArray(), fetch.withOffset(complete.nextOffset)];
+      }),
+    );
+  }
+
+  /**
+   * Iterates messages from the request's offset (kafka-python's `iter_messages`). With `auto`
+   * (default) it pages through the log and ends at its end, or keeps polling with `follow`;
+   * with `auto` false it yields only what one fetch of the requested range returns. One fetch is
+   * in flight ahead of the consumer at most.
+   */
+  async *iterMessages(request: FetchRequest, auto = true, options: IterateOptions = {}): AsyncGenerator<FetchedMessage, void, undefined> {
+    if (!(request instanceof FetchRequest)) throw new TypeError("iterMessages needs a FetchRequest");
+    const signal = options.signal;
+    if (!auto) {
+      yield* (await this.fetchSet(request)).toArray();
+      return;
+    }
+    const pollMs = options.pollMs ?? 100;
+    const pollMaxMs = Math.max(pollMs, options.pollMaxMs ?? 5_000);
+    let wait = pollMs;
+    let next = request;
+    let ahead: Promise<MessageSetView> | undefined = this.fetchSet(next);
+    ahead.catch(() => {});
+    while (!signal?.aborted) {
+      const set: MessageSetView = await ahead!;
+      ahead = undefined;
+      next = next.withOffset(set.nextOffset);
+      if (set.entryCount > 0) {
+        ahead = this.fetchSet(next);
+        ahead.catch(() => {});
+        wait = pollMs;
+        for (const message of set) {
+          yield message;
+          if (signal?.aborted) return;
+        }
+        continue;
+      }
+      if (!options.follow) return;
+      await sleep(wait, signal);
+      wait = Math.min(wait * 2, pollMaxMs);
+      ahead = this.fetchSet(next);
+      ahead.catch(() => {});
+    }
+  }
+
+  // ---------------------------------------------------------------- offsets
+
+  /** Offsets before a time (kafka-python's `get_offsets`): −1 latest, −2 earliest; newest first. */
+  async getOffsets(request: OffsetRequest): Promise<number[]> {
+    if (!(request instanceof OffsetRequest)) throw new TypeError("getOffsets needs an OffsetRequest");
+    const event = await (await this.connect()).request(request);
+    return (event.response as { offsets: number[] }).offsets;
+  }
+
+  /** The offset after the last visible message of a partition. */
+  async latestOffset(topic: string, partition: number): Promise<number> {
+    return (await this.getOffsets(new OffsetRequest(topic, partition, LATEST_TIME, 1)))[0] ?? 0;
+  }
+
+  /** The first offset still held by a partition. */
+  async earliestOffset(topic: string, partition: number): Promise<number> {
+    return (await this.getOffsets(new OffsetRequest(topic, partition, EARLIEST_TIME, 1)))[0] ?? 0;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Confirms outstanding produces, then closes the connection. Rejects with a
+   * ProduceNotConfirmedError if some may not have been applied. Calling it again is harmless.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      let failure: unknown;
+      try {
+        await this.confirm();
+      } catch (error) {
+        failure = error;
+      }
+      const connection = this.connection;
+      this.connection = undefined;
+      await connection?.close();
+      if (failure !== undefined) throw failure;
+    })();
+    return this.closing;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private async fetchSet(request: FetchRequest): Promise<MessageSetView> {
+    let fetch = request;
+    for (;;) {
+      const event = await (await this.connect()).request(fetch);
+      const set = this.decode(fetch, event.response as FetchResponse);
+      if (set.requiredBytes === 0) return set;
+      const limit = this.options.maxFetchBytes;
+      if (fetch.maxSize >= limit) {
+        throw new MessageTooLargeError(set.requiredBytes, limit, {
+          topic: fetch.topic,
+          partition: fetch.partition,
+          offset: fetch.offset,
+        });
+      }
+      fetch = fetch.withMaxSize(Math.min(limit, Math.max(fetch.maxSize * 2, set.requiredBytes)));
+    }
+  }
+
+  private decode(fetch: FetchRequest, response: FetchResponse): MessageSetView {
+    const context = { topic: fetch.topic, partition: fetch.partition, offset: fetch.offset };
+    if (response.errorCode !== 0) throw brokerErrorFor(response.errorCode, context);
+    return decodeMessageSet(response.messageSet, {
+      baseOffset: fetch.offset,
+      verifyCrc: this.options.verifyCrc,
+      onCorrupt: this.options.onCorrupt,
+      maxDecompressedBytes: this.options.maxDecompressedBytes,
+      context: { topic: fetch.topic, partition: fetch.partition },
+    });
+  }
+
+  private checkSizes(requests: readonly ProduceRequest[]): void {
+    const max = this.options.maxMessageSize;
+    for (const request of requests) {
+      const set = request.messageSet;
+      if (!Array.isArray(set)) continue;
+      for (const message of set as readonly Message[]) {
+        if (message.payload.length > max) {
+          throw new MessageTooLargeError(
+            message.payload.length,
+            max,
+            { topic: request.topic, partition: request.partition },
+            `A payload of ${message.payload.length} bytes exceeds maxMessageSize ${max}; the broker would drop it silently`,
+          );
+        }
+      }
+    }
+  }
+
+  private connect(): Promise<ClientConnection> {
+    if (this.closing !== undefined && this.connection === undefined) {
+      return Promise.reject(new ConnectionClosedError(`The client for ${this.host}:${this.port} is closed`));
+    }
+    const current = this.connection;
+    if (current !== undefined && !current.failed) return Promise.resolve(current);
+    this.connecting ??= this.openConnection().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async openConnection(): Promise<ClientConnection> {
+    const delay = this.backoff.delay();
+    if (delay > 0) await sleep(delay);
+    let connection: ClientConnection;
+    try {
+      connection = await ClientConnection.open(this.transport, { host: this.host, port: this.port, tls: this.options.tls }, this.options);
+    } catch (error) {
+      this.backoff.failed();
+      throw error;
+    }
+    this.backoff.succeeded();
+    connection.onFailed = (error, unconfirmed) => {
+      if (this.connection === connection) this.backoff.failed();
+      if (unconfirmed.length > 0) {
+        this.lost = { requests: [...(this.lost?.requests ?? []), ...unconfirmed], error };
+      }
+    };
+    this.connection = connection;
+    return connection;
+  }
+}
+
+function toMessage(payload: Payload): Message {
+  if (typeof payload === "string" || payload instanceof Uint8Array) return createMessage(payload);
+  if (payload !== null && typeof payload === "object" && (payload as Message).payload instanceof Uint8Array) return payload;
+  throw new TypeError(`a payload must be a string, a Uint8Array or a message, got ${payload === null ? "null" : typeof payload}`);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,36 @@
+/**
+ * What a runtime must provide for the client: a byte stream to a broker. Everything else
+ * (framing, matching, retries, timeouts) is in the client, so a transport is a short adapter.
+ */
+export interface Transport {
+  /**
+   * Opens a connection. Resolves once connected; rejects if the connection cannot be made or
+   * `signal` aborts first (the client aborts on its connect timeout).
+   */
+  connect(target: TransportTarget, handlers: TransportHandlers, signal: AbortSignal): Promise<TransportConnection>;
+}
+
+export interface TransportTarget {
+  readonly host: string;
+  readonly port: number;
+  /** TLS settings as the runtime understands them; absent = plain TCP. */
+  readonly tls?: unknown;
+}
+
+/** Called by the transport. `data` chunks must not be reused by the transport afterwards: the client keeps views into them. */
+export interface TransportHandlers {
+  data(chunk: Uint8Array): void;
+  /** The transport can take more writes after `write` returned false. */
+  drain(): void;
+  /** The connection is gone (error = why, if it was not a clean end). Called once. */
+  closed(error?: Error): void;
+}
+
+export interface TransportConnection {
+  /** Queues bytes to send (never copied by the client afterwards). Returns false when the caller should wait for `drain`. */
+  write(bytes: Uint8Array): boolean;
+  /** Sends what is queued, then closes. */
+  end(): Promise<void>;
+  /** Closes at once, dropping what is queued. */
+  destroy(): void;
+}

@@ -1,0 +1,26 @@
+import * as zlib from "node:zlib";
+import { pureCrc32, setCrc32, type Crc32Function } from "@k07/codec";
+
+/**
+ * Payloads at least this long are hashed with `node:zlib`'s native crc32; shorter ones with the pure
+ * `crc-32`, which wins below it (the call into native code costs more than it saves). Measured by
+ * bench/crc32.bench.mjs.
+ */
+export const NATIVE_CRC32_THRESHOLD = 512;
+
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
+/** The hybrid CRC-32 the Node transport installs (the pure one where node:zlib has no crc32). */
+export const hybridCrc32: Crc32Function =
+  nativeCrc32 === undefined
+    ? pureCrc32
+    : (bytes) => (bytes.length >= NATIVE_CRC32_THRESHOLD ? nativeCrc32(bytes) >>> 0 : pureCrc32(bytes));
+
+let installed = false;
+
+/** Installs the hybrid CRC-32 into the codec (once). */
+export function installNativeCrc32(): void {
+  if (installed) return;
+  installed = true;
+  setCrc32(hybridCrc32);
+}

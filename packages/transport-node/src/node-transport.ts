@@ -1,0 +1,50 @@
+import { connect as netConnect, type Socket } from "node:net";
+import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
+import type { Transport, TransportConnection, TransportHandlers, TransportTarget } from "@k07/client";
+
+/**
+ * The client's transport on Node: `node:net`, or `node:tls` when the target has a `tls` option
+ * (`true` or `tls.ConnectionOptions`). Received chunks are fresh Buffers, so views stay valid.
+ */
+export const nodeTransport: Transport = {
+  connect(target: TransportTarget, handlers: TransportHandlers, signal: AbortSignal): Promise<TransportConnection> {
+    return new Promise((resolve, reject) => {
+      const tls = target.tls;
+      const socket: Socket =
+        tls === undefined || tls === false
+          ? netConnect({ host: target.host, port: target.port })
+          : tlsConnect({ host: target.host, port: target.port, servername: target.host, ...(tls === true ? {} : (tls as ConnectionOptions)) });
+      let connected = false;
+      const onAbort = () => socket.destroy(new Error("connect aborted"));
+      signal.addEventListener("abort", onAbort, { once: true });
+      socket.setNoDelay(true);
+      socket.once(tls === undefined || tls === false ? "connect" : "secureConnect", () => {
+        connected = true;
+        signal.removeEventListener("abort", onAbort);
+        resolve(connection);
+      });
+      socket.on("data", (chunk: Buffer) => handlers.data(chunk));
+      socket.on("drain", () => handlers.drain());
+      let failure: Error | undefined;
+      socket.on("error", (error) => {
+        failure = error;
+        if (!connected) reject(error);
+      });
+      socket.on("close", () => {
+        signal.removeEventListener("abort", onAbort);
+        if (connected) handlers.closed(failure);
+        else reject(failure ?? new Error("connection closed while connecting"));
+      });
+      const connection: TransportConnection = {
+        write: (bytes) => socket.write(bytes),
+        end: () =>
+          new Promise<void>((done) => {
+            if (socket.destroyed) return done();
+            socket.once("close", () => done());
+            socket.end();
+          }),
+        destroy: () => socket.destroy(),
+      };
+    });
+  },
+};
