@@ -15,6 +15,10 @@ export interface Broker {
   readonly logs: LogManager;
   /** Flushes every log now (makes appended data visible). */
   flush(): void;
+  /** Open client connections. */
+  readonly connectionCount: number;
+  /** Response bytes written but not yet taken by clients, over every connection (bounded by backpressure). */
+  bufferedBytes(): number;
   /** Stops listening, closes every connection, flushes and closes the logs. */
   close(): Promise<void>;
 }
@@ -55,6 +59,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     options: resolved,
     logs,
     flush: () => logs.flushAll(),
+    get connectionCount() {
+      return sockets.size;
+    },
+    bufferedBytes() {
+      let total = 0;
+      for (const socket of sockets) total += socket.writableLength;
+      return total;
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         for (const timer of timers) clearInterval(timer);

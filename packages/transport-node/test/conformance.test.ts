@@ -1,0 +1,20 @@
+/** The shared client conformance scenarios, on Node, against an in-process @k07/broker. */
+import { startBroker, type Broker } from "@k07/broker";
+import { KafkaClient, type ClientOptions } from "@k07/transport-node";
+import { scenarios } from "../../client/test/conformance/scenarios.ts";
+
+let broker: Broker;
+let counter = 0;
+beforeAll(async () => {
+  broker = await startBroker();
+});
+afterAll(() => broker.close());
+
+for (const scenario of scenarios) {
+  test(scenario.name, () =>
+    scenario.run({
+      client: (options?: ClientOptions) => new KafkaClient(broker.host, broker.port, options),
+      topic: () => `node-conformance-${++counter}`,
+    }),
+  );
+}
