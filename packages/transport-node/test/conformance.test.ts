@@ -1,7 +1,7 @@
 /** The shared client conformance scenarios, on Node, against an in-process @k07/broker. */
 import { startBroker, type Broker } from "@k07/broker";
-import { KafkaClient, type ClientOptions } from "@k07/transport-node";
-import { scenarios } from "../../client/test/conformance/scenarios.ts";
+import { KafkaClient } from "@k07/transport-node";
+import { scenarios, type ScenarioClientOptions } from "../../client/test/conformance/scenarios.ts";
 
 let broker: Broker;
 let counter = 0;
@@ -13,7 +13,7 @@ afterAll(() => broker.close());
 for (const scenario of scenarios) {
   test(scenario.name, () =>
     scenario.run({
-      client: (options?: ClientOptions) => new KafkaClient(broker.host, broker.port, options),
+      client: (options?: ScenarioClientOptions) => new KafkaClient(broker.host, broker.port, options),
       topic: () => `node-conformance-${++counter}`,
     }),
   );

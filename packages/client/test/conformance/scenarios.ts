@@ -26,10 +26,13 @@ import {
 /** What a runtime provides to the scenarios. */
 export interface ScenarioContext {
   /** A client connected (lazily) to the broker under test. */
-  client(options?: ClientOptions): KafkaClient;
+  client(options?: ScenarioClientOptions): KafkaClient;
   /** A topic name no other scenario uses. */
   topic(): string;
 }
+
+/** Client options the scenarios use (TLS settings differ per runtime and are not exercised here). */
+export type ScenarioClientOptions = Omit<ClientOptions, "tls">;
 
 export interface Scenario {
   readonly name: string;
@@ -58,7 +61,7 @@ export async function checkRejects(promise: Promise<unknown>, type: abstract new
 
 const texts = (messages: readonly FetchedMessage[]) => messages.map((m) => m.text());
 
-async function withClient(context: ScenarioContext, body: (kafka: KafkaClient) => Promise<void>, options?: ClientOptions): Promise<void> {
+async function withClient(context: ScenarioContext, body: (kafka: KafkaClient) => Promise<void>, options?: ScenarioClientOptions): Promise<void> {
   const kafka = context.client(options);
   try {
     await body(kafka);
