@@ -74,7 +74,8 @@ export class Reader {
     if (at < 0) return 0;
     const hi = this.view.getInt32(at);
     const lo = this.view.getUint32(at + 4);
-    if (hi > 0x1f_ffff || hi < -0x1f_ffff) {
+    // Safe integers are [−(2^53 − 1), 2^53 − 1]: hi may be −2^21 only when lo is non-zero.
+    if (hi > 0x1f_ffff || hi < -0x20_0000 || (hi === -0x20_0000 && lo === 0)) {
       this.fail("int64 outside the safe integer range", at);
       return 0;
     }

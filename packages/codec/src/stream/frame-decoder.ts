@@ -104,7 +104,8 @@ export class FrameDecoder {
 
   /** Bytes received but not yet returned as frames (including a partly assembled frame). */
   get bufferedBytes(): number {
-    let n = this.headerFill + this.partialFill;
+    // A partly assembled frame counts its (already consumed) 4-byte size prefix too.
+    let n = this.headerFill + (this.partial !== undefined ? 4 + this.partialFill : 0);
     for (let i = this.chunkIndex; i < this.chunks.length; i++) n += this.chunks[i]!.length;
     return n - this.chunkPosition;
   }

@@ -1,0 +1,213 @@
+#!/usr/bin/env node
+// @k07/codec against the 0.7 peers on the same work (issue 2's benchmark). Run by `npm run bench`
+// (which builds first and passes --expose-gc). Work:
+//   encode  a Produce request of 1,000 × 100-byte messages;
+//   decode  a 1 MiB fetch response of 100-byte messages (9,532 whole entries and a truncated tail),
+//           with and without CRC checks, touching every payload;
+// by k07, prozess 0.7.0, franz-kafka 0.7.5 and KafkaJS's v0 message-set code, plus the limits:
+// crc-32 alone over the same payloads, and a memcpy (Uint8Array.set) of the same bytes.
+// Prints a table and writes bench/results/codec.json.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as k07 from "../packages/codec/dist/index.js";
+import * as prozess from "./peers/prozess.mjs";
+import * as franz from "./peers/franz-kafka.mjs";
+import * as kafkajs from "./peers/kafkajs.mjs";
+
+const require = createRequire(import.meta.url);
+const CRC32 = require("crc-32");
+const here = dirname(fileURLToPath(import.meta.url));
+
+const PAYLOAD_BYTES = 100;
+const PRODUCE_MESSAGES = 1000;
+const FETCH_BYTES = 1 << 20;
+const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 300);
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 7);
+
+function payloadsOf(count, seed) {
+  const out = [];
+  let x = seed;
+  for (let i = 0; i < count; i++) {
+    const b = Buffer.allocUnsafe(PAYLOAD_BYTES);
+    for (let j = 0; j < PAYLOAD_BYTES; j++) b[j] = x = (x * 1103515245 + 12345) & 0xff;
+    out.push(b);
+  }
+  return out;
+}
+
+// ---- the inputs ----------------------------------------------------------------------------
+const producePayloads = payloadsOf(PRODUCE_MESSAGES, 1);
+const entriesInFetch = Math.floor(FETCH_BYTES / (PAYLOAD_BYTES + k07.ENTRY_OVERHEAD_MAGIC1));
+const fetchPayloads = payloadsOf(entriesInFetch + 1, 2);
+const fullSet = k07.encodeMessages(fetchPayloads.map((p) => k07.createMessage(p)));
+const messageSet = fullSet.subarray(0, FETCH_BYTES); // as a broker cuts it: a truncated last entry
+const fetchResponse = Buffer.from(k07.encodeFetchResponse({ errorCode: 0, messageSet }));
+const kafkajsResponse = kafkajs.buildFetchResponse(fetchPayloads.slice(0, entriesInFetch));
+const produceBytes = PRODUCE_MESSAGES * PAYLOAD_BYTES;
+const fetchPayloadBytes = entriesInFetch * PAYLOAD_BYTES;
+
+// ---- the implementations --------------------------------------------------------------------
+function k07EncodeProduce() {
+  const messages = new Array(PRODUCE_MESSAGES);
+  for (let i = 0; i < PRODUCE_MESSAGES; i++) messages[i] = k07.createMessage(producePayloads[i]);
+  return k07.encodeProduceRequest(new k07.ProduceRequest("bench", 0, messages));
+}
+
+function k07DecodeFetch(verifyCrc) {
+  const response = k07.decodeFetchResponse(fetchResponse.subarray(4));
+  const set = k07.decodeMessageSet(response.messageSet, { verifyCrc });
+  let messages = 0;
+  let bytes = 0;
+  for (const m of set) {
+    bytes += m.payload.length;
+    messages++;
+  }
+  return { messages, bytes };
+}
+
+function crcOver(payloads) {
+  let x = 0;
+  for (let i = 0; i < payloads.length; i++) x ^= CRC32.buf(payloads[i]);
+  return x;
+}
+const fetchPayloadViews = fetchPayloads.slice(0, entriesInFetch);
+const produceCopyTarget = new Uint8Array(produceBytes);
+const fetchCopyTarget = new Uint8Array(FETCH_BYTES);
+function copyAll(payloads, target) {
+  let at = 0;
+  for (let i = 0; i < payloads.length; i++) {
+    target.set(payloads[i], at);
+    at += payloads[i].length;
+  }
+  return at;
+}
+
+// ---- checks: every implementation does the same work and gets the same answer -------------
+{
+  const ours = Buffer.from(k07EncodeProduce()).toString("hex");
+  if (prozess.encodeProduce("bench", producePayloads).toString("hex") !== ours) throw new Error("prozess encodes differently");
+  if (franz.encodeProduce("bench", producePayloads).toString("hex") !== ours) throw new Error("franz-kafka encodes differently");
+  const expected = { messages: entriesInFetch, bytes: fetchPayloadBytes };
+  const same = (r, who) => {
+    if (r.messages !== expected.messages || r.bytes !== expected.bytes) throw new Error(`${who} decoded ${JSON.stringify(r)}, expected ${JSON.stringify(expected)}`);
+  };
+  same(k07DecodeFetch(true), "k07");
+  same(prozess.decodeFetch(fetchResponse, true), "prozess");
+  same(franz.decodeFetch(fetchResponse), "franz-kafka");
+  same(await kafkajs.decodeFetch(kafkajsResponse), "kafkajs");
+}
+
+// ---- the timer ---------------------------------------------------------------------------------
+/** Median ops/s over SAMPLES samples of about SAMPLE_MS each, after a warm-up. */
+async function measure(fn, isAsync = false) {
+  const once = isAsync ? async () => await fn() : fn;
+  const warmUntil = performance.now() + SAMPLE_MS;
+  let sink = 0;
+  while (performance.now() < warmUntil) sink ^= (isAsync ? await once() : once()) ? 1 : 0;
+  const rates = [];
+  for (let s = 0; s < SAMPLES; s++) {
+    globalThis.gc?.();
+    let ops = 0;
+    const start = performance.now();
+    let now = start;
+    while (now - start < SAMPLE_MS) {
+      for (let i = 0; i < 4; i++) sink ^= (isAsync ? await once() : once()) ? 1 : 0;
+      ops += 4;
+      now = performance.now();
+    }
+    rates.push((ops * 1000) / (now - start));
+  }
+  rates.sort((a, b) => a - b);
+  if (sink === 0.5) console.log(sink); // keeps the results alive
+  return rates[rates.length >> 1];
+}
+
+const workloads = [
+  {
+    id: "encode",
+    title: `encode Produce, ${PRODUCE_MESSAGES} × ${PAYLOAD_BYTES} B messages`,
+    messages: PRODUCE_MESSAGES,
+    payloadBytes: produceBytes,
+    rows: [
+      { impl: "k07", fn: k07EncodeProduce },
+      { impl: prozess.name, fn: () => prozess.encodeProduce("bench", producePayloads) },
+      { impl: franz.name, fn: () => franz.encodeProduce("bench", producePayloads) },
+      { impl: kafkajs.name, fn: () => kafkajs.encodeProduce("bench", producePayloads) },
+      { impl: "limit: crc-32 alone", fn: () => crcOver(producePayloads), limit: "crc" },
+      { impl: "limit: memcpy", fn: () => copyAll(producePayloads, produceCopyTarget), limit: "memcpy" },
+    ],
+  },
+  {
+    id: "decode-checked",
+    title: `decode 1 MiB fetch response (${entriesInFetch} × ${PAYLOAD_BYTES} B), CRC checked`,
+    messages: entriesInFetch,
+    payloadBytes: fetchPayloadBytes,
+    rows: [
+      { impl: "k07", fn: () => k07DecodeFetch(true) },
+      { impl: prozess.name, fn: () => prozess.decodeFetch(fetchResponse, true) },
+      { impl: franz.name, fn: () => franz.decodeFetch(fetchResponse) },
+      { impl: "limit: crc-32 alone", fn: () => crcOver(fetchPayloadViews), limit: "crc" },
+      { impl: "limit: memcpy", fn: () => fetchCopyTarget.set(messageSet), limit: "memcpy" },
+    ],
+  },
+  {
+    id: "decode-unchecked",
+    title: `decode 1 MiB fetch response (${entriesInFetch} × ${PAYLOAD_BYTES} B), no CRC check`,
+    messages: entriesInFetch,
+    payloadBytes: fetchPayloadBytes,
+    rows: [
+      { impl: "k07", fn: () => k07DecodeFetch(false) },
+      { impl: prozess.name, fn: () => prozess.decodeFetch(fetchResponse, false), note: "computes CRCs anyway (re-encodes each message to learn its length)" },
+      { impl: franz.name, fn: () => franz.decodeFetch(fetchResponse), note: "cannot switch CRC checks off" },
+      { impl: kafkajs.name, fn: () => kafkajs.decodeFetch(kafkajsResponse), async: true, note: "0.8 v0 format, never checks CRCs" },
+      { impl: "limit: crc-32 alone", fn: () => crcOver(fetchPayloadViews), limit: "crc" },
+      { impl: "limit: memcpy", fn: () => fetchCopyTarget.set(messageSet), limit: "memcpy" },
+    ],
+  },
+];
+
+const results = { node: process.version, date: new Date().toISOString(), sampleMs: SAMPLE_MS, samples: SAMPLES, workloads: [] };
+for (const w of workloads) {
+  for (const row of w.rows) row.opsPerSec = await measure(row.fn, row.async === true);
+  const crcLimit = w.rows.find((r) => r.limit === "crc").opsPerSec;
+  const k07Row = w.rows.find((r) => r.impl === "k07");
+  const peers = w.rows.filter((r) => r.impl !== "k07" && !r.limit);
+  const table = w.rows.map((r) => ({
+    impl: r.impl,
+    "ops/s": r.opsPerSec,
+    "messages/s": r.opsPerSec * w.messages,
+    "MB/s": (r.opsPerSec * w.payloadBytes) / 1e6,
+    "÷ CRC limit": r.opsPerSec / crcLimit,
+    "k07 ÷ this": k07Row.opsPerSec / r.opsPerSec,
+    note: r.note,
+  }));
+  results.workloads.push({
+    id: w.id,
+    title: w.title,
+    messages: w.messages,
+    payloadBytes: w.payloadBytes,
+    rows: table,
+    k07VsCrcLimit: k07Row.opsPerSec / crcLimit,
+    k07VsPeers: Object.fromEntries(peers.map((p) => [p.impl, k07Row.opsPerSec / p.opsPerSec])),
+  });
+  printTable(w.title, table);
+}
+
+mkdirSync(join(here, "results"), { recursive: true });
+writeFileSync(join(here, "results", "codec.json"), JSON.stringify(results, null, 2) + "\n");
+console.log("\nsaved bench/results/codec.json");
+
+function printTable(title, rows) {
+  const fmt = (n, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const lines = [
+    `| ${title} | ops/s | messages/s | MB/s | ÷ CRC limit | k07 ÷ this |`,
+    "|---|---:|---:|---:|---:|---:|",
+    ...rows.map(
+      (r) =>
+        `| ${r.impl}${r.note ? ` (${r.note})` : ""} | ${fmt(r["ops/s"])} | ${fmt(r["messages/s"])} | ${fmt(r["MB/s"], 1)} | ${fmt(r["÷ CRC limit"], 2)} | ${fmt(r["k07 ÷ this"], 2)}× |`,
+    ),
+  ];
+  console.log("\n" + lines.join("\n"));
+}

@@ -1,0 +1,208 @@
+/**
+ * FrameDecoder: chunks of any size in, complete frames out; no copy when a frame lies in one chunk,
+ * exactly one when it spans chunks; a bad size prefix refused before any of the frame is buffered.
+ */
+import fc from "fast-check";
+import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameTooLargeError, K07Error, MalformedError } from "../src/index.ts";
+
+function frame(content: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + content.length);
+  new DataView(out.buffer).setInt32(0, content.length);
+  out.set(content, 4);
+  return out;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function drain(decoder: FrameDecoder): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  for (let f = decoder.next(); f !== undefined; f = decoder.next()) frames.push(f);
+  return frames;
+}
+
+/** Splits `bytes` at the given cut points (sorted, deduplicated, within range). */
+function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const chunks: Uint8Array[] = [];
+  let start = 0;
+  for (const p of [...points, bytes.length]) {
+    chunks.push(bytes.slice(start, p)); // slice: each chunk its own buffer, as a socket delivers them
+    start = p;
+  }
+  return chunks;
+}
+
+/**
+ * Records the sizes of Uint8Arrays constructed from a length while `run` executes, to prove a
+ * decoder did not allocate a buffer for a frame it refused.
+ */
+function allocationsDuring(run: () => void): number[] {
+  const sizes: number[] = [];
+  const Original = globalThis.Uint8Array;
+  globalThis.Uint8Array = new Proxy(Original, {
+    construct(target, args, newTarget) {
+      if (typeof args[0] === "number") sizes.push(args[0]);
+      return Reflect.construct(target, args, newTarget === globalThis.Uint8Array ? target : newTarget);
+    },
+  });
+  try {
+    run();
+  } finally {
+    globalThis.Uint8Array = Original;
+  }
+  return sizes;
+}
+
+describe("FrameDecoder", () => {
+  test("the default limit is the broker's max.socket.request.bytes", () => {
+    expect(DEFAULT_MAX_FRAME_BYTES).toBe(104857600);
+    expect(new FrameDecoder().maxFrameBytes).toBe(104857600);
+  });
+
+  test("returns nothing until a frame is complete, then the frame's content", () => {
+    const decoder = new FrameDecoder();
+    expect(decoder.next()).toBeUndefined();
+    const bytes = frame(Uint8Array.of(7, 8, 9));
+    decoder.push(bytes.subarray(0, 5));
+    expect(decoder.next()).toBeUndefined();
+    expect(decoder.bufferedBytes).toBe(5);
+    expect(decoder.atBoundary).toBe(false);
+    decoder.push(bytes.subarray(5));
+    expect(decoder.next()).toEqual(Uint8Array.of(7, 8, 9));
+    expect(decoder.next()).toBeUndefined();
+    expect(decoder.atBoundary).toBe(true);
+  });
+
+  test("property: any frames, cut into chunks anywhere, come out whole and in order", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (contents, cuts) => {
+          const stream = concat(contents.map(frame));
+          const decoder = new FrameDecoder();
+          const out: Uint8Array[] = [];
+          for (const chunk of split(stream, cuts)) {
+            decoder.push(chunk);
+            out.push(...drain(decoder));
+          }
+          expect(out.map((f) => Array.from(f))).toEqual(contents.map((c) => Array.from(c)));
+          expect(decoder.atBoundary).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  test("a frame inside one chunk is a view of that chunk: no copy", () => {
+    const stream = concat([frame(Uint8Array.of(1, 2)), frame(Uint8Array.of(3, 4, 5))]);
+    const decoder = new FrameDecoder();
+    decoder.push(stream);
+    const [a, b] = drain(decoder);
+    expect(a!.buffer).toBe(stream.buffer);
+    expect(b!.buffer).toBe(stream.buffer);
+    expect([a!.byteOffset, b!.byteOffset]).toEqual([4, 10]);
+  });
+
+  test("a frame spanning chunks is assembled into one buffer of exactly its size (one copy)", () => {
+    const content = Uint8Array.from({ length: 100 }, (_, i) => i);
+    const chunks = split(frame(content), [2, 30, 31, 77]);
+    const decoder = new FrameDecoder();
+    let result: Uint8Array | undefined;
+    const sizes = allocationsDuring(() => {
+      for (const c of chunks) {
+        decoder.push(c);
+        result = decoder.next() ?? result;
+      }
+    });
+    expect(result).toEqual(content);
+    expect(result!.buffer.byteLength).toBe(100);
+    expect(chunks.some((c) => c.buffer === result!.buffer)).toBe(false);
+    expect(sizes).toEqual([100]); // the one assembly buffer, nothing else
+  });
+
+  test("a size prefix split across chunks is assembled without allocating", () => {
+    const bytes = frame(Uint8Array.of(42));
+    const decoder = new FrameDecoder();
+    let result: Uint8Array | undefined;
+    const sizes = allocationsDuring(() => {
+      decoder.push(bytes.subarray(0, 1));
+      decoder.push(bytes.subarray(1, 3));
+      result = decoder.next();
+      expect(result).toBeUndefined();
+      decoder.push(bytes.subarray(3));
+      result = decoder.next();
+    });
+    expect(result).toEqual(Uint8Array.of(42));
+    expect(result!.buffer).toBe(bytes.buffer); // the body was in the last chunk whole: a view
+    expect(sizes).toEqual([]);
+  });
+
+  describe("bad size prefixes", () => {
+    test.each([
+      [DEFAULT_MAX_FRAME_BYTES + 1, undefined, FrameTooLargeError],
+      [0x7fffffff, undefined, FrameTooLargeError],
+      [1001, 1000, FrameTooLargeError],
+      [0, undefined, MalformedError],
+      [-5, undefined, MalformedError],
+    ] as const)("prefix %i (limit %p) is refused at once, without allocating its size", (size, limit, kind) => {
+      const decoder = new FrameDecoder(limit === undefined ? {} : { maxFrameBytes: limit });
+      const good = frame(Uint8Array.of(1));
+      const bad = new Uint8Array(4 + 10);
+      new DataView(bad.buffer).setInt32(0, size);
+      let error: unknown;
+      const sizes = allocationsDuring(() => {
+        decoder.push(good);
+        decoder.push(bad); // only 10 bytes of the claimed frame have arrived
+        expect(decoder.next()).toEqual(Uint8Array.of(1)); // frames before the bad prefix come first
+        try {
+          decoder.next();
+        } catch (e) {
+          error = e;
+        }
+      });
+      expect(error).toBeInstanceOf(kind);
+      expect(error).toBeInstanceOf(K07Error);
+      expect(sizes.filter((n) => n > 64)).toEqual([]);
+      expect(decoder.bufferedBytes).toBe(0); // nothing kept
+      // The stream cannot be resynchronised: the decoder stays failed and ignores new bytes.
+      decoder.push(good);
+      expect(() => decoder.next()).toThrow(kind);
+      expect(decoder.bufferedBytes).toBe(0);
+    });
+
+    test("a prefix exactly at the limit is accepted", () => {
+      const decoder = new FrameDecoder({ maxFrameBytes: 3 });
+      decoder.push(frame(Uint8Array.of(1, 2, 3)));
+      expect(decoder.next()).toEqual(Uint8Array.of(1, 2, 3));
+    });
+
+    test("FrameTooLargeError says the size and the limit", () => {
+      const decoder = new FrameDecoder({ maxFrameBytes: 10 });
+      decoder.push(Uint8Array.of(0, 0, 0, 11));
+      expect(() => decoder.next()).toThrow("Frame of 11 bytes exceeds the limit of 10 bytes");
+    });
+  });
+
+  test("refuses impossible limits and non-byte chunks", () => {
+    for (const maxFrameBytes of [0, -1, 1.5, 2 ** 31, NaN]) {
+      expect(() => new FrameDecoder({ maxFrameBytes })).toThrow(RangeError);
+    }
+    expect(() => new FrameDecoder().push([1, 2] as unknown as Uint8Array)).toThrow(TypeError);
+  });
+
+  test("empty chunks are ignored", () => {
+    const decoder = new FrameDecoder();
+    decoder.push(new Uint8Array(0));
+    expect(decoder.next()).toBeUndefined();
+    expect(decoder.atBoundary).toBe(true);
+  });
+});
