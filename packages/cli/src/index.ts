@@ -1,1 +1,9 @@
-export {};
+/**
+ * @k07/cli: the `k07` command, and the protocol-aware proxy it runs, embeddable.
+ */
+export { runCli, processIo } from "./cli.ts";
+export type { CommandIo } from "./commands/io.ts";
+export { compileFormat } from "./format.ts";
+export { startProxy, type Proxy, type ProxyOptions } from "./proxy/proxy-server.ts";
+export { ProxySession, type ProxyActions, type ProxyLogEntry, type ProxySessionOptions, type TopicCounters } from "./proxy/proxy-session.ts";
+export { allows, type Operation, type ProxyPolicy, type TopicMatcher } from "./proxy/policy.ts";

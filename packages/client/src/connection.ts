@@ -268,7 +268,11 @@ export class ClientConnection {
 
   private transportClosed(error: Error | undefined): void {
     if (this.closedByClient) return;
-    const how = error ? `: ${error.message}` : "";
+    const how = error
+      ? `: ${error.message}`
+      : this.inflightCount > 0 || this.unconfirmed.length > 0
+        ? " by the broker (a 0.7 broker closes the connection on an invalid produce, or on Offsets for a partition it does not have)"
+        : "";
     this.fail(new ConnectionClosedError(`Connection to ${this.name} was closed${how}`, undefined, { cause: error }));
   }
 

@@ -1,0 +1,118 @@
+import { Command, CommanderError } from "commander";
+import { K07Error } from "@k07/codec";
+import { CliError } from "./address.ts";
+import { brokerCommand } from "./commands/broker.ts";
+import { consumeCommand } from "./commands/consume.ts";
+import { dumpCommand } from "./commands/dump.ts";
+import type { CommandIo } from "./commands/io.ts";
+import { offsetsCommand } from "./commands/offsets.ts";
+import { produceCommand } from "./commands/produce.ts";
+import { proxyCommand } from "./commands/proxy.ts";
+
+/** The real process's streams, with SIGINT/SIGTERM as the abort signal. */
+export function processIo(): CommandIo {
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    // A closed pipe (`k07 consume | head`) ends the command quietly.
+    if (error.code === "EPIPE") abort.abort();
+  });
+  return {
+    out: (text) => process.stdout.write(text),
+    err: (line) => void process.stderr.write(line + "\n"),
+    drained: () => new Promise((resolve) => process.stdout.once("drain", () => resolve())),
+    stdin: process.stdin,
+    signal: abort.signal,
+  };
+}
+
+/** Runs `k07 <args>` and returns the exit status; errors are one line unless `--verbose`. */
+export async function runCli(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
+  let status = 0;
+  const verbose = argv.includes("--verbose");
+  const program = new Command("k07")
+    .description("kcat for Kafka 0.7: produce, consume, offsets, an embedded broker, segment dumps and a protocol-aware proxy")
+    .option("--verbose", "print stack traces on errors")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => void io.out(s), writeErr: (s) => io.err(s.trimEnd()) });
+  const run = (action: () => Promise<number>) => async () => {
+    status = await action();
+  };
+
+  program
+    .command("produce")
+    .description("send stdin to a topic, one message per line (or per --delimiter, or --whole)")
+    .requiredOption("-b, --broker <host:port>", "broker address")
+    .requiredOption("-t, --topic <topic>", "topic")
+    .option("-p, --partition <n>", "partition (default -1: the broker picks one at random)")
+    .option("-z, --compression <codec>", "gzip or snappy: one compressed wrapper per batch")
+    .option("-D, --delimiter <char>", "message delimiter (default newline)")
+    .option("--whole", "send the whole input as one message")
+    .option("--batch-size <n>", "messages per produce request (default 200)")
+    .option("--confirm", "wait until the broker has applied every message (exit 1 if not)")
+    .action((o) => run(() => produceCommand({ ...o, wholeInput: o.whole }, io))());
+
+  program
+    .command("consume")
+    .description("print messages of a partition")
+    .requiredOption("-b, --broker <host:port>", "broker address")
+    .requiredOption("-t, --topic <topic>", "topic")
+    .option("-p, --partition <n>", "partition (default 0)")
+    .option("-o, --offset <where>", "beginning, end or a byte offset (default beginning)")
+    .option("-c, --count <n>", "stop after n messages")
+    .option("--follow", "keep waiting for new messages at the end of the log")
+    .option("-f, --format <format>", "output format: %s payload, %S size, %o offset, %n next offset, %t topic, %p partition, %c codec, %m magic (default %s\\n)")
+    .option("--fetch-size <bytes>", "bytes per fetch (default 1048576)")
+    .action((o) => run(() => consumeCommand(o, io))());
+
+  program
+    .command("offsets")
+    .description("list the offsets a broker reports for a partition, newest first")
+    .requiredOption("-b, --broker <host:port>", "broker address")
+    .requiredOption("-t, --topic <topic>", "topic")
+    .option("-p, --partition <n>", "partition (default 0)")
+    .option("--time <when>", "latest, earliest or epoch milliseconds (default latest)")
+    .option("--max <n>", "most offsets to list (default 1)")
+    .action((o) => run(() => offsetsCommand(o, io))());
+
+  program
+    .command("broker")
+    .description("run the embedded Kafka 0.7.2 broker until Ctrl-C")
+    .option("--host <addr>", "listen address (default 127.0.0.1)")
+    .option("--port <n>", "port (default 9092, 0 for a free one)")
+    .option("--data <dir>", "keep logs in <dir>, in 0.7's on-disk layout (default: in memory)")
+    .option("--partitions <n>", "partitions per topic (default 1)")
+    .action((o) => run(() => brokerCommand({ ...o, verbose }, io))());
+
+  program
+    .command("dump")
+    .description("list the entries of a 0.7 log segment file (offset, size, magic, codec, CRC valid?)")
+    .argument("<segment>", "a <20-digit offset>.kafka file")
+    .option("-d, --deep", "also list the messages inside compressed wrappers")
+    .action((file: string, o) => run(() => dumpCommand(file, o, io))());
+
+  program
+    .command("proxy")
+    .description("a protocol-aware proxy in front of a broker, with topic allow lists and a request log")
+    .requiredOption("--broker <host:port>", "the broker to forward to")
+    .option("--listen <host:port>", "where to listen (default 127.0.0.1:9093)")
+    .option("--allow-produce <topics>", "comma-separated topics clients may produce to (a trailing * matches a prefix)")
+    .option("--allow-fetch <topics>", "topics clients may fetch from")
+    .option("--allow-offsets <topics>", "topics clients may ask offsets for")
+    .option("--log", "one JSON line per request on stderr")
+    .action((o) => run(() => proxyCommand(o, io))());
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return status;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (verbose) io.err((error as Error).stack ?? String(error));
+    else if (error instanceof CliError || error instanceof RangeError || error instanceof TypeError) io.err(`k07: ${(error as Error).message}`);
+    else if (error instanceof K07Error) io.err(`k07: ${error.name}: ${error.message}`);
+    else io.err(`k07: ${(error as Error).message ?? String(error)}`);
+    return error instanceof CliError ? 2 : 1;
+  }
+}

@@ -1,0 +1,52 @@
+import { EARLIEST_TIME, FetchRequest, LATEST_TIME, OffsetRequest } from "@k07/codec";
+import { KafkaClient } from "@k07/transport-node";
+import { parseAddress, parseInteger } from "../address.ts";
+import { compileFormat } from "../format.ts";
+import { startProgress } from "../progress.ts";
+import type { CommandIo } from "./io.ts";
+
+export interface ConsumeOptions {
+  broker: string;
+  topic: string;
+  partition?: string;
+  offset?: string;
+  count?: string;
+  follow?: boolean;
+  format?: string;
+  fetchSize?: string;
+}
+
+/** `k07 consume`: prints messages from an offset, up to a count, to the end of the log or following it. */
+export async function consumeCommand(options: ConsumeOptions, io: CommandIo): Promise<number> {
+  const { host, port } = parseAddress(options.broker);
+  const partition = options.partition === undefined ? 0 : parseInteger("--partition", options.partition, 0);
+  const count = options.count === undefined ? Infinity : parseInteger("--count", options.count, 0);
+  const fetchSize = options.fetchSize === undefined ? 1024 * 1024 : parseInteger("--fetch-size", options.fetchSize, 4);
+  const render = compileFormat(options.format ?? "%s\\n");
+  const kafka = new KafkaClient(host, port);
+  const progress = startProgress(`consuming ${options.topic}/${partition}:`);
+  let printed = 0;
+  try {
+    const where = options.offset ?? "beginning";
+    let offset: number;
+    if (where === "beginning" || where === "end") {
+      const time = where === "beginning" ? EARLIEST_TIME : LATEST_TIME;
+      offset = (await kafka.getOffsets(new OffsetRequest(options.topic, partition, time, 1)))[0] ?? 0;
+    } else {
+      offset = parseInteger("--offset", where, 0);
+    }
+    if (count === 0) return 0;
+    const abort = new AbortController();
+    io.signal.addEventListener("abort", () => abort.abort(), { once: true });
+    const request = new FetchRequest(options.topic, partition, offset, fetchSize);
+    for await (const message of kafka.iterMessages(request, true, { follow: options.follow ?? false, signal: abort.signal })) {
+      if (io.out(render(message, options.topic, partition)) === false) await io.drained();
+      progress.add(1);
+      if (++printed >= count) break;
+    }
+  } finally {
+    progress.stop();
+    await kafka.close();
+  }
+  return 0;
+}

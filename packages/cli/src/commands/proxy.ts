@@ -1,0 +1,37 @@
+import { parseAddress } from "../address.ts";
+import { startProxy } from "../proxy/proxy-server.ts";
+import type { CommandIo } from "./io.ts";
+
+export interface ProxyCommandOptions {
+  listen?: string;
+  broker: string;
+  allowProduce?: string;
+  allowFetch?: string;
+  allowOffsets?: string;
+  log?: boolean;
+}
+
+const list = (value: string | undefined) => (value === undefined ? undefined : value.split(",").map((s) => s.trim()).filter(Boolean));
+
+/** `k07 proxy`: forwards clients to a broker with topic allow lists and a JSON request log on stderr. */
+export async function proxyCommand(options: ProxyCommandOptions, io: CommandIo): Promise<number> {
+  const listen = parseAddress(options.listen ?? "127.0.0.1:9093", 9093);
+  const broker = parseAddress(options.broker);
+  const proxy = await startProxy({
+    host: listen.host,
+    port: listen.port,
+    brokerHost: broker.host,
+    brokerPort: broker.port,
+    policy: { produce: list(options.allowProduce), fetch: list(options.allowFetch), offsets: list(options.allowOffsets) },
+    log: options.log ? (entry) => io.err(JSON.stringify(entry)) : undefined,
+    onClose: options.log ? (client, reason) => io.err(JSON.stringify({ client, closed: reason })) : undefined,
+  });
+  io.out(`k07 proxy listening on ${proxy.address}, forwarding to ${broker.host}:${broker.port}\n`);
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    io.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await proxy.close();
+  for (const [topic, c] of proxy.counters()) io.err(`${topic}: ${c.requests} requests, ${c.bytesProduced} bytes produced, ${c.bytesFetched} bytes fetched, ${c.denied} denied`);
+  return 0;
+}

@@ -1,0 +1,116 @@
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { DEFAULT_MAX_FRAME_BYTES } from "@k07/codec";
+import type { ProxyPolicy } from "./policy.ts";
+import { ProxySession, type ProxyActions, type ProxyLogEntry, type TopicCounters } from "./proxy-session.ts";
+
+export interface ProxyOptions {
+  /** Where to listen. Default 127.0.0.1, port 0 (a free port). */
+  readonly host?: string;
+  readonly port?: number;
+  /** The broker to forward to. */
+  readonly brokerHost: string;
+  readonly brokerPort: number;
+  /** Topic allow lists per operation. Default: everything allowed. */
+  readonly policy?: ProxyPolicy;
+  /** Largest request frame let through (default 104,857,600, the broker's). */
+  readonly maxFrameBytes?: number;
+  /** One call per request (and per part of a multi-request). */
+  readonly log?: (entry: ProxyLogEntry) => void;
+  /** Called when the proxy closes a client's connection, with why. */
+  readonly onClose?: (client: string, reason: string) => void;
+}
+
+export interface Proxy {
+  readonly host: string;
+  readonly port: number;
+  readonly address: string;
+  /** Requests and bytes per topic since the start. */
+  counters(): ReadonlyMap<string, Readonly<TopicCounters>>;
+  /** Bytes waiting in the proxy's socket buffers (bounded by backpressure). */
+  bufferedBytes(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a protocol-aware Kafka 0.7 proxy: one broker connection per client connection, frames
+ * forwarded as received, allow lists enforced, and backpressure end to end (a side that does not
+ * read pauses the other side instead of filling memory).
+ */
+export async function startProxy(options: ProxyOptions): Promise<Proxy> {
+  const counters = new Map<string, TopicCounters>();
+  const pairs = new Set<[Socket, Socket]>();
+  const server: Server = createServer((client) => {
+    const name = `${client.remoteAddress}:${client.remotePort}`;
+    const broker = connect({ host: options.brokerHost, port: options.brokerPort });
+    const pair: [Socket, Socket] = [client, broker];
+    pairs.add(pair);
+    const session = new ProxySession({
+      client: name,
+      policy: options.policy ?? {},
+      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      log: options.log,
+      counters,
+    });
+    let closed = false;
+    const shutdown = (reason: string) => {
+      if (closed) return;
+      closed = true;
+      pairs.delete(pair);
+      options.onClose?.(name, reason);
+      client.end(() => client.destroy());
+      broker.destroy();
+    };
+    const apply = (actions: ProxyActions) => {
+      if (actions.toBroker.length > 0) {
+        broker.cork();
+        let ok = true;
+        for (const bytes of actions.toBroker) ok = broker.write(bytes);
+        broker.uncork();
+        if (!ok) client.pause();
+      }
+      if (actions.toClient.length > 0) {
+        client.cork();
+        let ok = true;
+        for (const bytes of actions.toClient) ok = client.write(bytes);
+        client.uncork();
+        if (!ok) broker.pause();
+      }
+      if (actions.close !== undefined) shutdown(actions.close);
+    };
+    client.pause();
+    broker.once("connect", () => client.resume());
+    client.on("data", (chunk: Buffer) => apply(session.fromClient(chunk)));
+    broker.on("data", (chunk: Buffer) => apply(session.fromBroker(chunk)));
+    broker.on("drain", () => client.resume());
+    client.on("drain", () => broker.resume());
+    client.on("error", () => {});
+    broker.on("error", (error) => shutdown(`broker connection failed: ${error.message}`));
+    client.on("close", () => shutdown("client closed"));
+    broker.on("close", () => shutdown("broker closed the connection"));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address() as { port: number };
+  const host = options.host ?? "127.0.0.1";
+  return {
+    host,
+    port: address.port,
+    address: `${host}:${address.port}`,
+    counters: () => counters,
+    bufferedBytes() {
+      let total = 0;
+      for (const [client, broker] of pairs) total += client.writableLength + broker.writableLength;
+      return total;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const [client, broker] of pairs) {
+          client.destroy();
+          broker.destroy();
+        }
+        server.close(() => resolve());
+      }),
+  };
+}

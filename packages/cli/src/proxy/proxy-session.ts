@@ -1,0 +1,288 @@
+import {
+  ErrorCode,
+  FrameDecoder,
+  K07Error,
+  RequestType,
+  decodeMultiFetchResponse,
+  decodeRequest,
+  encodeFetchResponse,
+  encodeMultiFetchRequest,
+  encodeMultiFetchResponse,
+  type DecodedRequest,
+  type FetchRequestData,
+  type FetchResponse,
+} from "@k07/codec";
+import { allows, type Operation, type ProxyPolicy } from "./policy.ts";
+
+/** One line of the proxy's request log (machine-readable: one JSON object per request). */
+export interface ProxyLogEntry {
+  readonly client: string;
+  readonly type: "produce" | "fetch" | "multi-fetch" | "multi-produce" | "offsets";
+  readonly topic: string;
+  readonly partition: number;
+  /** Fetch offset, or Offsets time. */
+  readonly offset?: number;
+  /** Fetch maxSize, produce message-set bytes, or offsets maxNumOffsets. */
+  readonly size: number;
+  readonly allowed: boolean;
+}
+
+/** Bytes and requests per topic, summed over every connection of a proxy. */
+export interface TopicCounters {
+  requests: number;
+  /** Message-set bytes produced through the proxy. */
+  bytesProduced: number;
+  /** Message-set bytes fetched through the proxy. */
+  bytesFetched: number;
+  denied: number;
+}
+
+/** How an expected response is produced: by the broker (possibly to be rewritten) or by the proxy. */
+type Slot =
+  | { readonly kind: "broker"; readonly topics: readonly string[] }
+  /** A multi-fetch some of whose parts were denied: `parts[i]` is the index in the forwarded request, or −1. */
+  | { readonly kind: "broker-partial"; readonly topics: readonly string[]; readonly parts: readonly number[]; readonly forwarded: number }
+  /** A complete response frame (size prefix included) the proxy sends itself. */
+  | { readonly kind: "local"; readonly frame: Uint8Array };
+
+/** What the socket layer must do after feeding bytes in. */
+export interface ProxyActions {
+  readonly toBroker: Uint8Array[];
+  readonly toClient: Uint8Array[];
+  /** Close both sides once `toClient` is written (the reason is logged). */
+  readonly close?: string;
+}
+
+export interface ProxySessionOptions {
+  readonly client: string;
+  readonly policy: ProxyPolicy;
+  readonly maxFrameBytes: number;
+  readonly log?: (entry: ProxyLogEntry) => void;
+  readonly counters: Map<string, TopicCounters>;
+}
+
+const DENIED_FETCH_CODE = ErrorCode.Unknown;
+
+/**
+ * The proxy's protocol logic for one client connection, with no I/O (h11-style). Client frames
+ * are decoded to look at them and forwarded as received (the size prefix re-attached, the frame
+ * itself untouched); denied fetches are answered by the proxy with the error a broker gives for a
+ * topic it refuses (−1), in order with the broker's answers; a denied produce or offsets closes the
+ * connection, as the broker does for a bad one. Broker frames are matched to requests by order.
+ */
+export class ProxySession {
+  private readonly fromClientFrames: FrameDecoder;
+  private readonly fromBrokerFrames: FrameDecoder;
+  private readonly slots: Slot[] = [];
+  private slotHead = 0;
+  private closing: string | undefined;
+
+  constructor(private readonly options: ProxySessionOptions) {
+    this.fromClientFrames = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes });
+    // A 0.7 fetch response is at most maxSize + 6 per part; the client's limit bounds what it asked for.
+    this.fromBrokerFrames = new FrameDecoder({ maxFrameBytes: 0x7fff_ffff });
+  }
+
+  /** Responses the broker still owes or the proxy still has to send. */
+  get pendingResponses(): number {
+    return this.slots.length - this.slotHead;
+  }
+
+  /** Bytes from the client. */
+  fromClient(chunk: Uint8Array): ProxyActions {
+    const toBroker: Uint8Array[] = [];
+    const toClient: Uint8Array[] = [];
+    if (this.closing !== undefined) return { toBroker, toClient, close: this.closing };
+    this.fromClientFrames.push(chunk);
+    for (;;) {
+      let frame: Uint8Array | undefined;
+      let request: DecodedRequest;
+      try {
+        frame = this.fromClientFrames.next();
+        if (frame === undefined) break;
+        request = decodeRequest(frame);
+      } catch (error) {
+        if (!(error instanceof K07Error)) throw error;
+        // Never let a malformed frame through: close as the broker would.
+        this.closing = `malformed request from ${this.options.client}: ${error.message}`;
+        break;
+      }
+      const denial = this.route(request, frame, toBroker);
+      if (denial !== undefined) {
+        this.closing = denial;
+        break;
+      }
+    }
+    toClient.push(...this.localAtHead());
+    return { toBroker, toClient, close: this.closing !== undefined && this.pendingResponses === 0 ? this.closing : undefined };
+  }
+
+  /** Bytes from the broker. */
+  fromBroker(chunk: Uint8Array): ProxyActions {
+    const toClient: Uint8Array[] = [];
+    this.fromBrokerFrames.push(chunk);
+    try {
+      for (let frame = this.fromBrokerFrames.next(); frame !== undefined; frame = this.fromBrokerFrames.next()) {
+        toClient.push(...this.localAtHead());
+        const slot = this.slots[this.slotHead];
+        if (slot === undefined || slot.kind === "local") {
+          return { toBroker: [], toClient, close: `the broker sent a response nobody asked for` };
+        }
+        this.slotHead++;
+        toClient.push(...this.brokerResponse(slot, frame));
+        toClient.push(...this.localAtHead());
+      }
+    } catch (error) {
+      if (!(error instanceof K07Error)) throw error;
+      return { toBroker: [], toClient, close: `malformed response from the broker: ${error.message}` };
+    }
+    this.compact();
+    const close = this.closing !== undefined && this.pendingResponses === 0 ? this.closing : undefined;
+    return { toBroker: [], toClient, close };
+  }
+
+  private route(request: DecodedRequest, frame: Uint8Array, toBroker: Uint8Array[]): string | undefined {
+    const client = this.options.client;
+    switch (request.type) {
+      case RequestType.Produce:
+      case RequestType.MultiProduce: {
+        const parts = request.type === RequestType.Produce ? [request] : request.produces;
+        const type = request.type === RequestType.Produce ? "produce" : "multi-produce";
+        for (const part of parts) {
+          const allowed = this.record("produce", { client, type, topic: part.topic, partition: part.partition, size: part.messageSet.length }, part.messageSet.length);
+          // Parts before a denied one are forwarded, as a broker applies them before closing.
+          if (!allowed) {
+            if (request.type === RequestType.MultiProduce && parts.indexOf(part) > 0) {
+              toBroker.push(...this.reframe(this.multiProducePrefix(frame, parts.indexOf(part))));
+            }
+            return `produce to ${JSON.stringify(part.topic)} is not allowed for ${client}`;
+          }
+        }
+        toBroker.push(...this.reframe(frame));
+        return undefined;
+      }
+      case RequestType.Offsets: {
+        const allowed = this.record("offsets", { client, type: "offsets", topic: request.topic, partition: request.partition, offset: request.time, size: request.maxNumOffsets }, 0);
+        if (!allowed) return `offsets of ${JSON.stringify(request.topic)} are not allowed for ${client}`;
+        this.slots.push({ kind: "broker", topics: [request.topic] });
+        toBroker.push(...this.reframe(frame));
+        return undefined;
+      }
+      case RequestType.Fetch:
+      case RequestType.MultiFetch: {
+        const fetches = request.type === RequestType.Fetch ? [request] : request.fetches;
+        const type = request.type === RequestType.Fetch ? "fetch" : "multi-fetch";
+        const allowed = fetches.map((f) =>
+          this.record("fetch", { client, type, topic: f.topic, partition: f.partition, offset: f.offset, size: f.maxSize }, 0),
+        );
+        const topics = fetches.map((f) => f.topic);
+        if (allowed.every(Boolean)) {
+          this.slots.push({ kind: "broker", topics });
+          toBroker.push(...this.reframe(frame));
+        } else if (request.type === RequestType.Fetch) {
+          this.slots.push({ kind: "local", frame: encodeFetchResponse({ errorCode: DENIED_FETCH_CODE, messageSet: new Uint8Array(0) }) });
+        } else {
+          const forwarded: FetchRequestData[] = [];
+          const parts = fetches.map((f, i) => (allowed[i] ? forwarded.push(f) - 1 : -1));
+          if (forwarded.length === 0) {
+            this.slots.push({ kind: "local", frame: encodeMultiFetchResponse(fetches.map(() => deniedPart())) });
+          } else {
+            this.slots.push({ kind: "broker-partial", topics, parts, forwarded: forwarded.length });
+            toBroker.push(encodeMultiFetchRequest(forwarded));
+          }
+        }
+        return undefined;
+      }
+    }
+  }
+
+  private brokerResponse(slot: Exclude<Slot, { kind: "local" }>, frame: Uint8Array): Uint8Array[] {
+    if (slot.kind === "broker") {
+      this.countFetched(slot.topics, frame);
+      return this.reframe(frame);
+    }
+    const responses = decodeMultiFetchResponse(frame, slot.forwarded);
+    const parts: FetchResponse[] = slot.parts.map((index) => (index < 0 ? deniedPart() : responses[index]!));
+    slot.parts.forEach((index, i) => {
+      if (index >= 0) this.counter(slot.topics[i]!).bytesFetched += responses[index]!.messageSet.length;
+    });
+    return [encodeMultiFetchResponse(parts)];
+  }
+
+  private countFetched(topics: readonly string[], frame: Uint8Array): void {
+    if (topics.length === 1) {
+      this.counter(topics[0]!).bytesFetched += Math.max(0, frame.length - 2);
+      return;
+    }
+    try {
+      decodeMultiFetchResponse(frame, topics.length).forEach((part, i) => (this.counter(topics[i]!).bytesFetched += part.messageSet.length));
+    } catch {
+      // Offsets responses and odd frames are forwarded as they are; counting is best effort.
+    }
+  }
+
+  /** Frames the proxy answers itself, once every earlier broker answer has gone out. */
+  private localAtHead(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let slot = this.slots[this.slotHead]; slot !== undefined && slot.kind === "local"; slot = this.slots[this.slotHead]) {
+      out.push(slot.frame);
+      this.slotHead++;
+    }
+    return out;
+  }
+
+  private record(operation: Operation, entry: Omit<ProxyLogEntry, "allowed">, bytesProduced: number): boolean {
+    const allowed = allows(this.options.policy, operation, entry.topic);
+    this.options.log?.({ ...entry, allowed });
+    const counter = this.counter(entry.topic);
+    counter.requests++;
+    if (allowed) counter.bytesProduced += bytesProduced;
+    else counter.denied++;
+    return allowed;
+  }
+
+  private counter(topic: string): TopicCounters {
+    let counter = this.options.counters.get(topic);
+    if (counter === undefined) {
+      counter = { requests: 0, bytesProduced: 0, bytesFetched: 0, denied: 0 };
+      this.options.counters.set(topic, counter);
+    }
+    return counter;
+  }
+
+  /** The frame as received: its size prefix again, then the untouched frame view (no copy). */
+  private reframe(frame: Uint8Array): Uint8Array[] {
+    return prefixed(frame);
+  }
+
+  /** The first `count` parts of a MultiProduce frame, as a MultiProduce of its own (copied). */
+  private multiProducePrefix(frame: Uint8Array, count: number): Uint8Array {
+    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+    let position = 4; // type, count
+    for (let i = 0; i < count; i++) {
+      position += 2 + view.getInt16(position); // topic
+      position += 4; // partition
+      position += 4 + view.getInt32(position); // set
+    }
+    const out = frame.slice(0, position);
+    new DataView(out.buffer).setInt16(2, count);
+    return out;
+  }
+
+  private compact(): void {
+    if (this.slotHead > 1024 && this.slotHead * 2 > this.slots.length) {
+      this.slots.splice(0, this.slotHead);
+      this.slotHead = 0;
+    }
+  }
+}
+
+function deniedPart(): FetchResponse {
+  return { errorCode: DENIED_FETCH_CODE, messageSet: new Uint8Array(0) };
+}
+
+function prefixed(frame: Uint8Array): Uint8Array[] {
+  const prefix = new Uint8Array(4);
+  new DataView(prefix.buffer).setInt32(0, frame.length);
+  return [prefix, frame];
+}

@@ -1,0 +1,111 @@
+/** Every `k07` subcommand through a real child process against the embedded broker. */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { startBroker, type Broker } from "@k07/broker";
+import { encodeMessages, createMessageFromString, createGzipMessage } from "@k07/codec";
+import { ensureBuilt, k07, root } from "./run-cli.ts";
+
+let broker: Broker;
+let dataDir: string;
+beforeAll(async () => {
+  ensureBuilt();
+  dataDir = mkdtempSync(join(tmpdir(), "k07-cli-"));
+  broker = await startBroker({ dataDir, numPartitions: 2 });
+});
+afterAll(async () => {
+  await broker.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test("produce reads one message per line from stdin; consume prints them back with a format", async () => {
+  const produced = await k07(["produce", "-b", broker.address, "-t", "lines", "-p", "1", "--confirm"], "hello\nworld\nthird line\n");
+  expect(produced.status).toBe(0);
+  expect(produced.stderr).toMatch(/produced 3 message\(s\), 20 bytes, to lines\/1 \(confirmed\)/);
+  const consumed = await k07(["consume", "-b", broker.address, "-t", "lines", "-p", "1", "-f", "%t/%p %o->%n %S %c: %s\\n"]);
+  expect(consumed.status).toBe(0);
+  expect(consumed.stdout).toBe("lines/1 0->15 5 none: hello\nlines/1 15->30 5 none: world\nlines/1 30->50 10 none: third line\n");
+});
+
+test("consume starts at an offset or the end, and stops after --count", async () => {
+  await k07(["produce", "-b", broker.address, "-t", "counted", "-p", "0", "--confirm"], "a\nb\nc\nd\n");
+  expect((await k07(["consume", "-b", broker.address, "-t", "counted", "-o", "11", "-c", "2"])).stdout).toBe("b\nc\n");
+  expect((await k07(["consume", "-b", broker.address, "-t", "counted", "-o", "end"])).stdout).toBe("");
+});
+
+test("produce with gzip and a custom delimiter; messages come back decompressed", async () => {
+  const produced = await k07(["produce", "-b", broker.address, "-t", "zipped", "-p", "0", "-z", "gzip", "-D", ",", "--confirm"], "x,y,z");
+  expect(produced.status).toBe(0);
+  const consumed = await k07(["consume", "-b", broker.address, "-t", "zipped", "-f", "%s@%o "]);
+  expect(consumed.stdout).toMatch(/^x@0 y@0 z@0 $/);
+});
+
+test("offsets lists segment boundaries and the log end, newest first", async () => {
+  await k07(["produce", "-b", broker.address, "-t", "offs", "-p", "0", "--confirm"], "one\n");
+  const latest = await k07(["offsets", "-b", broker.address, "-t", "offs", "--max", "5"]);
+  expect(latest.stdout).toBe("13\n0\n");
+  const earliest = await k07(["offsets", "-b", broker.address, "-t", "offs", "--time", "earliest"]);
+  expect(earliest.stdout).toBe("0\n");
+});
+
+test("dump lists the entries of a segment file the broker wrote, with CRC validity", async () => {
+  await k07(["produce", "-b", broker.address, "-t", "dumped", "-p", "0", "--confirm"], "first\nsecond\n");
+  const file = join(dataDir, "dumped-0", "00000000000000000000.kafka");
+  const result = await k07(["dump", file]);
+  expect(result.status).toBe(0);
+  expect(result.stdout).toContain("offset: 0 size: 11 magic: 1 compression: none crc:");
+  expect(result.stdout).toContain("offset: 15 size: 12 magic: 1 compression: none");
+  expect(result.stderr).toContain("2 entries, 0 invalid");
+});
+
+test("dump flags a corrupt entry and a torn tail, and exits 1", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "k07-dump-"));
+  const good = encodeMessages([createMessageFromString("ok")]);
+  const bad = encodeMessages([createMessageFromString("bad")]);
+  bad[bad.length - 1] ^= 1;
+  const wrapper = encodeMessages([createGzipMessage([createMessageFromString("in"), createMessageFromString("side")])]);
+  const file = join(dir, "00000000000000000100.kafka");
+  writeFileSync(file, Buffer.concat([good, bad, wrapper, good.subarray(0, 5)]));
+  const result = await k07(["dump", "--deep", file]);
+  expect(result.status).toBe(1);
+  expect(result.stdout).toContain("offset: 100 size: 8 magic: 1 compression: none");
+  expect(result.stdout).toMatch(/offset: 112 .* valid: false/);
+  expect(result.stdout).toContain("compression: gzip");
+  expect(result.stdout).toContain("  inner in wrapper at 125");
+  expect(result.stdout).toMatch(/invalid: 5 trailing bytes/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("errors are one clear line with a non-zero status; --verbose adds the stack", async () => {
+  const refused = await k07(["offsets", "-b", "127.0.0.1:1", "-t", "x"]);
+  expect(refused.status).toBe(1);
+  expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+  expect(refused.stderr).toMatch(/^k07: ConnectionClosedError: Cannot connect to 127\.0\.0\.1:1/);
+  const bad = await k07(["consume", "-b", "host:port", "-t", "x"]);
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toMatch(/expected host:port/);
+  const verbose = await k07(["offsets", "-b", "127.0.0.1:1", "-t", "x", "--verbose"]);
+  expect(verbose.stderr).toMatch(/\n\s+at /);
+  const usage = await k07(["consume", "--help"]);
+  expect(usage.status).toBe(0);
+  expect(usage.stdout).toContain("--offset <where>");
+});
+
+test("k07 broker starts a broker, prints where it listens, and stops on SIGTERM", async () => {
+  const child = spawn(process.execPath, [join(root, "packages/cli/bin/k07.js"), "broker", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  const address = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on("error", reject);
+  });
+  const produced = await k07(["produce", "-b", address, "-t", "via-cli-broker", "--confirm"], "x\n");
+  expect(produced.status).toBe(0);
+  child.kill("SIGTERM");
+  const status = await new Promise((resolve) => child.on("close", resolve));
+  expect(status).toBe(0);
+});
