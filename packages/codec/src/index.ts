@@ -12,8 +12,10 @@ export {
   type CompressionCodec,
   type CompressionName,
 } from "./compression.ts";
+export { gzipCodec, snappyCodec } from "./compression/defaults.ts";
 export { Reader, decodeUtf8 } from "./primitives/reader.ts";
 export { Writer } from "./primitives/writer.ts";
+export { allocate, setAllocator, type Allocator } from "./primitives/allocate.ts";
 export { encodeUtf8, encodeTopic } from "./primitives/text.ts";
 export { checkTopic, isLegalTopicName, topicNameProblem } from "./primitives/validate.ts";
 export {

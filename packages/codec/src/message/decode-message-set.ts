@@ -47,6 +47,11 @@ export class MessageSetView implements Iterable<FetchedMessage> {
   /** @internal */ readonly lastEntryStart: number;
 
   constructor(bytes: Uint8Array, options: DecodeMessageSetOptions = {}) {
+    // A Node Buffer's subarray goes through its species constructor (about a third slower per view):
+    // view the same memory as a plain Uint8Array instead. No bytes are copied.
+    if (bytes.constructor !== Uint8Array && bytes instanceof Uint8Array) {
+      bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
     this.bytes = bytes;
     this.baseOffset = options.baseOffset ?? 0;
     this.options = {
@@ -188,8 +193,11 @@ export class MessageSetIterator implements Iterator<FetchedMessage> {
     const storedCrc = view.getUint32(payloadStart - 4);
     const options = set.options;
     const bytes = set.bytes;
+    // The view the CRC is computed over becomes the message's payload: one view per message.
+    let payload: Uint8Array | undefined;
     if (options.verifyCrc) {
-      const actual = crc32(bytes.subarray(payloadStart, end));
+      payload = bytes.subarray(payloadStart, end);
+      const actual = crc32(payload);
       if (actual !== storedCrc) {
         if (options.onCorrupt === "skip") {
           this.counter.corruptSkipped++;
@@ -206,7 +214,7 @@ export class MessageSetIterator implements Iterator<FetchedMessage> {
     }
     const offset = this.offsetOf(start);
     const nextOffset = this.wrapperStart < 0 ? this.logBase + end : isLast ? this.wrapperEnd : this.wrapperStart;
-    return new FetchedMessage(bytes, offset, nextOffset, magic, attributes, storedCrc, payloadStart, end);
+    return new FetchedMessage(bytes, offset, nextOffset, magic, attributes, storedCrc, payloadStart, end, payload);
   }
 
   private offsetOf(position: number): number {

@@ -18,6 +18,7 @@ export class FetchedMessage {
   readonly crc: number;
   private readonly payloadStart: number;
   private readonly payloadEnd: number;
+  private payloadView: Uint8Array | undefined;
 
   constructor(
     source: Uint8Array,
@@ -28,6 +29,8 @@ export class FetchedMessage {
     crc: number,
     payloadStart: number,
     payloadEnd: number,
+    /** The payload view, when the decoder already made one (to check the CRC). */
+    payload?: Uint8Array,
   ) {
     this.source = source;
     this.offset = offset;
@@ -37,6 +40,7 @@ export class FetchedMessage {
     this.crc = crc;
     this.payloadStart = payloadStart;
     this.payloadEnd = payloadEnd;
+    this.payloadView = payload;
   }
 
   /** Compression codec of this message (0 none, 1 gzip, 2 snappy); inner messages of a wrapper are 0. */
@@ -46,7 +50,7 @@ export class FetchedMessage {
 
   /** The payload: a `subarray` of `source` (shares its buffer; copy it to keep it beyond the source's life). */
   get payload(): Uint8Array {
-    return this.source.subarray(this.payloadStart, this.payloadEnd);
+    return (this.payloadView ??= this.source.subarray(this.payloadStart, this.payloadEnd));
   }
 
   get payloadLength(): number {

@@ -1,3 +1,5 @@
+import { allocate } from "./allocate.ts";
+
 /**
  * An append-only writer into a caller-owned buffer, in the style of franz-go's kbin.
  * Encoders compute the exact size first, so encoding a request allocates its output once.
@@ -17,7 +19,7 @@ export class Writer {
 
   /** A writer over a fresh buffer of exactly `size` bytes. */
   static ofSize(size: number): Writer {
-    return new Writer(new Uint8Array(size));
+    return new Writer(allocate(size));
   }
 
   int8(value: number): this {

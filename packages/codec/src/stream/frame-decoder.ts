@@ -1,4 +1,5 @@
 import { FrameTooLargeError, MalformedError, type K07Error } from "../errors.ts";
+import { allocate } from "../primitives/allocate.ts";
 
 /** The broker's default `max.socket.request.bytes`, used as the default frame limit. */
 export const DEFAULT_MAX_FRAME_BYTES = 104_857_600;
@@ -89,7 +90,7 @@ export class FrameDecoder {
         return body.subarray(at, at + size);
       }
       // The frame spans chunks: one buffer of exactly its size, filled as bytes arrive.
-      this.partial = new Uint8Array(size);
+      this.partial = allocate(size);
     }
   }
 
