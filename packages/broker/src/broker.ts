@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from "node:net";
+import { BrokerRegistration, ZooKeeperSession } from "@k07/zookeeper";
 import { BrokerConnection } from "./connection.ts";
 import { LogManager } from "./log/log-manager.ts";
 import { resolveBrokerOptions, type BrokerOptions, type ResolvedBrokerOptions } from "./options.ts";
@@ -19,7 +20,9 @@ export interface Broker {
   readonly connectionCount: number;
   /** Response bytes written but not yet taken by clients, over every connection (bounded by backpressure). */
   bufferedBytes(): number;
-  /** Stops listening, closes every connection, flushes and closes the logs. */
+  /** The broker's ZooKeeper session, when it registered in one. */
+  readonly zookeeper: ZooKeeperSession | undefined;
+  /** Stops listening, closes every connection, flushes and closes the logs (and leaves ZooKeeper at once). */
   close(): Promise<void>;
 }
 
@@ -51,6 +54,30 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   timers.push(setInterval(() => logs.enforceRetention(), resolved.retentionCheckIntervalMs).unref());
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : resolved.port;
+  let zookeeper: ZooKeeperSession | undefined;
+  if (resolved.zookeeper !== undefined) {
+    try {
+      zookeeper = await ZooKeeperSession.connect(resolved.zookeeper, { sessionTimeoutMs: resolved.zookeeperSessionTimeoutMs });
+      const registration = await BrokerRegistration.register(zookeeper, {
+        brokerId: resolved.brokerId!,
+        host: resolved.advertisedHost ?? resolved.host,
+        port,
+        topics: () => logs.topics().map((topic) => [topic, logs.partitionCount(topic)] as const),
+        onError: (error) => report({ kind: "zookeeper-error", remote: resolved.zookeeper!, reason: error.message }),
+      });
+      logs.onTopicCreated = (topic) => {
+        registration.registerTopic(topic, logs.partitionCount(topic)).catch((error: Error) =>
+          report({ kind: "zookeeper-error", remote: resolved.zookeeper!, reason: error.message }),
+        );
+      };
+    } catch (error) {
+      for (const timer of timers) clearInterval(timer);
+      await zookeeper?.close();
+      await new Promise((resolve) => server.close(resolve));
+      logs.close();
+      throw error;
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     host: resolved.host,
@@ -58,6 +85,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     address: `${resolved.host}:${port}`,
     options: resolved,
     logs,
+    zookeeper,
     flush: () => logs.flushAll(),
     get connectionCount() {
       return sockets.size;
@@ -68,14 +96,16 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       return total;
     },
     close() {
-      closing ??= new Promise<void>((resolve) => {
+      closing ??= (async () => {
         for (const timer of timers) clearInterval(timer);
-        server.close(() => {
-          logs.close();
-          resolve();
+        // Leave ZooKeeper first: clients stop routing here at once (the ephemeral nodes vanish).
+        await zookeeper?.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          for (const socket of sockets) socket.destroy();
         });
-        for (const socket of sockets) socket.destroy();
-      });
+        logs.close();
+      })();
       return closing;
     },
   };

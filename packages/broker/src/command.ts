@@ -14,6 +14,8 @@ Starts an embedded Kafka 0.7.2 broker and prints where it listens. Ctrl-C stops 
   --flush-messages <n>     messages between flushes (default 1: visible at once)
   --flush-ms <n>           flush every n ms (default: off)
   --max-message-size <n>   largest payload accepted (default 1000000)
+  --zookeeper <connect>    register in ZooKeeper (host:port[/chroot]) as a 0.7 cluster member
+  --broker-id <n>          this broker's id (needed with --zookeeper)
   --verbose                log connections closed by the broker and dropped produces
   -h, --help               this help`;
 
@@ -39,6 +41,8 @@ export function parseBrokerArguments(argv: readonly string[]): { options: Broker
       "flush-messages": { type: "string" },
       "flush-ms": { type: "string" },
       "max-message-size": { type: "string" },
+      zookeeper: { type: "string" },
+      "broker-id": { type: "string" },
       verbose: { type: "boolean", short: "v" },
       help: { type: "boolean", short: "h" },
     },
@@ -62,6 +66,8 @@ export function parseBrokerArguments(argv: readonly string[]): { options: Broker
       flushIntervalMessages: number("flush-messages", values["flush-messages"]),
       flushIntervalMs: number("flush-ms", values["flush-ms"]),
       maxMessageSize: number("max-message-size", values["max-message-size"]),
+      zookeeper: values.zookeeper,
+      brokerId: number("broker-id", values["broker-id"]),
     },
   };
 }

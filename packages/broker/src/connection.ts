@@ -4,7 +4,7 @@ import type { RequestHandler } from "./request-handler.ts";
 
 /** Something the broker reports about a connection (for logging and tests). */
 export interface ConnectionEvent {
-  readonly kind: "closed-by-broker" | "dropped-produce";
+  readonly kind: "closed-by-broker" | "dropped-produce" | "zookeeper-error";
   readonly remote: string;
   readonly reason: string;
 }

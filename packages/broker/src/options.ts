@@ -32,13 +32,26 @@ export interface BrokerOptions {
   readonly fsync?: boolean;
   /** Cap on what one compressed wrapper may inflate to during validation. Default 64 MiB. */
   readonly maxDecompressedBytes?: number;
+  /**
+   * Register in ZooKeeper as a 0.7.2 broker does (spec §9): a connect string (`host:port[/chroot]`).
+   * Requires `brokerId`. Without it the broker runs alone (`enable.zookeeper=false`).
+   */
+  readonly zookeeper?: string;
+  /** This broker's id in the cluster (`brokerid`). */
+  readonly brokerId?: number;
+  /** Host to register for clients (0.7's `hostname`); default the listen host. */
+  readonly advertisedHost?: string;
+  /** ZooKeeper session timeout in ms (`zk.sessiontimeout.ms`, default 6000). */
+  readonly zookeeperSessionTimeoutMs?: number;
   /** Called when the broker closes a connection or drops a produce, with the reason. */
   readonly onEvent?: (event: import("./connection.ts").ConnectionEvent) => void;
 }
 
 /** Options with every default applied and every value checked. */
-export type ResolvedBrokerOptions = Required<Omit<BrokerOptions, "dataDir" | "onEvent">> &
-  Pick<BrokerOptions, "dataDir" | "onEvent">;
+export type ResolvedBrokerOptions = Required<
+  Omit<BrokerOptions, "dataDir" | "onEvent" | "zookeeper" | "brokerId" | "advertisedHost" | "zookeeperSessionTimeoutMs">
+> &
+  Pick<BrokerOptions, "dataDir" | "onEvent" | "zookeeper" | "brokerId" | "advertisedHost" | "zookeeperSessionTimeoutMs">;
 
 const HOUR = 60 * 60 * 1000;
 
@@ -75,5 +88,9 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
     fsync: options.fsync ?? false,
     maxDecompressedBytes: integer("maxDecompressedBytes", options.maxDecompressedBytes, 64 * 1024 * 1024, 1),
     onEvent: options.onEvent,
+    zookeeper: options.zookeeper,
+    brokerId: options.zookeeper === undefined ? options.brokerId : integer("brokerId", options.brokerId ?? Number.NaN, 0, 0, 0x7fff_ffff),
+    advertisedHost: options.advertisedHost,
+    zookeeperSessionTimeoutMs: integer("zookeeperSessionTimeoutMs", options.zookeeperSessionTimeoutMs, 6000, 1),
   };
 }

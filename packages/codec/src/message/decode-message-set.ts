@@ -1,6 +1,6 @@
 import { crc32 } from "../crc32.ts";
 import { Compression, compressionCodec } from "../compression.ts";
-import { CompressionError, CrcError, K07Error, MalformedError, type ErrorContext } from "../errors.ts";
+import { CompressionError, CrcError, DecompressionLimitError, K07Error, MalformedError, type ErrorContext } from "../errors.ts";
 import { FetchedMessage } from "./fetched-message.ts";
 
 /** Default cap on the bytes one compressed wrapper may inflate to. */
@@ -230,6 +230,8 @@ export class MessageSetIterator implements Iterator<FetchedMessage> {
     try {
       inflated = compressionCodec(codec).decompress(payload, options.maxDecompressedBytes);
     } catch (error) {
+      // Name where the wrapper is: the codecs know nothing of topics and offsets.
+      if (error instanceof DecompressionLimitError) throw new DecompressionLimitError(error.limit, context);
       if (error instanceof K07Error && !(error instanceof CompressionError)) throw error;
       throw new CompressionError(
         `Cannot decompress ${codec === Compression.Gzip ? "gzip" : codec === Compression.Snappy ? "snappy" : `codec ${codec}`} message: ${(error as Error).message}`,
