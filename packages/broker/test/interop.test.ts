@@ -79,6 +79,7 @@ interface FranzKafka extends NodeJS.EventEmitter {
 }
 
 interface FranzTopicOptions {
+  maxMessageSize?: number;
   compression?: "none" | "gzip" | "snappy";
   batchSize?: number;
   queueTime?: number;
@@ -467,6 +468,31 @@ describe("franz-kafka 0.7.5 (static brokers mode)", () => {
     // 'drain' comes only from a socket that was backed up; this one never was. A writer that waits
     // for it (stream.pipe does) stops after the first batch.
     expect(drains).toBe(0);
+  });
+
+  test("franz bug: when its socket drains with two batches queued, it sends one and throws a TypeError on the next", async () => {
+    const asserts = jest.spyOn(console, "assert").mockImplementation(() => {});
+    try {
+      // 16 MB batches: more than a fresh loopback connection takes in one go while the broker, in
+      // this process, cannot read during the synchronous write, so every batch write backs up.
+      const kafka = await connectFranz({ batchSize: 2, maxMessageSize: 10_000_000 });
+      const topic = kafka.topic("fz-drain-crash", { partitions: { produce: ["0:1"] } });
+      const client = kafka.broker(0).client as { ready: boolean; connection: import("node:net").Socket; onConnectionDrain: () => void };
+      // franz's own drain handler is detached and called here, so its throw lands in this test.
+      client.connection.removeListener("drain", client.onConnectionDrain);
+      const big = Buffer.alloc(8_000_000, 0x61);
+      topic.write(big);
+      topic.write(big); // one batch: the socket backs up and the client turns not ready
+      expect(client.ready).toBe(false);
+      for (let i = 0; i < 4; i++) topic.write(big); // two more batches wait in the MessageBuffer
+      await new Promise((resolve) => client.connection.once("drain", resolve));
+      // On drain MessageBuffer.send() checks readiness once, then writes every queued batch; the
+      // first fills the socket again, so the producer has no ready partition for the second.
+      expect(() => client.onConnectionDrain()).toThrow("Cannot read properties of null (reading 'write')");
+      expect(asserts).toHaveBeenCalledWith(false);
+    } finally {
+      asserts.mockRestore();
+    }
   });
 
   test("franz with the installed snappy (7.x, promise API) cannot use snappy: the callback it passes is never called", async () => {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { K07Error } from "@k07/codec";
 import { CliError } from "./address.ts";
 import { brokerCommand } from "./commands/broker.ts";
+import { brokersCommand } from "./commands/brokers.ts";
 import { consumeCommand } from "./commands/consume.ts";
 import { dumpCommand } from "./commands/dump.ts";
 import type { CommandIo } from "./commands/io.ts";
@@ -44,7 +45,9 @@ export async function runCli(argv: readonly string[], io: CommandIo = processIo(
   program
     .command("produce")
     .description("send stdin to a topic, one message per line (or per --delimiter, or --whole)")
-    .requiredOption("-b, --broker <host:port>", "broker address")
+    .option("-b, --broker <host:port>", "broker address")
+    .option("--zookeeper <connect>", "produce to a 0.7 cluster found through ZooKeeper instead (host:port[/chroot])")
+    .option("-k, --key-delimiter <text>", "with --zookeeper: the text before it is the message key, which picks the partition as Java does")
     .requiredOption("-t, --topic <topic>", "topic")
     .option("-p, --partition <n>", "partition (default -1: the broker picks one at random)")
     .option("-z, --compression <codec>", "gzip or snappy: one compressed wrapper per batch")
@@ -53,6 +56,13 @@ export async function runCli(argv: readonly string[], io: CommandIo = processIo(
     .option("--batch-size <n>", "messages per produce request (default 200)")
     .option("--confirm", "wait until the broker has applied every message (exit 1 if not)")
     .action((o) => run(() => produceCommand({ ...o, wholeInput: o.whole }, io))());
+
+  program
+    .command("brokers")
+    .description("list the brokers and topic partitions registered in ZooKeeper")
+    .requiredOption("--zookeeper <connect>", "ZooKeeper connect string (host:port[/chroot])")
+    .option("-t, --topic <topic>", "only this topic")
+    .action((o) => run(() => brokersCommand(o, io))());
 
   program
     .command("consume")

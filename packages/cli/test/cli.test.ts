@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { startBroker, type Broker } from "@k07/broker";
 import { encodeMessages, createMessageFromString, createGzipMessage } from "@k07/codec";
 import { ensureBuilt, k07, root } from "./run-cli.ts";
+import { describeWithZooKeeper } from "../../zookeeper/test/harness.ts";
 
 let broker: Broker;
 let dataDir: string;
@@ -108,4 +109,33 @@ test("k07 broker starts a broker, prints where it listens, and stops on SIGTERM"
   child.kill("SIGTERM");
   const status = await new Promise((resolve) => child.on("close", resolve));
   expect(status).toBe(0);
+});
+
+describeWithZooKeeper("k07 with a ZooKeeper cluster", (server) => {
+  const brokers: Broker[] = [];
+  afterAll(async () => {
+    for (const b of brokers) await b.close();
+  });
+
+  test("produce --zookeeper with keys lands where Java would; brokers lists the cluster", async () => {
+    brokers.push(await startBroker({ zookeeper: server().connectString, brokerId: 1, topicPartitions: { keyed: 2 } }));
+    brokers.push(await startBroker({ zookeeper: server().connectString, brokerId: 2, topicPartitions: { keyed: 3 } }));
+    // Create the topic on both brokers first (a first produce registers it), as in the spec's run.
+    for (const b of brokers) {
+      const first = await k07(["produce", "-b", b.address, "-t", "keyed", "-p", "0", "--confirm"], "init\n");
+      expect(first.status).toBe(0);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const produced = await k07(["produce", "--zookeeper", server().connectString, "-t", "keyed", "-k", ":"], "a:1\nhello:2\nd:3\n");
+    expect(produced.stderr).toContain("produced 3 message(s) to keyed through ZooKeeper");
+    expect(produced.status).toBe(0);
+    const onBroker2p0 = await k07(["consume", "-b", brokers[1]!.address, "-t", "keyed", "-p", "0"]);
+    expect(onBroker2p0.stdout).toBe("init\n1\n2\n");
+    const onBroker1p0 = await k07(["consume", "-b", brokers[0]!.address, "-t", "keyed", "-p", "0"]);
+    expect(onBroker1p0.stdout).toBe("init\n3\n");
+    const listed = await k07(["brokers", "--zookeeper", server().connectString]);
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`brokers \\(2\\):\\n  1\\t${brokers[0]!.address}\\t`));
+    expect(listed.stdout).toContain("  keyed\t1-0 1-1 2-0 2-1 2-2\n");
+  });
 });

@@ -1,11 +1,16 @@
 import { ProduceRequest, createMessage, type CompressionName, type Message } from "@k07/codec";
 import { KafkaClient } from "@k07/transport-node";
+import { Producer } from "@k07/cluster";
 import { CliError, parseAddress, parseInteger } from "../address.ts";
 import { startProgress } from "../progress.ts";
 import type { CommandIo } from "./io.ts";
 
 export interface ProduceOptions {
-  broker: string;
+  broker?: string;
+  /** Produce through ZooKeeper discovery, as 0.7's Java producer does (keys pick partitions). */
+  zookeeper?: string;
+  /** Split each message at the first occurrence of this into key and value. */
+  keyDelimiter?: string;
   topic: string;
   partition?: string;
   compression?: string;
@@ -39,13 +44,14 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /** `k07 produce`: one message per line (or per delimiter, or the whole input), sent in batches. */
 export async function produceCommand(options: ProduceOptions, io: CommandIo): Promise<number> {
-  const { host, port } = parseAddress(options.broker);
+  if ((options.broker === undefined) === (options.zookeeper === undefined)) throw new CliError("give either -b host:port or --zookeeper host:port");
+  if (options.zookeeper !== undefined) return produceThroughZooKeeper(options, io);
+  if (options.keyDelimiter !== undefined) throw new CliError("--key-delimiter needs --zookeeper (a single broker has no key partitioning in 0.7)");
+  const { host, port } = parseAddress(options.broker!);
   const partition = options.partition === undefined ? -1 : parseInteger("--partition", options.partition, -1);
   const batchSize = options.batchSize === undefined ? 200 : parseInteger("--batch-size", options.batchSize, 1);
   const compression = (options.compression ?? "none") as CompressionName;
   if (!["none", "gzip", "snappy"].includes(compression)) throw new CliError(`--compression must be gzip or snappy, got ${JSON.stringify(compression)}`);
-  const delimiter = options.delimiter === undefined ? "\n" : options.delimiter.replace(/\\n/g, "\n").replace(/\\t/g, "\t").replace(/\\0/g, "\0");
-  if (!options.wholeInput && new TextEncoder().encode(delimiter).length !== 1) throw new CliError("--delimiter must be one byte");
   const kafka = new KafkaClient(host, port);
   const progress = startProgress(`producing to ${options.topic}:`);
   const started = Date.now();
@@ -59,8 +65,7 @@ export async function produceCommand(options: ProduceOptions, io: CommandIo): Pr
     batch = [];
   };
   try {
-    const pieces = options.wholeInput ? whole(io.stdin) : splitStream(io.stdin, new TextEncoder().encode(delimiter)[0]!);
-    for await (const piece of pieces) {
+    for await (const piece of inputMessages(options, io)) {
       batch.push(createMessage(piece));
       messages++;
       bytes += piece.length;
@@ -75,6 +80,67 @@ export async function produceCommand(options: ProduceOptions, io: CommandIo): Pr
   const seconds = (Date.now() - started) / 1000;
   io.err(`produced ${messages} message(s), ${bytes} bytes, to ${options.topic}${partition >= 0 ? `/${partition}` : ""}${options.confirm ? " (confirmed)" : ""} in ${seconds.toFixed(2)} s`);
   return 0;
+}
+
+/** The input as messages: split on the delimiter, or whole. */
+function inputMessages(options: ProduceOptions, io: CommandIo): AsyncGenerator<Uint8Array> {
+  const delimiter = options.delimiter === undefined ? "\n" : options.delimiter.replace(/\\n/g, "\n").replace(/\\t/g, "\t").replace(/\\0/g, "\0");
+  if (options.wholeInput) return whole(io.stdin);
+  const bytes = new TextEncoder().encode(delimiter);
+  if (bytes.length !== 1) throw new CliError("--delimiter must be one byte");
+  return splitStream(io.stdin, bytes[0]!);
+}
+
+/** `k07 produce --zookeeper`: the cluster producer; with --key-delimiter, keys choose partitions like Java's. */
+async function produceThroughZooKeeper(options: ProduceOptions, io: CommandIo): Promise<number> {
+  const batchSize = options.batchSize === undefined ? 200 : parseInteger("--batch-size", options.batchSize, 1);
+  const compression = (options.compression ?? "none") as CompressionName;
+  if (!["none", "gzip", "snappy"].includes(compression)) throw new CliError(`--compression must be gzip or snappy, got ${JSON.stringify(compression)}`);
+  if (options.partition !== undefined) throw new CliError("--partition does not apply with --zookeeper: keys (or chance) pick the broker-partition");
+  const producer = new Producer({ zookeeper: options.zookeeper!, batchSize, compression });
+  const progress = startProgress(`producing to ${options.topic}:`);
+  const decoder = new TextDecoder();
+  const keyDelimiter = options.keyDelimiter === undefined ? undefined : new TextEncoder().encode(options.keyDelimiter);
+  let window: Promise<void>[] = [];
+  let messages = 0;
+  let failed = 0;
+  const count = (p: Promise<void>) => p.then(() => progress.add(1), () => void failed++);
+  try {
+    await producer.connect();
+    for await (const piece of inputMessages(options, io)) {
+      let key: string | undefined;
+      let value = piece;
+      if (keyDelimiter !== undefined) {
+        const at = indexOf(piece, keyDelimiter);
+        if (at >= 0) {
+          key = decoder.decode(piece.subarray(0, at));
+          value = piece.subarray(at + keyDelimiter.length);
+        }
+      }
+      window.push(count(producer.send(options.topic, value, key)));
+      messages++;
+      // Bound what is queued: wait for a window of sends before reading more input.
+      if (window.length >= batchSize * 10) {
+        await Promise.all(window);
+        window = [];
+      }
+    }
+    await Promise.all(window);
+    await producer.confirm();
+  } finally {
+    progress.stop();
+    await producer.close().catch(() => {});
+  }
+  io.err(`produced ${messages - failed} message(s) to ${options.topic} through ZooKeeper${failed ? `; ${failed} failed` : ""} (confirmed)`);
+  return failed === 0 ? 0 : 1;
+}
+
+function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
 }
 
 async function* whole(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {

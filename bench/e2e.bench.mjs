@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+// End-to-end benchmark (issue 4): a k07 broker in a child process (so client and broker do not share
+// an event loop), then per client: produce N messages of 100 bytes in Produce requests of 200, until
+// the broker's log end shows all of them; then consume them all from offset 0 with 1 MiB fetches,
+// checking every payload's length and sequence number. Clients: k07 (iterMessages and a
+// getMessageSet loop), prozess 0.7.0 and franz-kafka 0.7.5, each against a fresh broker, after a
+// warm-up round. Prints a table and writes bench/results/e2e.json. Run by `npm run bench` (which
+// builds first); alone: `npm run bench -- e2e`. E2E_MESSAGES overrides N (default 1,000,000);
+// E2E_PEER_SECONDS caps a slow peer's run (default 60 s per phase, estimated from its warm-up).
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as k07 from "./e2e-peers/k07.mjs";
+import * as prozess from "./e2e-peers/prozess.mjs";
+import * as franz from "./e2e-peers/franz-kafka.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BROKER_BIN = join(here, "..", "packages", "broker", "bin", "k07-broker.js");
+
+const MESSAGES = Number(process.env.E2E_MESSAGES ?? 1_000_000);
+const PAYLOAD_BYTES = 100;
+const BATCH = 200;
+const FETCH_BYTES = 1 << 20;
+const WARMUP_MESSAGES = 20_000;
+const PEER_SECONDS = Number(process.env.E2E_PEER_SECONDS ?? 60);
+const ENTRY_BYTES = PAYLOAD_BYTES + 10; // length(4) magic(1) attributes(1) crc(4): every client writes magic 1
+
+// ---- the payloads: one buffer, each payload a view whose first 4 bytes are its sequence number --
+const payloadBytes = Buffer.allocUnsafe(MESSAGES * PAYLOAD_BYTES);
+for (let i = 0; i < MESSAGES; i++) {
+  const at = i * PAYLOAD_BYTES;
+  for (let j = 4; j < PAYLOAD_BYTES; j++) payloadBytes[at + j] = (i * 31 + j * 7) & 0xff;
+  payloadBytes.writeUInt32BE(i, at);
+}
+const sourceOf = (count) => ({ count, payload: (i) => payloadBytes.subarray(i * PAYLOAD_BYTES, (i + 1) * PAYLOAD_BYTES) });
+
+/** Checks each consumed payload in order: length and sequence number (so nothing is lost, duplicated or reordered). */
+function checker() {
+  let expected = 0;
+  return {
+    onMessage(payload) {
+      if (payload.length !== PAYLOAD_BYTES) throw new Error(`message ${expected}: ${payload.length} bytes`);
+      const seq = ((payload[0] << 24) | (payload[1] << 16) | (payload[2] << 8) | payload[3]) >>> 0;
+      if (seq !== expected) throw new Error(`message ${expected}: got sequence number ${seq}`);
+      expected++;
+    },
+    get count() {
+      return expected;
+    },
+  };
+}
+
+// ---- the broker, in its own process ----------------------------------------------------------
+async function startBrokerProcess() {
+  // stderr is piped, not inherited: a broker left behind must not hold this process's output open.
+  const child = spawn(process.execPath, [BROKER_BIN, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.stderr.resume();
+  const address = await new Promise((resolve, reject) => {
+    let text = "";
+    child.once("exit", (code) => reject(new Error(`broker exited with ${code} before listening`)));
+    child.stdout.on("data", (chunk) => {
+      text += chunk;
+      const match = /k07 broker listening on ([\d.]+):(\d+)/.exec(text);
+      if (match) resolve({ host: match[1], port: Number(match[2]) });
+    });
+  });
+  child.stdout.resume();
+  return {
+    ...address,
+    async stop() {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+      process.off("exit", killOnExit);
+    },
+  };
+}
+
+/** Waits until the broker's log holds `bytes` (0.7 produce has no reply; this is when it all landed). */
+async function untilLogEnd(broker, topic, bytes) {
+  for (;;) {
+    const end = await k07.latestOffset({ ...broker, topic });
+    if (end === bytes) return;
+    if (end > bytes) throw new Error(`${topic}: log end ${end} is past the ${bytes} bytes produced`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+// ---- one client: produce, then consume ------------------------------------------------------
+async function round(broker, client, topic, count) {
+  globalThis.gc?.();
+  let start = process.hrtime.bigint();
+  await client.produce({ ...broker, topic, source: sourceOf(count), batchSize: BATCH });
+  await untilLogEnd(broker, topic, count * ENTRY_BYTES);
+  const produceSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+
+  const results = {};
+  for (const [variant, consume] of client.consumers) {
+    globalThis.gc?.();
+    const check = checker();
+    start = process.hrtime.bigint();
+    const n = await consume({ ...broker, topic, count, fetchBytes: FETCH_BYTES, onMessage: check.onMessage });
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    if (n !== count || check.count !== count) throw new Error(`${client.name} ${variant}: consumed ${n} of ${count}`);
+    results[variant] = seconds;
+  }
+  return { produceSeconds, consumeSeconds: results };
+}
+
+const clients = [
+  { name: k07.name, produce: k07.produce, consumers: [["iterMessages", k07.consume], ["getMessageSet loop", k07.consumeWithGetMessageSet]] },
+  { name: prozess.name, produce: prozess.produce, consumers: [["Consumer.consume loop", prozess.consume]] },
+  { name: franz.name, produce: franz.produce, consumers: [["topic stream 'data'", franz.consume]] },
+];
+
+const rows = [];
+for (const client of clients) {
+  const broker = await startBrokerProcess();
+  try {
+    // Warm-up on its own topic: JIT, connections, and an estimate of how long the full run takes.
+    const warm = await round(broker, client, "warmup", WARMUP_MESSAGES);
+    const slowest = Math.max(warm.produceSeconds, ...Object.values(warm.consumeSeconds)) / WARMUP_MESSAGES;
+    let count = MESSAGES;
+    let note = "";
+    if (slowest * MESSAGES > PEER_SECONDS) {
+      count = Math.max(WARMUP_MESSAGES, Math.floor(PEER_SECONDS / slowest / BATCH) * BATCH);
+      note = `${count.toLocaleString("en")} messages, not ${MESSAGES.toLocaleString("en")}: the full run was estimated at ${Math.round(slowest * MESSAGES)} s from the warm-up`;
+    }
+    process.stderr.write(`${client.name}: warm-up done, measuring ${count.toLocaleString("en")} messages\n`);
+    const measured = await round(broker, client, "e2e", count);
+    for (const [variant, seconds] of Object.entries(measured.consumeSeconds)) {
+      rows.push({
+        client: client.name,
+        consumer: variant,
+        messages: count,
+        produceSeconds: measured.produceSeconds,
+        "produce msg/s": count / measured.produceSeconds,
+        consumeSeconds: seconds,
+        "consume msg/s": count / seconds,
+        note,
+      });
+    }
+  } finally {
+    await broker.stop();
+  }
+}
+
+// ---- report -------------------------------------------------------------------------------------
+const k07Produce = rows.find((r) => r.client === k07.name)["produce msg/s"];
+const k07Consume = Math.max(...rows.filter((r) => r.client === k07.name).map((r) => r["consume msg/s"]));
+for (const r of rows) {
+  r["MB/s produced"] = (r["produce msg/s"] * PAYLOAD_BYTES) / 1e6;
+  r["MB/s consumed"] = (r["consume msg/s"] * PAYLOAD_BYTES) / 1e6;
+  r["k07 ÷ this (produce)"] = k07Produce / r["produce msg/s"];
+  r["k07 ÷ this (consume)"] = k07Consume / r["consume msg/s"];
+}
+
+const fmt = (n) => Math.round(n).toLocaleString("en");
+const table = [
+  ["client", "consumer", "messages", "produce msg/s", "consume msg/s", "k07 ÷ this (produce)", "k07 ÷ this (consume)"],
+  ...rows.map((r) => [
+    r.client,
+    r.consumer,
+    fmt(r.messages),
+    fmt(r["produce msg/s"]),
+    fmt(r["consume msg/s"]),
+    r["k07 ÷ this (produce)"].toFixed(1) + "×",
+    r["k07 ÷ this (consume)"].toFixed(1) + "×",
+  ]),
+];
+const widths = table[0].map((_, c) => Math.max(...table.map((row) => String(row[c]).length)));
+console.log(`end to end: ${PAYLOAD_BYTES}-byte messages, produce requests of ${BATCH}, ${FETCH_BYTES >> 20} MiB fetches; broker in a child process`);
+for (const [i, row] of table.entries()) {
+  console.log(row.map((cell, c) => (c < 2 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join("  "));
+  if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
+}
+for (const r of rows) if (r.note) console.log(`note: ${r.client}: ${r.note}`);
+
+const targets = {
+  "k07 produce ≥ 1,000,000 msg/s": k07Produce >= 1_000_000,
+  "k07 consume ≥ 2,000,000 msg/s": k07Consume >= 2_000_000,
+  "k07 ≥ 3× every peer, produce": rows.filter((r) => r.client !== k07.name).every((r) => r["k07 ÷ this (produce)"] >= 3),
+  "k07 ≥ 3× every peer, consume": rows.filter((r) => r.client !== k07.name).every((r) => r["k07 ÷ this (consume)"] >= 3),
+};
+for (const [target, met] of Object.entries(targets)) console.log(`${met ? "met    " : "MISSED "} ${target}`);
+
+mkdirSync(join(here, "results"), { recursive: true });
+writeFileSync(
+  join(here, "results", "e2e.json"),
+  JSON.stringify(
+    {
+      node: process.version,
+      date: new Date().toISOString(),
+      cpus: cpus().length,
+      setup: { payloadBytes: PAYLOAD_BYTES, batch: BATCH, fetchBytes: FETCH_BYTES, warmupMessages: WARMUP_MESSAGES, brokerProcess: "child" },
+      rows,
+      targets,
+    },
+    null,
+    2,
+  ) + "\n",
+);
