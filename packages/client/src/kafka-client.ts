@@ -19,6 +19,7 @@ import {
   type MessageSetView,
 } from "@k07/codec";
 import { Backoff } from "./backoff.ts";
+import { MessageStream, sleep } from "./message-stream.ts";
 import { ClientConnection, type ProduceLike } from "./connection.ts";
 import { checkBrokerAddress, resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from "./options.ts";
 import type { Transport } from "./transport.ts";
@@ -172,39 +173,16 @@ export class KafkaClient {
    * with `auto` false it yields only what one fetch of the requested range returns. One fetch is
    * in flight ahead of the consumer at most.
    */
-  async *iterMessages(request: FetchRequest, auto = true, options: IterateOptions = {}): AsyncGenerator<FetchedMessage, void, undefined> {
+  iterMessages(request: FetchRequest, auto = true, options: IterateOptions = {}): AsyncIterableIterator<FetchedMessage, undefined> {
     if (!(request instanceof FetchRequest)) throw new TypeError("iterMessages needs a FetchRequest");
-    const signal = options.signal;
-    if (!auto) {
-      yield* (await this.fetchSet(request)).toArray();
-      return;
-    }
     const pollMs = options.pollMs ?? 100;
-    const pollMaxMs = Math.max(pollMs, options.pollMaxMs ?? 5_000);
-    let wait = pollMs;
-    let next = request;
-    let ahead: Promise<MessageSetView> | undefined = this.fetchSet(next);
-    ahead.catch(() => {});
-    while (!signal?.aborted) {
-      const set: MessageSetView = await ahead!;
-      ahead = undefined;
-      next = next.withOffset(set.nextOffset);
-      if (set.entryCount > 0) {
-        ahead = this.fetchSet(next);
-        ahead.catch(() => {});
-        wait = pollMs;
-        for (const message of set) {
-          yield message;
-          if (signal?.aborted) return;
-        }
-        continue;
-      }
-      if (!options.follow) return;
-      await sleep(wait, signal);
-      wait = Math.min(wait * 2, pollMaxMs);
-      ahead = this.fetchSet(next);
-      ahead.catch(() => {});
-    }
+    return new MessageStream(request, (r) => this.fetchSet(r), {
+      paging: auto,
+      follow: options.follow ?? false,
+      pollMs,
+      pollMaxMs: Math.max(pollMs, options.pollMaxMs ?? 5_000),
+      signal: options.signal,
+    });
   }
 
   // ---------------------------------------------------------------- offsets
@@ -336,17 +314,4 @@ function toMessage(payload: Payload): Message {
   if (typeof payload === "string" || payload instanceof Uint8Array) return createMessage(payload);
   if (payload !== null && typeof payload === "object" && (payload as Message).payload instanceof Uint8Array) return payload;
   throw new TypeError(`a payload must be a string, a Uint8Array or a message, got ${payload === null ? "null" : typeof payload}`);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

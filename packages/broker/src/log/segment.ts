@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 
 /**
@@ -24,14 +25,25 @@ export interface Segment {
   close(remove?: boolean): void;
 }
 
-/** A segment held in memory: one buffer that grows by doubling; reads are views into it. */
+/** Chunk sizes: the first is small (many logs hold little), each next one doubles, up to 16 MiB. */
+const FIRST_CHUNK_BYTES = 64 * 1024;
+const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A segment held in memory, in chunks that double from 64 KiB up to 16 MiB (an append larger than
+ * a chunk gets one of its own size). An append is never split, bytes are written once and never moved, and a read inside one
+ * chunk is a view, not a copy; only a read across a chunk boundary is copied.
+ */
 export class MemorySegment implements Segment {
   readonly start: number;
   size = 0;
   flushedSize = 0;
   lastModified: number;
   firstAppendTime: number | undefined;
-  private buffer = new Uint8Array(0);
+  /** Chunks in order; `starts[i]` is the segment position of `chunks[i]`'s first byte, `used[i]` its filled length. */
+  private chunks: Uint8Array[] = [];
+  private starts: number[] = [];
+  private used: number[] = [];
 
   constructor(start: number, now: number) {
     this.start = start;
@@ -39,15 +51,19 @@ export class MemorySegment implements Segment {
   }
 
   append(bytes: Uint8Array, now: number): void {
-    const needed = this.size + bytes.length;
-    if (needed > this.buffer.length) {
-      // Views handed out keep the old buffer alive; its bytes never change, so they stay valid.
-      const grown = new Uint8Array(Math.max(needed, this.buffer.length * 2, 64 * 1024));
-      grown.set(this.buffer.subarray(0, this.size));
-      this.buffer = grown;
+    const last = this.chunks.length - 1;
+    if (last < 0 || this.chunks[last]!.length - this.used[last]! < bytes.length) {
+      // Uninitialised memory is fine: every byte handed out is written first.
+      const next = last < 0 ? FIRST_CHUNK_BYTES : Math.min(MAX_CHUNK_BYTES, this.chunks[last]!.length * 2);
+      const chunk = allocateChunk(Math.max(next, bytes.length));
+      this.chunks.push(chunk);
+      this.starts.push(this.size);
+      this.used.push(0);
     }
-    this.buffer.set(bytes, this.size);
-    this.size = needed;
+    const i = this.chunks.length - 1;
+    this.chunks[i]!.set(bytes, this.used[i]!);
+    this.used[i]! += bytes.length;
+    this.size += bytes.length;
     this.lastModified = now;
     this.firstAppendTime ??= now;
   }
@@ -57,12 +73,41 @@ export class MemorySegment implements Segment {
   }
 
   read(position: number, length: number): Uint8Array {
-    return this.buffer.subarray(position, position + length);
+    let i = this.chunkAt(position);
+    const offset = position - this.starts[i]!;
+    if (offset + length <= this.used[i]!) return this.chunks[i]!.subarray(offset, offset + length);
+    const out = new Uint8Array(length);
+    let done = 0;
+    for (let from = offset; done < length; i++, from = 0) {
+      const n = Math.min(this.used[i]! - from, length - done);
+      out.set(this.chunks[i]!.subarray(from, from + n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  private chunkAt(position: number): number {
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1;
+      if (this.starts[mid]! <= position) low = mid;
+      else high = mid - 1;
+    }
+    return low;
   }
 
   close(): void {
-    this.buffer = new Uint8Array(0);
+    this.chunks = [];
+    this.starts = [];
+    this.used = [];
   }
+}
+
+function allocateChunk(size: number): Uint8Array {
+  const buffer = Buffer.allocUnsafeSlow(size);
+  // A plain Uint8Array view: subarray on it is cheaper than on a Buffer, and readers see plain views.
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, size);
 }
 
 /** A segment stored as a 0.7 log file (`<20-digit start>.kafka`), appended with positional writes. */

@@ -1,0 +1,116 @@
+import type { FetchRequest, FetchedMessage, MessageSetView } from "@k07/codec";
+
+export interface MessageStreamOptions {
+  /** Page through the log (true), or yield only what one fetch of the requested range returns (false). */
+  readonly paging: boolean;
+  readonly follow: boolean;
+  readonly pollMs: number;
+  readonly pollMaxMs: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+const DONE: IteratorResult<FetchedMessage, undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * The iterator behind `iterMessages`: pages through a partition with one fetch running ahead of
+ * the consumer. Hand-written rather than an async generator, because a generator costs several
+ * promise turns per message; here a message from the current set is one resolved promise.
+ */
+export class MessageStream implements AsyncIterableIterator<FetchedMessage, undefined> {
+  private current: Iterator<FetchedMessage> | undefined;
+  private ahead: Promise<MessageSetView> | undefined;
+  private request: FetchRequest;
+  private wait: number;
+  private finished = false;
+  private fetchedOnce = false;
+
+  constructor(
+    request: FetchRequest,
+    private readonly fetch: (request: FetchRequest) => Promise<MessageSetView>,
+    private readonly options: MessageStreamOptions,
+  ) {
+    this.request = request;
+    this.wait = options.pollMs;
+    this.ahead = this.prefetch(request);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<FetchedMessage, undefined>> {
+    if (this.finished || this.options.signal?.aborted) return this.finish();
+    const current = this.current;
+    if (current !== undefined) {
+      let result: IteratorResult<FetchedMessage>;
+      try {
+        result = current.next();
+      } catch (error) {
+        this.finished = true;
+        return Promise.reject(error);
+      }
+      if (!result.done) return Promise.resolve(result);
+      this.current = undefined;
+    }
+    return this.nextSet();
+  }
+
+  /** Stops the stream (a `break` in `for await` calls this). */
+  return(): Promise<IteratorResult<FetchedMessage, undefined>> {
+    return this.finish();
+  }
+
+  private finish(): Promise<IteratorResult<FetchedMessage, undefined>> {
+    this.finished = true;
+    this.current = undefined;
+    this.ahead = undefined;
+    return Promise.resolve(DONE);
+  }
+
+  private async nextSet(): Promise<IteratorResult<FetchedMessage, undefined>> {
+    const signal = this.options.signal;
+    for (;;) {
+      if (this.finished || signal?.aborted || (this.fetchedOnce && !this.options.paging)) return this.finish();
+      let set: MessageSetView;
+      try {
+        set = await this.ahead!;
+      } catch (error) {
+        this.finished = true;
+        throw error;
+      }
+      this.fetchedOnce = true;
+      this.request = this.request.withOffset(set.nextOffset);
+      if (set.entryCount > 0) {
+        this.wait = this.options.pollMs;
+        this.ahead = this.options.paging ? this.prefetch(this.request) : undefined;
+        this.current = set[Symbol.iterator]();
+        return this.next();
+      }
+      if (!this.options.follow || !this.options.paging) return this.finish();
+      await sleep(this.wait, signal);
+      this.wait = Math.min(this.wait * 2, this.options.pollMaxMs);
+      this.ahead = this.prefetch(this.request);
+    }
+  }
+
+  private prefetch(request: FetchRequest): Promise<MessageSetView> {
+    const promise = this.fetch(request);
+    // Unobserved until the consumer gets there; a failure surfaces then, not as an unhandled rejection.
+    promise.catch(() => {});
+    return promise;
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
