@@ -19,23 +19,33 @@ export interface ProduceValidationOptions {
  * pass). A trailing partial entry is trimmed silently; a truncated or impossible first entry is an error.
  */
 export function validateProducedSet(messageSet: Uint8Array, options: ProduceValidationOptions): ProduceVerdict {
-  const shallow = decodeMessageSet(messageSet, { decompress: false, verifyCrc: false });
-  if (shallow.malformed !== undefined && shallow.entryCount === 0) return { kind: "reject", reason: shallow.malformed.message };
-  if (messageSet.length > 0 && shallow.entryCount === 0) {
-    return { kind: "reject", reason: "the first message of the set is truncated" };
+  const set = decodeMessageSet(messageSet, { maxDecompressedBytes: options.maxDecompressedBytes });
+  if (set.malformed !== undefined && set.entryCount === 0) return { kind: "reject", reason: set.malformed.message };
+  if (messageSet.length > 0 && set.entryCount === 0) return { kind: "reject", reason: "the first message of the set is truncated" };
+  // Shallow pass first, as 0.7.2 does: an oversize payload drops the part even if a later CRC is bad.
+  const oversize = largestPayload(messageSet, set.validBytes);
+  if (oversize > options.maxMessageSize) {
+    return { kind: "drop", reason: `a payload of ${oversize} bytes exceeds maxMessageSize ${options.maxMessageSize}` };
   }
   try {
-    for (const message of shallow) {
-      if (message.payloadLength > options.maxMessageSize) {
-        return { kind: "drop", reason: `a payload of ${message.payloadLength} bytes exceeds maxMessageSize ${options.maxMessageSize}` };
-      }
-    }
-    const bytes = messageSet.subarray(0, shallow.validBytes);
     let messageCount = 0;
-    for (const _ of decodeMessageSet(bytes, { maxDecompressedBytes: options.maxDecompressedBytes })) messageCount++;
-    return { kind: "append", bytes, messageCount };
+    for (const _ of set) messageCount++;
+    return { kind: "append", bytes: messageSet.subarray(0, set.validBytes), messageCount };
   } catch (error) {
     if (error instanceof K07Error) return { kind: "reject", reason: error.message };
     throw error;
   }
+}
+
+/** The largest top-level payload among the complete entries (a walk over lengths and magic bytes, no decoding). */
+function largestPayload(bytes: Uint8Array, validBytes: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let largest = 0;
+  for (let position = 0; position < validBytes; ) {
+    const size = view.getInt32(position);
+    const payload = size - (bytes[position + 4] === 1 ? 6 : 5);
+    if (payload > largest) largest = payload;
+    position += 4 + size;
+  }
+  return largest;
 }
