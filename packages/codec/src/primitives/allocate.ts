@@ -1,8 +1,8 @@
 /**
  * Where the codec gets buffers that it overwrites completely before anyone sees them (encoder
  * output, frames assembled across chunks). Zero-filling them is wasted work; a runtime with
- * uninitialised allocation (Node's `Buffer.allocUnsafeSlow`) may install it here. The default is a
- * plain `new Uint8Array`, which measured as fast on Node 20 for the sizes k07 encodes.
+ * uninitialised allocation installs it here (the Node transport uses `Buffer.allocUnsafeSlow` from
+ * 4 KiB up: encoding a 1,000-message produce measured about 1.7× faster with it).
  */
 export type Allocator = (size: number) => Uint8Array;
 

@@ -1,0 +1,25 @@
+/** The Node fast paths the transport installs into the codec give the same answers as the portable ones. */
+import fc from "fast-check";
+import { NATIVE_CRC32_THRESHOLD, hybridCrc32, nodeAllocator, pureCrc32 } from "@k07/transport-node";
+
+test("the hybrid CRC-32 equals the pure crc-32 on both sides of the threshold", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 0, maxLength: NATIVE_CRC32_THRESHOLD * 3 }), (bytes) => {
+      expect(hybridCrc32(bytes)).toBe(pureCrc32(bytes));
+    }),
+    { numRuns: 500 },
+  );
+  expect(hybridCrc32(new TextEncoder().encode("test"))).toBe(0xd87f7e0c);
+});
+
+test("the Node allocator returns plain Uint8Arrays of exactly the size asked, each on its own memory", () => {
+  for (const size of [0, 1, 4095, 4096, 100_000]) {
+    const a = nodeAllocator(size);
+    expect(a.constructor).toBe(Uint8Array);
+    expect(a.length).toBe(size);
+    if (size >= 4096) {
+      expect(a.byteOffset).toBe(0);
+      expect(a.buffer.byteLength).toBe(size);
+    }
+  }
+});
