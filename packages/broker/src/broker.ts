@@ -1,4 +1,6 @@
+import { Buffer } from "node:buffer";
 import { createServer, type Server, type Socket } from "node:net";
+import { setAllocator } from "@k07/codec";
 import { BrokerRegistration, ZooKeeperSession } from "@k07/zookeeper";
 import { BrokerConnection } from "./connection.ts";
 import { LogManager } from "./log/log-manager.ts";
@@ -32,6 +34,9 @@ export interface Broker {
  */
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
   const resolved = resolveBrokerOptions(options);
+  // Produce frames that span socket reads are assembled in buffers the decoder fills completely:
+  // no need to zero them first (a measurable share of the broker's time on large produces).
+  setAllocator((size) => (size >= 4096 ? new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size) : new Uint8Array(size)));
   const now = () => Date.now();
   const logs = new LogManager({ ...resolved, now });
   const handler = new RequestHandler(logs, { ...resolved, now, random: Math.random });

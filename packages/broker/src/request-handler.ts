@@ -11,6 +11,7 @@ import {
   type OffsetRequestData,
 } from "@k07/codec";
 import type { LogManager } from "./log/log-manager.ts";
+import type { LogRead } from "./log/partition-log.ts";
 import { validateProducedSet, type ProduceValidationOptions } from "./produce-validation.ts";
 
 /**
@@ -53,8 +54,7 @@ export class RequestHandler {
         return this.produce(request.produces);
       case RequestType.Fetch: {
         if (request.maxSize < 0) return close(`negative fetch size ${request.maxSize}`);
-        const [header, bytes] = this.fetch(request);
-        return { kind: "respond", chunks: bytes.length > 0 ? [header, bytes] : [header] };
+        return { kind: "respond", chunks: this.fetch(request) };
       }
       case RequestType.MultiFetch:
         return this.multiFetch(request.fetches);
@@ -83,20 +83,17 @@ export class RequestHandler {
     return dropped === undefined ? NONE : { kind: "none", dropped };
   }
 
-  /** The error code and raw bytes of one fetch (spec §7.2, §7.5). */
-  private fetch(request: FetchRequestData): [header: Uint8Array, bytes: Uint8Array] {
+  /** One fetch response: its 6-byte header, then the raw log pieces (spec §7.2, §7.5). */
+  private fetch(request: FetchRequestData): Uint8Array[] {
     const read = this.readLog(request);
-    return [encodeFetchResponseHeader(read.errorCode, read.bytes.length), read.bytes];
+    return [encodeFetchResponseHeader(read.errorCode, read.length), ...read.pieces];
   }
 
-  private readLog(request: FetchRequestData): { errorCode: number; bytes: Uint8Array } {
-    const empty = new Uint8Array(0);
-    if (!isLegalTopicName(request.topic)) return { errorCode: ErrorCode.Unknown, bytes: empty };
-    if (request.partition < 0 || request.partition >= this.logs.partitionCount(request.topic)) {
-      return { errorCode: ErrorCode.WrongPartition, bytes: empty };
-    }
+  private readLog(request: FetchRequestData): LogRead {
+    if (!isLegalTopicName(request.topic)) return errorRead(ErrorCode.Unknown);
+    if (request.partition < 0 || request.partition >= this.logs.partitionCount(request.topic)) return errorRead(ErrorCode.WrongPartition);
     const log = this.logs.get(request.topic, request.partition);
-    if (log === undefined) return { errorCode: ErrorCode.NoError, bytes: empty };
+    if (log === undefined) return errorRead(ErrorCode.NoError);
     return log.read(request.offset, request.maxSize);
   }
 
@@ -106,10 +103,10 @@ export class RequestHandler {
     const chunks: Uint8Array[] = [new Uint8Array(0)];
     let size = 2;
     for (const fetch of fetches) {
-      const [header, bytes] = this.fetch(fetch);
-      chunks.push(header);
-      if (bytes.length > 0) chunks.push(bytes);
-      size += header.length + bytes.length;
+      for (const piece of this.fetch(fetch)) {
+        chunks.push(piece);
+        size += piece.length;
+      }
     }
     chunks[0] = encodeFetchResponseHeader(0, size - 2);
     return { kind: "respond", chunks };
@@ -135,6 +132,10 @@ export class RequestHandler {
     }
     return undefined;
   }
+}
+
+function errorRead(errorCode: number): LogRead {
+  return { errorCode, pieces: [], length: 0 };
 }
 
 function close(reason: string): RequestOutcome {

@@ -132,7 +132,7 @@ async function k07ReadAll(topic: string): Promise<KafkaMessage[]> {
 function logBytes(topic: string): string {
   const log = broker.logs.get(topic, 0);
   if (log === undefined) throw new Error(`no log for ${topic}-0`);
-  return hex(log.read(0, 100 * MiB).bytes);
+  return log.read(0, 100 * MiB).pieces.map(hex).join("");
 }
 
 function texts(messages: readonly ({ payload: Uint8Array } | Buffer)[]): string[] {
@@ -142,7 +142,7 @@ function texts(messages: readonly ({ payload: Uint8Array } | Buffer)[]): string[
 /** Resolves when a log reaches `bytes` (a 0.7 produce has no reply; only reading shows it landed). */
 async function untilLogHolds(topic: string, bytes: number): Promise<void> {
   for (;;) {
-    if ((broker.logs.get(topic, 0)?.read(0, 100 * MiB).bytes.length ?? 0) >= bytes) return;
+    if ((broker.logs.get(topic, 0)?.read(0, 100 * MiB).length ?? 0) >= bytes) return;
     await new Promise((r) => setTimeout(r, 5));
   }
 }

@@ -7,6 +7,7 @@ import { startBroker, type Broker } from "@k07/broker";
 import { encodeMessages, createMessageFromString, createGzipMessage } from "@k07/codec";
 import { ensureBuilt, k07, root } from "./run-cli.ts";
 import { describeWithZooKeeper } from "../../zookeeper/test/harness.ts";
+import { ZooKeeperSession } from "@k07/zookeeper";
 
 let broker: Broker;
 let dataDir: string;
@@ -125,7 +126,9 @@ describeWithZooKeeper("k07 with a ZooKeeper cluster", (server) => {
       const first = await k07(["produce", "-b", b.address, "-t", "keyed", "-p", "0", "--confirm"], "init\n");
       expect(first.status).toBe(0);
     }
-    await new Promise((r) => setTimeout(r, 300));
+    const zk = await ZooKeeperSession.connect(server().connectString);
+    for (let i = 0; i < 200 && (await zk.children("/brokers/topics/keyed")).length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    await zk.close();
     const produced = await k07(["produce", "--zookeeper", server().connectString, "-t", "keyed", "-k", ":"], "a:1\nhello:2\nd:3\n");
     expect(produced.stderr).toContain("produced 3 message(s) to keyed through ZooKeeper");
     expect(produced.status).toBe(0);

@@ -122,7 +122,7 @@ export class LogManager {
         const lastPath = join(dir, segmentFileName(starts[starts.length - 1]!));
         const lastSize = statSync(lastPath).size;
         const probe = this.openFileSegment(lastPath, starts[starts.length - 1]!);
-        const valid = validPrefixLength(lastSize, (position, length) => probe.read(position, length));
+        const valid = validPrefixLength(lastSize, (position, length) => probe.readBytes(position, length));
         probe.close();
         if (valid < lastSize) truncateSync(lastPath, valid);
       }

@@ -15,13 +15,15 @@ export interface LogPolicy {
   readonly retentionMs: number;
 }
 
-/** What a fetch of one partition gets: an error code and the raw log bytes (spec §7). */
+/** What a fetch of one partition gets: an error code and the raw log bytes, in pieces (spec §7). */
 export interface LogRead {
   readonly errorCode: number;
-  readonly bytes: Uint8Array;
+  readonly pieces: readonly Uint8Array[];
+  /** Total bytes of the pieces. */
+  readonly length: number;
 }
 
-const EMPTY = new Uint8Array(0);
+const NONE: readonly Uint8Array[] = Object.freeze([]);
 
 /**
  * One partition's log: segments in offset order, the last one active. Offsets are byte positions
@@ -101,12 +103,12 @@ export class PartitionLog {
    */
   read(offset: number, maxSize: number): LogRead {
     const end = this.visibleEnd;
-    if (offset < this.startOffset || offset > end) return { errorCode: ErrorCode.OffsetOutOfRange, bytes: EMPTY };
-    if (offset === end || maxSize === 0) return { errorCode: ErrorCode.NoError, bytes: EMPTY };
+    if (offset < this.startOffset || offset > end) return { errorCode: ErrorCode.OffsetOutOfRange, pieces: NONE, length: 0 };
+    if (offset === end || maxSize === 0) return { errorCode: ErrorCode.NoError, pieces: NONE, length: 0 };
     const segment = this.segmentFor(offset);
     const position = offset - segment.start;
-    const length = Math.min(maxSize, segment.flushedSize - position);
-    return { errorCode: ErrorCode.NoError, bytes: length > 0 ? segment.read(position, length) : EMPTY };
+    const length = Math.max(0, Math.min(maxSize, segment.flushedSize - position));
+    return { errorCode: ErrorCode.NoError, pieces: length > 0 ? segment.read(position, length) : NONE, length };
   }
 
   private segmentFor(offset: number): Segment {

@@ -1,4 +1,3 @@
-import { Buffer } from "node:buffer";
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 
 /**
@@ -16,23 +15,31 @@ export interface Segment {
   readonly lastModified: number;
   /** Time of the first append, for time-based rolling; undefined while empty. */
   readonly firstAppendTime: number | undefined;
+  /**
+   * Appends bytes. A memory segment may keep a large `bytes` by reference rather than copy it, so
+   * the caller must not change them afterwards (received frames never are).
+   */
   append(bytes: Uint8Array, now: number): void;
   /** Makes everything appended visible (and durable, for files). */
   flush(): void;
-  /** `length` bytes from segment position `position`. In memory this is a view, not a copy. */
-  read(position: number, length: number): Uint8Array;
+  /** `length` bytes from segment position `position`, as one or more pieces. In memory these are views, not copies. */
+  read(position: number, length: number): Uint8Array[];
   /** Releases resources; a file segment's file stays on disk unless `remove` is true. */
   close(remove?: boolean): void;
 }
 
-/** Chunk sizes: the first is small (many logs hold little), each next one doubles, up to 16 MiB. */
+/** Appends at least this large are kept by reference; smaller ones are packed into chunks of the segment's own. */
+const KEEP_BY_REFERENCE_BYTES = 4096;
+/** Packing chunks double from 64 KiB up to 1 MiB. */
 const FIRST_CHUNK_BYTES = 64 * 1024;
-const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
+const MAX_CHUNK_BYTES = 1024 * 1024;
 
 /**
- * A segment held in memory, in chunks that double from 64 KiB up to 16 MiB (an append larger than
- * a chunk gets one of its own size). An append is never split, bytes are written once and never moved, and a read inside one
- * chunk is a view, not a copy; only a read across a chunk boundary is copied.
+ * A segment held in memory as a list of pieces. A large append (a produce of many messages) is
+ * kept as it arrived, a view of the received frame: no copy, and no fresh memory to touch, which
+ * on a virtual machine costs more than the copy. Small appends are packed into chunks, so a log of
+ * single-message produces is not a million tiny pieces. A read returns views of the pieces it
+ * covers, which the broker writes out as they are.
  */
 export class MemorySegment implements Segment {
   readonly start: number;
@@ -40,10 +47,13 @@ export class MemorySegment implements Segment {
   flushedSize = 0;
   lastModified: number;
   firstAppendTime: number | undefined;
-  /** Chunks in order; `starts[i]` is the segment position of `chunks[i]`'s first byte, `used[i]` its filled length. */
-  private chunks: Uint8Array[] = [];
+  private pieces: Uint8Array[] = [];
+  /** Segment position of each piece's first byte. */
   private starts: number[] = [];
-  private used: number[] = [];
+  /** The packing chunk the last piece views, while small appends go on filling it. */
+  private chunk: Uint8Array | undefined;
+  private chunkUsed = 0;
+  private lastChunkSize = 0;
 
   constructor(start: number, now: number) {
     this.start = start;
@@ -51,18 +61,23 @@ export class MemorySegment implements Segment {
   }
 
   append(bytes: Uint8Array, now: number): void {
-    const last = this.chunks.length - 1;
-    if (last < 0 || this.chunks[last]!.length - this.used[last]! < bytes.length) {
-      // Uninitialised memory is fine: every byte handed out is written first.
-      const next = last < 0 ? FIRST_CHUNK_BYTES : Math.min(MAX_CHUNK_BYTES, this.chunks[last]!.length * 2);
-      const chunk = allocateChunk(Math.max(next, bytes.length));
-      this.chunks.push(chunk);
+    if (bytes.length >= KEEP_BY_REFERENCE_BYTES) {
+      this.chunk = undefined;
+      this.pieces.push(bytes);
       this.starts.push(this.size);
-      this.used.push(0);
+    } else {
+      let chunk = this.chunk;
+      if (chunk === undefined || chunk.length - this.chunkUsed < bytes.length) {
+        this.lastChunkSize = Math.min(MAX_CHUNK_BYTES, Math.max(FIRST_CHUNK_BYTES, this.lastChunkSize * 2));
+        chunk = this.chunk = new Uint8Array(this.lastChunkSize);
+        this.chunkUsed = 0;
+        this.pieces.push(chunk.subarray(0, 0));
+        this.starts.push(this.size);
+      }
+      chunk.set(bytes, this.chunkUsed);
+      this.chunkUsed += bytes.length;
+      this.pieces[this.pieces.length - 1] = chunk.subarray(0, this.chunkUsed);
     }
-    const i = this.chunks.length - 1;
-    this.chunks[i]!.set(bytes, this.used[i]!);
-    this.used[i]! += bytes.length;
     this.size += bytes.length;
     this.lastModified = now;
     this.firstAppendTime ??= now;
@@ -72,42 +87,36 @@ export class MemorySegment implements Segment {
     this.flushedSize = this.size;
   }
 
-  read(position: number, length: number): Uint8Array {
-    let i = this.chunkAt(position);
-    const offset = position - this.starts[i]!;
-    if (offset + length <= this.used[i]!) return this.chunks[i]!.subarray(offset, offset + length);
-    const out = new Uint8Array(length);
-    let done = 0;
-    for (let from = offset; done < length; i++, from = 0) {
-      const n = Math.min(this.used[i]! - from, length - done);
-      out.set(this.chunks[i]!.subarray(from, from + n), done);
-      done += n;
+  read(position: number, length: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let i = this.pieceAt(position);
+    let from = position - this.starts[i]!;
+    for (let remaining = length; remaining > 0 && i < this.pieces.length; i++, from = 0) {
+      const piece = this.pieces[i]!;
+      const n = Math.min(piece.length - from, remaining);
+      out.push(from === 0 && n === piece.length ? piece : piece.subarray(from, from + n));
+      remaining -= n;
     }
     return out;
   }
 
-  private chunkAt(position: number): number {
+  private pieceAt(position: number): number {
+    const starts = this.starts;
     let low = 0;
-    let high = this.starts.length - 1;
+    let high = starts.length - 1;
     while (low < high) {
       const mid = (low + high + 1) >>> 1;
-      if (this.starts[mid]! <= position) low = mid;
+      if (starts[mid]! <= position) low = mid;
       else high = mid - 1;
     }
     return low;
   }
 
   close(): void {
-    this.chunks = [];
+    this.pieces = [];
     this.starts = [];
-    this.used = [];
+    this.chunk = undefined;
   }
-}
-
-function allocateChunk(size: number): Uint8Array {
-  const buffer = Buffer.allocUnsafeSlow(size);
-  // A plain Uint8Array view: subarray on it is cheaper than on a Buffer, and readers see plain views.
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, size);
 }
 
 /** A segment stored as a 0.7 log file (`<20-digit start>.kafka`), appended with positional writes. */
@@ -149,7 +158,12 @@ export class FileSegment implements Segment {
     this.flushedSize = this.size;
   }
 
-  read(position: number, length: number): Uint8Array {
+  read(position: number, length: number): Uint8Array[] {
+    return [this.readBytes(position, length)];
+  }
+
+  /** `length` bytes from the file (fewer at its end), in one fresh buffer. */
+  readBytes(position: number, length: number): Uint8Array {
     const bytes = new Uint8Array(length);
     let done = 0;
     while (done < length) {
