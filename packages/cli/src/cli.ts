@@ -42,6 +42,28 @@ export async function runCli(argv: readonly string[], io: CommandIo = processIo(
     status = await action();
   };
 
+  // --- group commands ---
+  program
+    .command("groups")
+    .description("consumer groups in ZooKeeper; with --group: members, owners, committed offsets and lag")
+    .requiredOption("--zookeeper <connect>", "ZooKeeper connect string (host:port[/chroot])")
+    .option("--group <group>", "show this group")
+    .action((o) => run(async () => (await import("./commands/groups.ts")).groupsCommand(o, io))());
+
+  program
+    .command("group-consume")
+    .description("join a consumer group (like a 0.7 Java member) and print the messages assigned to it; commits and leaves at exit")
+    .requiredOption("--zookeeper <connect>", "ZooKeeper connect string (host:port[/chroot])")
+    .requiredOption("--group <group>", "consumer group")
+    .requiredOption("-t, --topic <topic>", "topic")
+    .option("--streams <n>", "streams (threads) this member takes part with (default 1)")
+    .option("--consumer-id <id>", "member id suffix (default <host>-<ms>-<8 hex>)")
+    .option("--reset <where>", "start of a partition with no committed offset: smallest (default) or largest")
+    .option("-c, --count <n>", "stop after n messages")
+    .option("-f, --format <format>", "output format, as for consume (default %s\\n)")
+    .action((o) => run(async () => (await import("./commands/group-consume.ts")).groupConsumeCommand(o, io))());
+  // --- end group commands ---
+
   program
     .command("produce")
     .description("send stdin to a topic, one message per line (or per --delimiter, or --whole)")
