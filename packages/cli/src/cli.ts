@@ -5,6 +5,8 @@ import { brokerCommand } from "./commands/broker.ts";
 import { brokersCommand } from "./commands/brokers.ts";
 import { consumeCommand } from "./commands/consume.ts";
 import { dumpCommand } from "./commands/dump.ts";
+import { groupConsumeCommand } from "./commands/group-consume.ts";
+import { groupsCommand } from "./commands/groups.ts";
 import type { CommandIo } from "./commands/io.ts";
 import { offsetsCommand } from "./commands/offsets.ts";
 import { produceCommand } from "./commands/produce.ts";
@@ -48,7 +50,7 @@ export async function runCli(argv: readonly string[], io: CommandIo = processIo(
     .description("consumer groups in ZooKeeper; with --group: members, owners, committed offsets and lag")
     .requiredOption("--zookeeper <connect>", "ZooKeeper connect string (host:port[/chroot])")
     .option("--group <group>", "show this group")
-    .action((o) => run(async () => (await import("./commands/groups.ts")).groupsCommand(o, io))());
+    .action((o) => run(() => groupsCommand(o, io))());
 
   program
     .command("group-consume")
@@ -61,7 +63,7 @@ export async function runCli(argv: readonly string[], io: CommandIo = processIo(
     .option("--reset <where>", "start of a partition with no committed offset: smallest (default) or largest")
     .option("-c, --count <n>", "stop after n messages")
     .option("-f, --format <format>", "output format, as for consume (default %s\\n)")
-    .action((o) => run(async () => (await import("./commands/group-consume.ts")).groupConsumeCommand(o, io))());
+    .action((o) => run(() => groupConsumeCommand(o, io))());
   // --- end group commands ---
 
   program
@@ -88,8 +90,10 @@ export async function runCli(argv: readonly string[], io: CommandIo = processIo(
 
   program
     .command("consume")
-    .description("print messages of a partition")
-    .requiredOption("-b, --broker <host:port>", "broker address")
+    .description("print messages of a partition, or (with --zookeeper and --group) of the partitions a consumer group assigns")
+    .option("-b, --broker <host:port>", "broker address")
+    .option("--zookeeper <connect>", "with --group: join a consumer group of a cluster (host:port[/chroot])")
+    .option("--group <group>", "with --zookeeper: the consumer group (as group-consume)")
     .requiredOption("-t, --topic <topic>", "topic")
     .option("-p, --partition <n>", "partition (default 0)")
     .option("-o, --offset <where>", "beginning, end or a byte offset (default beginning)")

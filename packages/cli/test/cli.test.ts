@@ -142,3 +142,28 @@ describeWithZooKeeper("k07 with a ZooKeeper cluster", (server) => {
     expect(listed.stdout).toContain("  keyed\t1-0 1-1 2-0 2-1 2-2\n");
   });
 });
+
+describeWithZooKeeper("k07 with consumer groups", (server) => {
+  const brokers: Broker[] = [];
+  afterAll(async () => {
+    for (const b of brokers) await b.close();
+  });
+
+  test("consume --zookeeper --group reads a topic as a group member and commits; groups shows offsets and lag", async () => {
+    brokers.push(await startBroker({ zookeeper: server().connectString, brokerId: 1, topicPartitions: { grouped: 2 } }));
+    const address = brokers[0]!.address;
+    expect((await k07(["produce", "-b", address, "-t", "grouped", "-p", "0", "--confirm"], "a\nb\n")).status).toBe(0);
+    expect((await k07(["produce", "-b", address, "-t", "grouped", "-p", "1", "--confirm"], "c\n")).status).toBe(0);
+    const consumed = await k07(["consume", "--zookeeper", server().connectString, "--group", "cli-group", "-t", "grouped", "-c", "3", "-f", "%p:%s\\n"]);
+    expect(consumed.status).toBe(0);
+    expect(consumed.stdout.split("\n").filter(Boolean).sort()).toEqual(["0:a", "0:b", "1:c"]);
+    const status = await k07(["groups", "--zookeeper", server().connectString, "--group", "cli-group"]);
+    expect(status.status).toBe(0);
+    expect(status.stdout).toContain("grouped");
+    // Committed offsets are the next byte position after the last message handed out (spec §6.3).
+    expect(status.stdout).toMatch(/grouped\s+1-0\s+22\s+22\s+0\s+none/);
+    expect(status.stdout).toMatch(/grouped\s+1-1\s+11\s+11\s+0\s+none/);
+    const wrong = await k07(["consume", "--zookeeper", server().connectString, "-t", "grouped"]);
+    expect(wrong.status).toBe(2);
+  });
+});

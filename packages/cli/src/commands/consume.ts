@@ -1,12 +1,15 @@
 import { EARLIEST_TIME, FetchRequest, LATEST_TIME, OffsetRequest } from "@k07/codec";
 import { KafkaClient } from "@k07/transport-node";
-import { parseAddress, parseInteger } from "../address.ts";
+import { CliError, parseAddress, parseInteger } from "../address.ts";
+import { groupConsumeCommand } from "./group-consume.ts";
 import { compileFormat } from "../format.ts";
 import { startProgress } from "../progress.ts";
 import type { CommandIo } from "./io.ts";
 
 export interface ConsumeOptions {
-  broker: string;
+  broker?: string;
+  zookeeper?: string;
+  group?: string;
   topic: string;
   partition?: string;
   offset?: string;
@@ -18,6 +21,16 @@ export interface ConsumeOptions {
 
 /** `k07 consume`: prints messages from an offset, up to a count, to the end of the log or following it. */
 export async function consumeCommand(options: ConsumeOptions, io: CommandIo): Promise<number> {
+  if (options.zookeeper !== undefined || options.group !== undefined) {
+    if (options.zookeeper === undefined || options.group === undefined || options.broker !== undefined) {
+      throw new CliError("a group consume takes --zookeeper and --group (and no -b)");
+    }
+    if (options.partition !== undefined || options.offset !== undefined || options.follow) {
+      throw new CliError("-p, -o and --follow do not apply to a group: it is assigned partitions and resumes from its committed offsets");
+    }
+    return groupConsumeCommand({ zookeeper: options.zookeeper, group: options.group, topic: options.topic, format: options.format, count: options.count }, io);
+  }
+  if (options.broker === undefined) throw new CliError("give -b host:port (or --zookeeper and --group)");
   const { host, port } = parseAddress(options.broker);
   const partition = options.partition === undefined ? 0 : parseInteger("--partition", options.partition, 0);
   const count = options.count === undefined ? Infinity : parseInteger("--count", options.count, 0);
