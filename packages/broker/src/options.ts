@@ -1,3 +1,4 @@
+import { optionalInteger } from "@k07/codec";
 /** Settings of the embedded broker; names follow 0.7.2's `server.properties` where one exists. */
 export interface BrokerOptions {
   /** Address to listen on. Default "127.0.0.1". */
@@ -55,13 +56,7 @@ export type ResolvedBrokerOptions = Required<
 
 const HOUR = 60 * 60 * 1000;
 
-function integer(name: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
-  }
-  return value;
-}
+const integer = optionalInteger;
 
 export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBrokerOptions {
   if (options === null || typeof options !== "object") throw new TypeError("broker options must be an object");

@@ -1,7 +1,7 @@
 /** Fetch and Offsets over segments and unflushed data (spec §6.4, §7), and retention. */
 import { startBroker, type Broker } from "@k07/broker";
 import { hex, rawFetch, rawOffsets, rawProduce, textSet } from "./helpers/bytes.ts";
-import { RawConnection } from "./helpers/raw-connection.ts";
+import { ask } from "./helpers/raw-connection.ts";
 
 let broker: Broker | undefined;
 afterEach(async () => {
@@ -9,15 +9,6 @@ afterEach(async () => {
   broker = undefined;
 });
 
-async function ask(port: number, ...frames: Uint8Array[]): Promise<Uint8Array[]> {
-  const conn = await RawConnection.open(port);
-  conn.send(...frames);
-  const answers: Uint8Array[] = [];
-  const expected = frames.filter((f) => f[5] !== 0 && f[5] !== 3).length;
-  for (let i = 0; i < expected; i++) answers.push(await conn.frame());
-  conn.end();
-  return answers;
-}
 
 function offsetsOf(frame: Uint8Array): number[] {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { startBroker, type Broker } from "@k07/broker";
 import { vectorBytes } from "../../codec/test/helpers/vectors.ts";
 import { concat, hex, rawFetch, rawOffsets, rawProduce, textSet } from "./helpers/bytes.ts";
-import { RawConnection } from "./helpers/raw-connection.ts";
+import { ask } from "./helpers/raw-connection.ts";
 
 let dataDir: string;
 let broker: Broker | undefined;
@@ -18,15 +18,6 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function ask(port: number, ...frames: Uint8Array[]): Promise<Uint8Array[]> {
-  const conn = await RawConnection.open(port);
-  conn.send(...frames);
-  const answers: Uint8Array[] = [];
-  const expected = frames.filter((f) => f[5] !== 0 && f[5] !== 3).length;
-  for (let i = 0; i < expected; i++) answers.push(await conn.frame());
-  conn.end();
-  return answers;
-}
 
 test("segments are 0.7 log files holding the raw produced bytes", async () => {
   broker = await startBroker({ dataDir, segmentBytes: 20, numPartitions: 2 });

@@ -1,4 +1,4 @@
-import { checkTopic } from "@k07/codec";
+import { checkTopic, optionalInteger } from "@k07/codec";
 
 /** Client settings. Every field is optional. */
 export interface ClientOptions {
@@ -28,13 +28,8 @@ export interface ClientOptions {
 
 export type ResolvedClientOptions = Required<Omit<ClientOptions, "tls">> & { readonly tls?: unknown };
 
-function integer(name: string, value: unknown, fallback: number, min: number, max = 0x7fff_ffff): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
-  }
-  return value;
-}
+/** Settings are int32-sized unless said otherwise. */
+const integer = (name: string, value: unknown, fallback: number, min: number, max = 0x7fff_ffff) => optionalInteger(name, value, fallback, min, max);
 
 export function resolveClientOptions(options: ClientOptions = {}): ResolvedClientOptions {
   if (options === null || typeof options !== "object") throw new TypeError("client options must be an object");

@@ -17,7 +17,7 @@ export { Reader, decodeUtf8 } from "./primitives/reader.ts";
 export { Writer } from "./primitives/writer.ts";
 export { allocate, setAllocator, type Allocator } from "./primitives/allocate.ts";
 export { encodeUtf8, encodeTopic } from "./primitives/text.ts";
-export { checkTopic, isLegalTopicName, topicNameProblem } from "./primitives/validate.ts";
+export { checkTopic, isLegalTopicName, optionalInteger, topicNameProblem } from "./primitives/validate.ts";
 export {
   createMessage,
   createMessageFromString,

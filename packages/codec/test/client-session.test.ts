@@ -22,6 +22,7 @@ import {
   type SessionEvent,
 } from "../src/index.ts";
 import { h11TripleSession } from "./helpers/h11-triple.ts";
+import { concat } from "./helpers/bytes.ts";
 
 const helloSet = encodeMessages([createMessage("hello")]);
 const fetchA = new FetchRequest("a", 0, 0, 1024);
@@ -30,15 +31,6 @@ const fetchC = new FetchRequest("c", 2, 99, 1024);
 const produce = new ProduceRequest("p", 0, [createMessage("x")]);
 const multiProduce = new MultiProduceRequest([produce]);
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function summary(events: SessionEvent<string>[]): unknown[] {
   return events.map((e) => {

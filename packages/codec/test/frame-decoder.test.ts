@@ -4,6 +4,7 @@
  */
 import fc from "fast-check";
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameTooLargeError, K07Error, MalformedError } from "../src/index.ts";
+import { concat as concatBytes } from "./helpers/bytes.ts";
 
 function frame(content: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + content.length);
@@ -12,15 +13,7 @@ function frame(content: Uint8Array): Uint8Array {
   return out;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = (parts: readonly Uint8Array[]) => concatBytes(...parts);
 
 function drain(decoder: FrameDecoder): Uint8Array[] {
   const frames: Uint8Array[] = [];

@@ -15,6 +15,7 @@ import {
   K07Error,
 } from "../src/index.ts";
 import { PARTIAL_ENTRY, h11TripleBytes } from "./helpers/h11-triple.ts";
+import { concat } from "./helpers/bytes.ts";
 
 const hello = createMessage("hello");
 const world = createMessage("world");
@@ -30,15 +31,6 @@ function int32(n: number): Uint8Array {
   return b;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 describe("decodeMessageSet", () => {
   test("reports offset, next offset, magic, attributes, codec and CRC of each message, from baseOffset", () => {

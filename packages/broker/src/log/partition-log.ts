@@ -1,4 +1,5 @@
 import { ErrorCode } from "@k07/codec";
+import { indexHolding } from "./search.ts";
 import type { Segment } from "./segment.ts";
 
 /** How a partition log rolls, flushes and expires segments (the 0.7.2 `log.*` settings). */
@@ -113,14 +114,7 @@ export class PartitionLog {
 
   private segmentFor(offset: number): Segment {
     const segments = this.segments;
-    let low = 0;
-    let high = segments.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >>> 1;
-      if (segments[mid]!.start <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return segments[low]!;
+    return segments[indexHolding(segments.length, (i) => segments[i]!.start, offset)]!;
   }
 
   /**

@@ -1,3 +1,4 @@
+import { indexHolding } from "./search.ts";
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 
 /**
@@ -89,7 +90,8 @@ export class MemorySegment implements Segment {
 
   read(position: number, length: number): Uint8Array[] {
     const out: Uint8Array[] = [];
-    let i = this.pieceAt(position);
+    const starts = this.starts;
+    let i = indexHolding(starts.length, (k) => starts[k]!, position);
     let from = position - this.starts[i]!;
     for (let remaining = length; remaining > 0 && i < this.pieces.length; i++, from = 0) {
       const piece = this.pieces[i]!;
@@ -98,18 +100,6 @@ export class MemorySegment implements Segment {
       remaining -= n;
     }
     return out;
-  }
-
-  private pieceAt(position: number): number {
-    const starts = this.starts;
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >>> 1;
-      if (starts[mid]! <= position) low = mid;
-      else high = mid - 1;
-    }
-    return low;
   }
 
   close(): void {

@@ -1,15 +1,8 @@
 /** Small byte builders for broker tests: frames the codec would refuse to encode. */
 import { createMessageFromString, encodeMessages, type Message } from "@k07/codec";
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concat } from "../../../codec/test/helpers/bytes.ts";
+import { concat } from "../../../codec/test/helpers/bytes.ts";
 
 export function int32(n: number): Uint8Array {
   const b = new Uint8Array(4);

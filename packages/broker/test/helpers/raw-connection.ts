@@ -82,3 +82,17 @@ export class RawConnection {
     w?.();
   }
 }
+
+/**
+ * Sends request frames on a fresh connection and returns the responses to those that get one (all
+ * but Produce and MultiProduce, whose type byte is 0 or 3), in order.
+ */
+export async function ask(port: number, ...frames: Uint8Array[]): Promise<Uint8Array[]> {
+  const conn = await RawConnection.open(port);
+  conn.send(...frames);
+  const answers: Uint8Array[] = [];
+  const expected = frames.filter((f) => f[5] !== 0 && f[5] !== 3).length;
+  for (let i = 0; i < expected; i++) answers.push(await conn.frame());
+  conn.end();
+  return answers;
+}

@@ -1,3 +1,4 @@
+import { optionalInteger } from "@k07/codec";
 import type { NodeClientOptions } from "@k07/transport-node";
 import { normaliseTopicPattern, type Subscription } from "./subscription.ts";
 import type { GroupEvent } from "./events.ts";
@@ -63,13 +64,8 @@ export interface ResolvedGroupOptions {
   readonly onEvent: (event: GroupEvent) => void;
 }
 
-function integer(name: string, value: unknown, fallback: number, min: number, max = 0x7fff_ffff): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
-  }
-  return value;
-}
+/** Settings are int32-sized unless said otherwise. */
+const integer = (name: string, value: unknown, fallback: number, min: number, max = 0x7fff_ffff) => optionalInteger(name, value, fallback, min, max);
 
 /** Checks every option and applies 0.7's defaults; throws TypeError/RangeError on a mistake. */
 export function resolveGroupOptions(options: GroupConsumerOptions): ResolvedGroupOptions {

@@ -18,6 +18,11 @@ export function checkInt(name: string, value: unknown, min: number, max: number)
   return value;
 }
 
+/** An optional integer setting: `fallback` when absent, else checked to lie in [min, max]. */
+export function optionalInteger(name: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  return value === undefined ? fallback : checkInt(name, value, min, max);
+}
+
 export function checkInt32(name: string, value: unknown, min = INT32_MIN): number {
   return checkInt(name, value, min, INT32_MAX);
 }

@@ -1,0 +1,12 @@
+/** Byte helpers shared by the test suites. */
+
+/** The parts, one after another, in a fresh buffer. */
+export function concat(...parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
