@@ -7,6 +7,7 @@
 // by k07, prozess 0.7.0, franz-kafka 0.7.5 and KafkaJS's v0 message-set code, plus the limits:
 // crc-32 alone over the same payloads, and a memcpy (Uint8Array.set) of the same bytes.
 // Prints a table and writes bench/results/codec.json.
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -49,6 +50,12 @@ const produceBytes = PRODUCE_MESSAGES * PAYLOAD_BYTES;
 const fetchPayloadBytes = entriesInFetch * PAYLOAD_BYTES;
 
 // ---- the implementations --------------------------------------------------------------------
+/** The allocator @k07/transport-node installs into the codec (uninitialised memory from 4 KiB). */
+async function installNodeAllocator() {
+  const { nodeAllocator } = await import("../packages/transport-node/dist/index.js");
+  k07.setAllocator(nodeAllocator);
+}
+
 function k07EncodeProduce() {
   const messages = new Array(PRODUCE_MESSAGES);
   for (let i = 0; i < PRODUCE_MESSAGES; i++) messages[i] = k07.createMessage(producePayloads[i]);
@@ -84,8 +91,13 @@ function copyAll(payloads, target) {
   return at;
 }
 
+// Each row is measured in a process of its own (BENCH_ROW="<workload>|<impl>"): in one shared
+// process the peers' calls make shared code (crc-32 above all) polymorphic and slow down whoever
+// runs after them, which would measure the order of the rows rather than the implementations.
+const onlyRow = process.env.BENCH_ROW;
+
 // ---- checks: every implementation does the same work and gets the same answer -------------
-{
+if (onlyRow === undefined) {
   const ours = Buffer.from(k07EncodeProduce()).toString("hex");
   if (prozess.encodeProduce("bench", producePayloads).toString("hex") !== ours) throw new Error("prozess encodes differently");
   if (franz.encodeProduce("bench", producePayloads).toString("hex") !== ours) throw new Error("franz-kafka encodes differently");
@@ -132,6 +144,7 @@ const workloads = [
     payloadBytes: produceBytes,
     rows: [
       { impl: "k07", fn: k07EncodeProduce },
+      { impl: "k07 with the Node transport's allocator", fn: k07EncodeProduce, setup: installNodeAllocator, note: "what @k07/transport-node users get" },
       { impl: prozess.name, fn: () => prozess.encodeProduce("bench", producePayloads) },
       { impl: franz.name, fn: () => franz.encodeProduce("bench", producePayloads) },
       { impl: kafkajs.name, fn: () => kafkajs.encodeProduce("bench", producePayloads) },
@@ -168,12 +181,29 @@ const workloads = [
   },
 ];
 
-const results = { node: process.version, date: new Date().toISOString(), sampleMs: SAMPLE_MS, samples: SAMPLES, workloads: [] };
+if (onlyRow !== undefined) {
+  const [id, impl] = onlyRow.split("|");
+  const row = workloads.find((w) => w.id === id).rows.find((r) => r.impl === impl);
+  await row.setup?.();
+  console.log(JSON.stringify({ opsPerSec: await measure(row.fn, row.async === true) }));
+  process.exit(0);
+}
+
+function measureIsolated(id, impl) {
+  const child = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url)], {
+    env: { ...process.env, BENCH_ROW: `${id}|${impl}` },
+    encoding: "utf8",
+  });
+  if (child.status !== 0) throw new Error(`measuring ${impl} (${id}) failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split("\n").pop()).opsPerSec;
+}
+
+const results = { node: process.version, date: new Date().toISOString(), sampleMs: SAMPLE_MS, samples: SAMPLES, isolated: true, workloads: [] };
 for (const w of workloads) {
-  for (const row of w.rows) row.opsPerSec = await measure(row.fn, row.async === true);
+  for (const row of w.rows) row.opsPerSec = measureIsolated(w.id, row.impl);
   const crcLimit = w.rows.find((r) => r.limit === "crc").opsPerSec;
   const k07Row = w.rows.find((r) => r.impl === "k07");
-  const peers = w.rows.filter((r) => r.impl !== "k07" && !r.limit);
+  const peers = w.rows.filter((r) => !r.impl.startsWith("k07") && !r.limit);
   const table = w.rows.map((r) => ({
     impl: r.impl,
     "ops/s": r.opsPerSec,
