@@ -260,10 +260,13 @@ export class KafkaClient {
 
   private checkSizes(requests: readonly ProduceRequest[]): void {
     const max = this.options.maxMessageSize;
-    for (const request of requests) {
+    for (let r = 0; r < requests.length; r++) {
+      const request = requests[r]!;
       const set = request.messageSet;
       if (!Array.isArray(set)) continue;
-      for (const message of set as readonly Message[]) {
+      const messages = set as readonly Message[];
+      for (let i = 0; i < messages.length; i++) {
+        const message = messages[i]!;
         if (message.payload.length > max) {
           throw new MessageTooLargeError(
             message.payload.length,
