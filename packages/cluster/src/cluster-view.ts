@@ -22,6 +22,9 @@ export class ClusterView extends EventEmitter {
   private readonly topics = new Map<string, Map<number, number>>();
   private closed = false;
   private readonly scheduled = new Set<string>();
+  /** Producer-order partition lists, dropped whenever brokers or the topic change. */
+  private readonly partitionLists = new Map<string, readonly BrokerPartition[]>();
+  private bootstrapList: readonly BrokerPartition[] | undefined;
   /** Paths with a watch set and not yet fired: ZooKeeper watches are one-shot, and setting one twice would fire twice. */
   private readonly watching = new Set<string>();
 
@@ -49,20 +52,34 @@ export class ClusterView extends EventEmitter {
    * then partition; only brokers that registered the topic and are still registered. Empty when no
    * broker has it yet. The first call starts watching the topic.
    */
-  async topicPartitions(topic: string): Promise<BrokerPartition[]> {
+  async topicPartitions(topic: string): Promise<readonly BrokerPartition[]> {
     if (!this.topics.has(topic)) await this.readTopic(topic);
-    const counts = this.topics.get(topic)!;
+    return this.knownTopicPartitions(topic)!;
+  }
+
+  /**
+   * The same, synchronously, for a topic already being watched (undefined otherwise). The list is
+   * computed once per change of the cluster, not per call: producers ask for every message.
+   */
+  knownTopicPartitions(topic: string): readonly BrokerPartition[] | undefined {
+    const cached = this.partitionLists.get(topic);
+    if (cached !== undefined) return cached;
+    const counts = this.topics.get(topic);
+    if (counts === undefined) return undefined;
     const result: BrokerPartition[] = [];
     for (const brokerId of [...counts.keys()].sort((a, b) => a - b)) {
       if (!this.brokerMap.has(brokerId)) continue;
-      for (let partition = 0; partition < counts.get(brokerId)!; partition++) result.push({ brokerId, partition });
+      for (let partition = 0; partition < counts.get(brokerId)!; partition++) result.push(Object.freeze({ brokerId, partition }));
     }
+    Object.freeze(result);
+    this.partitionLists.set(topic, result);
     return result;
   }
 
   /** Partition 0 of every registered broker, by id: where a new topic goes first (spec §9.1, §9.3). */
-  bootstrapPartitions(): BrokerPartition[] {
-    return [...this.brokerMap.keys()].sort((a, b) => a - b).map((brokerId) => ({ brokerId, partition: 0 }));
+  bootstrapPartitions(): readonly BrokerPartition[] {
+    this.bootstrapList ??= Object.freeze([...this.brokerMap.keys()].sort((a, b) => a - b).map((brokerId) => Object.freeze({ brokerId, partition: 0 })));
+    return this.bootstrapList;
   }
 
   close(): void {
@@ -110,6 +127,10 @@ export class ClusterView extends EventEmitter {
       return old === undefined || old.host !== b.host || old.port !== b.port || old.creatorId !== b.creatorId;
     });
     this.brokerMap = next;
+    if (changed) {
+      this.partitionLists.clear();
+      this.bootstrapList = undefined;
+    }
     if (changed && !this.closed) this.emit("brokers");
   }
 
@@ -127,6 +148,7 @@ export class ClusterView extends EventEmitter {
     }
     const old = this.topics.get(topic);
     this.topics.set(topic, counts);
+    this.partitionLists.delete(topic);
     const changed = old === undefined || old.size !== counts.size || [...counts].some(([id, n]) => old.get(id) !== n);
     if (changed && old !== undefined && !this.closed) this.emit("topic", topic);
   }

@@ -1,6 +1,7 @@
 import {
   K07Error,
   ProduceNotConfirmedError,
+  checkTopic,
   ProduceRequest,
   createMessage,
   type CompressionName,
@@ -118,14 +119,30 @@ export class Producer {
   }
 
   /** Queues one message; resolves when its batch has been written to its broker. */
-  async send(topic: string, value: string | Uint8Array, key?: string | null): Promise<void> {
-    if (this.closed) throw new K07Error("the producer is closed");
-    if (key !== undefined && key !== null && typeof key !== "string") throw new TypeError("a key must be a string (or null)");
-    const message = createMessage(value);
-    new ProduceRequest(topic, 0, []); // checks the topic name before anything is queued
-    await this.connect();
+  send(topic: string, value: string | Uint8Array, key?: string | null): Promise<void> {
+    if (this.closed) return Promise.reject(new K07Error("the producer is closed"));
+    if (key !== undefined && key !== null && typeof key !== "string") return Promise.reject(new TypeError("a key must be a string (or null)"));
+    let message: Message;
+    try {
+      checkTopic(topic);
+      message = createMessage(value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise<void>((resolve, reject) => {
       const entry: Pending = { topic, key: key ?? undefined, message, partition: -1, attempts: 0, resolve, reject };
+      // The common case (connected, topic known) routes synchronously: no promise turn per message.
+      if (this.view !== undefined || this.options.brokers !== undefined) {
+        const candidates = this.options.brokers === undefined ? this.view!.knownTopicPartitions(topic) : undefined;
+        if (this.options.brokers !== undefined || candidates !== undefined) {
+          try {
+            this.routeTo(entry, candidates);
+          } catch (error) {
+            reject(error as Error);
+          }
+          return;
+        }
+      }
       this.route(entry).catch(reject);
     });
   }
@@ -170,17 +187,21 @@ export class Producer {
 
   // ------------------------------------------------------------------ routing
 
-  /** Chooses the broker and partition for an entry and queues it in that broker's batch. */
+  /** Chooses the broker and partition for an entry (after connecting and learning the topic) and queues it. */
   private async route(entry: Pending): Promise<void> {
+    await this.connect();
+    const candidates = this.options.brokers === undefined ? await this.view!.topicPartitions(entry.topic) : undefined;
+    this.routeTo(entry, candidates);
+  }
+
+  private routeTo(entry: Pending, topicPartitions: readonly BrokerPartition[] | undefined): void {
     let brokerKey: string;
     if (this.options.brokers !== undefined) {
       const brokers = this.options.brokers;
       brokerKey = brokers[Math.floor(Math.random() * brokers.length)]!;
       entry.partition = -1;
     } else {
-      const view = this.view!;
-      let candidates: BrokerPartition[] = await view.topicPartitions(entry.topic);
-      if (candidates.length === 0) candidates = view.bootstrapPartitions();
+      const candidates = topicPartitions!.length > 0 ? topicPartitions! : this.view!.bootstrapPartitions();
       if (candidates.length === 0) throw new BrokerUnavailableError(`no broker is registered in ZooKeeper for ${JSON.stringify(entry.topic)}`, [describe(entry)]);
       const index = entry.key === undefined ? Math.floor(Math.random() * candidates.length) : this.partitioner(entry.key, candidates.length);
       if (!Number.isInteger(index) || index < 0 || index >= candidates.length) {
