@@ -4,8 +4,6 @@
  * offsets of spec §6.2.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import fc from "fast-check";
 import {
   Compression,
@@ -23,18 +21,17 @@ import {
   type Message,
 } from "../src/index.ts";
 import { compressRawBlock } from "../src/compression/snappy.ts";
+import { vectors as allVectors } from "./helpers/vectors.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Vectors, loaded from the shared spec (jest runs from the repository root), never retyped.
+// Vectors, loaded from the shared spec's file (its copy in test/fixtures), never retyped.
 
 interface WrapperVector {
   readonly name: string;
   readonly hex: string;
   readonly decode: readonly { readonly payload: string; readonly next_offset: number }[];
 }
-const vectors: readonly WrapperVector[] = JSON.parse(
-  readFileSync(resolve("..", "shared", "spec", "vectors", "kafka07-vectors.json"), "utf8"),
-) as WrapperVector[];
+const vectors = allVectors as unknown as readonly WrapperVector[];
 
 function vector(name: string): WrapperVector {
   const found = vectors.find((v) => v.name === name);

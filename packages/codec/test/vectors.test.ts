@@ -30,7 +30,8 @@ import {
   type MessageSetView,
 } from "../src/index.ts";
 import { PARTIAL_ENTRY, h11TripleBytes, h11TripleFrame, h11TripleSession } from "./helpers/h11-triple.ts";
-import { bytesToHex, frameOf, vector, vectorBytes, vectors, type VectorMessage } from "./helpers/vectors.ts";
+import { readFileSync } from "node:fs";
+import { FIXTURE_PATH, bytesToHex, frameOf, sharedVectorsFile, vector, vectorBytes, vectors, type VectorMessage } from "./helpers/vectors.ts";
 
 const test_ = test;
 
@@ -59,6 +60,12 @@ function hasCodec(id: number): boolean {
     return false;
   }
 }
+
+test("the fixture is the shared spec's vectors file, byte for byte (where the shared folder is present)", () => {
+  const shared = sharedVectorsFile();
+  if (shared === undefined) return; // a clone on its own: the fixture is all there is
+  expect(readFileSync(FIXTURE_PATH, "utf8")).toBe(readFileSync(shared, "utf8"));
+});
 
 test("the vectors file holds the 23 vectors of spec §10, each as long as it says", () => {
   expect(vectors).toHaveLength(23);
