@@ -12,4 +12,7 @@ export default {
     "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.jest.json" }],
   },
   testTimeout: 30000,
+  // A failed test can leave a broker, socket or ZooKeeper session open; the run must still end
+  // (\`jest --detectOpenHandles\` over the passing suite reports none).
+  forceExit: true,
 };

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ZooKeeperSession } from "./session.ts";
 
 /** Where Debian's `zookeeper` package puts the server (override with K07_ZOOKEEPER_CLASSPATH). */
 const DEFAULT_CLASSPATH = "/usr/share/java/zookeeper.jar";
@@ -72,7 +73,7 @@ export async function startLocalZooKeeper(options: { tickTimeMs?: number } = {})
     if (child.exitCode === null) child.kill("SIGKILL");
     rmSync(dataDir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 30_000;
   while (!(await answersRuok(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
@@ -80,7 +81,16 @@ export async function startLocalZooKeeper(options: { tickTimeMs?: number } = {})
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { connectString: `127.0.0.1:${port}`, port, stop };
+  // Accepting connections is not yet serving sessions: wait for a real session before handing it out.
+  const connectString = `127.0.0.1:${port}`;
+  try {
+    const probe = await ZooKeeperSession.connect(connectString, { sessionTimeoutMs: 6000, connectTimeoutMs: Math.max(1000, deadline - Date.now()) });
+    await probe.close();
+  } catch (error) {
+    await stop();
+    throw new Error(`ZooKeeper did not serve a session: ${(error as Error).message} ${stderr.slice(-2000)}`);
+  }
+  return { connectString, port, stop };
 }
 
 /** True once the server accepts connections (a TCP connect succeeds). */
