@@ -13,6 +13,6 @@ export default {
   },
   testTimeout: 30000,
   // A failed test can leave a broker, socket or ZooKeeper session open; the run must still end
-  // (\`jest --detectOpenHandles\` over the passing suite reports none).
+  // (`jest --detectOpenHandles` over the passing suite reports none).
   forceExit: true,
 };
