@@ -1,5 +1,8 @@
 /** The protocol-aware proxy: transparent for clients, strict about topics, byte-exact, and bounded. */
 import { createServer, connect, type Server, type Socket } from "node:net";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { ensureBuilt } from "./run-cli.ts";
 import { startBroker, type Broker } from "@k07/broker";
 import { startProxy, type Proxy, type ProxyLogEntry } from "@k07/cli";
 import {
@@ -23,6 +26,7 @@ let broker: Broker;
 let proxy: Proxy;
 const log: ProxyLogEntry[] = [];
 beforeAll(async () => {
+  ensureBuilt();
   broker = await startBroker({ numPartitions: 1 });
   proxy = await startProxy({
     brokerHost: broker.host,
@@ -177,4 +181,67 @@ test("a client that stops reading slows its broker connection instead of filling
   expect(proxy.bufferedBytes()).toBeLessThan(32 * 1_000_000);
   expect(broker.bufferedBytes()).toBeLessThan(32 * 1_000_000);
   socket.destroy();
+});
+
+describe("franz-kafka 0.7.5 through the proxy, unchanged", () => {
+  type FranzTopic = NodeJS.EventEmitter & { write(data: string): boolean; resume(): void };
+  type FranzKafka = { connect(cb: () => void): void; topic(name: string, options?: object): FranzTopic; close(): void };
+  const franz = createRequire(join(process.cwd(), "package.json"))("franz-kafka") as (options: object) => FranzKafka;
+
+  test("produces through the proxy and reads its messages back through it; k07 sees them at the broker", async () => {
+    const kafka = franz({ brokers: [{ id: 0, host: proxy.host, port: proxy.port }], queueTime: 60_000, batchSize: 3 });
+    await new Promise<void>((resolve) => kafka.connect(resolve));
+    try {
+      const topic = kafka.topic("open-franz", { partitions: { produce: ["0:1"], consume: ["0-0:0"] } });
+      const received: string[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        topic.on("error", reject);
+        topic.on("data", (chunk: Buffer) => {
+          received.push(chunk.toString());
+          if (received.length === 3) resolve();
+        });
+      });
+      for (const text of ["one", "two", "three"]) topic.write(text);
+      topic.resume();
+      await done;
+      expect(received).toEqual(["one", "two", "three"]);
+    } finally {
+      kafka.close();
+    }
+    const direct = new KafkaClient(broker.host, broker.port);
+    const [messages] = await direct.getMessageSet(new FetchRequest("open-franz", 0, 0, 1000));
+    expect(messages.map((m) => m.text())).toEqual(["one", "two", "three"]);
+    await direct.close();
+  });
+});
+
+test("k07 proxy as a command: forwards, enforces --allow-fetch, logs one JSON line per request", async () => {
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, [join(process.cwd(), "packages/cli/bin/k07.js"), "proxy", "--listen", "127.0.0.1:0", "--broker", broker.address, "--allow-fetch", "public", "--log"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const address = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+),/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on("exit", (code) => reject(new Error(`k07 proxy exited with ${code}: ${stderr}`)));
+  });
+  const [host, port] = address.split(":");
+  const kafka = new KafkaClient(host!, Number(port));
+  const [visible] = await kafka.getMessageSet(new FetchRequest("public", 0, 0, 1000));
+  expect(visible.map((m) => m.text())).toEqual(["visible"]);
+  await expect(kafka.getMessageSet(new FetchRequest("secret", 0, 0, 1000))).rejects.toBeInstanceOf(UnknownBrokerError);
+  await kafka.close();
+  child.kill("SIGTERM");
+  await new Promise((resolve) => child.on("close", resolve));
+  const lines = stderr.split("\n").filter((l) => l.startsWith("{"));
+  const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(entries).toContainEqual(expect.objectContaining({ type: "fetch", topic: "public", partition: 0, offset: 0, size: 1000, allowed: true }));
+  expect(entries).toContainEqual(expect.objectContaining({ type: "fetch", topic: "secret", allowed: false }));
+  expect(stderr).toMatch(/public: \d+ requests/);
 });
