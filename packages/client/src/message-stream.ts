@@ -11,6 +11,11 @@ export interface MessageStreamOptions {
 
 const DONE: IteratorResult<FetchedMessage, undefined> = Object.freeze({ done: true, value: undefined });
 
+/** Longest stretch of decoding (and decompressing) before the stream lets timers and I/O run. */
+const YIELD_AFTER_MS = 10;
+/** Messages between clock reads. */
+const CLOCK_EVERY = 256;
+
 /**
  * The iterator behind `iterMessages`: pages through a partition with one fetch running ahead of
  * the consumer. Hand-written rather than an async generator, because a generator costs several
@@ -23,6 +28,8 @@ export class MessageStream implements AsyncIterableIterator<FetchedMessage, unde
   private wait: number;
   private finished = false;
   private fetchedOnce = false;
+  private sinceClock = 0;
+  private lastYield = performance.now();
 
   constructor(
     request: FetchRequest,
@@ -49,7 +56,19 @@ export class MessageStream implements AsyncIterableIterator<FetchedMessage, unde
         this.finished = true;
         return Promise.reject(error);
       }
-      if (!result.done) return Promise.resolve(result);
+      if (!result.done) {
+        // Consuming a batch is all microtasks: without a macrotask now and then, a consumer of big
+        // (compressed) batches would starve the event loop.
+        if (++this.sinceClock >= CLOCK_EVERY) {
+          this.sinceClock = 0;
+          const now = performance.now();
+          if (now - this.lastYield > YIELD_AFTER_MS) {
+            this.lastYield = now;
+            return new Promise((resolve) => setTimeout(() => resolve(result), 0));
+          }
+        }
+        return Promise.resolve(result);
+      }
       this.current = undefined;
     }
     return this.nextSet();
@@ -79,6 +98,7 @@ export class MessageStream implements AsyncIterableIterator<FetchedMessage, unde
         throw error;
       }
       this.fetchedOnce = true;
+      this.lastYield = performance.now();
       this.request = this.request.withOffset(set.nextOffset);
       if (set.entryCount > 0) {
         this.wait = this.options.pollMs;
