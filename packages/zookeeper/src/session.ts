@@ -201,13 +201,30 @@ function adapt(watcher: ChangeWatcher | undefined): Watcher | undefined {
   return watcher === undefined ? undefined : () => watcher();
 }
 
-function openClient(connectString: string, sessionTimeoutMs: number, connectTimeoutMs: number): Promise<Client> {
-  return new Promise((resolve, reject) => {
+/**
+ * Opens a client and waits for its first session. node-zookeeper-client can stay stuck in
+ * "connecting" after an early refused or reset attempt (seen against a server still starting), so
+ * each attempt gets a few seconds and then a fresh client, until `connectTimeoutMs` is spent.
+ */
+async function openClient(connectString: string, sessionTimeoutMs: number, connectTimeoutMs: number): Promise<Client> {
+  const deadline = Date.now() + connectTimeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    const remaining = deadline - Date.now();
+    const client = await attemptClient(connectString, sessionTimeoutMs, Math.max(1, Math.min(remaining, 2000 + attempt * 1000)));
+    if (client !== undefined) return client;
+    if (Date.now() >= deadline) {
+      throw new ZooKeeperError(`Could not connect to ZooKeeper at ${connectString} within ${connectTimeoutMs} ms`, undefined);
+    }
+  }
+}
+
+function attemptClient(connectString: string, sessionTimeoutMs: number, waitMs: number): Promise<Client | undefined> {
+  return new Promise((resolve) => {
     const client = zookeeper.createClient(connectString, { sessionTimeout: sessionTimeoutMs, spinDelay: 200, retries: 1 });
     const timer = setTimeout(() => {
       client.close();
-      reject(new ZooKeeperError(`Could not connect to ZooKeeper at ${connectString} within ${connectTimeoutMs} ms`, undefined));
-    }, connectTimeoutMs);
+      resolve(undefined);
+    }, waitMs);
     client.once("connected", () => {
       clearTimeout(timer);
       resolve(client);
