@@ -42,6 +42,10 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
   const server: Server = createServer((client) => {
     const name = `${client.remoteAddress}:${client.remotePort}`;
     const broker = connect({ host: options.brokerHost, port: options.brokerPort });
+    // Responses are forwarded piece by piece as they arrive: Nagle's algorithm would hold the last
+    // piece of each back for the peer's delayed ACK.
+    client.setNoDelay(true);
+    broker.setNoDelay(true);
     const pair: [Socket, Socket] = [client, broker];
     pairs.add(pair);
     const session = new ProxySession({

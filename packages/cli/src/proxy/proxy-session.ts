@@ -1,5 +1,6 @@
 import {
   ErrorCode,
+  allocate,
   FrameDecoder,
   K07Error,
   RequestType,
@@ -39,6 +40,9 @@ export interface TopicCounters {
 
 /** How an expected response is produced: by the broker (possibly to be rewritten) or by the proxy. */
 type Slot =
+  /** A response forwarded as it streams in, never assembled (Fetch, Offsets). */
+  | { readonly kind: "stream"; readonly topic: string; readonly fetch: boolean }
+  /** A multi-fetch response, assembled to count its parts per topic, then forwarded unchanged. */
   | { readonly kind: "broker"; readonly topics: readonly string[] }
   /** A multi-fetch some of whose parts were denied: `parts[i]` is the index in the forwarded request, or −1. */
   | { readonly kind: "broker-partial"; readonly topics: readonly string[]; readonly parts: readonly number[]; readonly forwarded: number }
@@ -72,20 +76,29 @@ const DENIED_FETCH_CODE = ErrorCode.Unknown;
  */
 export class ProxySession {
   private readonly fromClientFrames: FrameDecoder;
-  private readonly fromBrokerFrames: FrameDecoder;
+  /** The broker's side is split by hand: most responses are forwarded chunk by chunk as they arrive. */
+  private readonly header = new Uint8Array(4);
+  private headerFill = 0;
+  private streamRemaining = 0;
+  private assembly: Uint8Array | undefined;
+  private assemblyFill = 0;
+  private assemblySlot: Exclude<Slot, { kind: "local" } | { kind: "stream" }> | undefined;
   private readonly slots: Slot[] = [];
   private slotHead = 0;
   private closing: string | undefined;
 
   constructor(private readonly options: ProxySessionOptions) {
     this.fromClientFrames = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes });
-    // A 0.7 fetch response is at most maxSize + 6 per part; the client's limit bounds what it asked for.
-    this.fromBrokerFrames = new FrameDecoder({ maxFrameBytes: 0x7fff_ffff });
   }
 
   /** Responses the broker still owes or the proxy still has to send. */
   get pendingResponses(): number {
     return this.slots.length - this.slotHead;
+  }
+
+  /** Nothing owed and nothing half forwarded: the connection can close without cutting a response. */
+  private get idle(): boolean {
+    return this.pendingResponses === 0 && this.streamRemaining === 0 && this.assembly === undefined && this.headerFill === 0;
   }
 
   /** Bytes from the client. */
@@ -114,30 +127,70 @@ export class ProxySession {
       }
     }
     toClient.push(...this.localAtHead());
-    return { toBroker, toClient, close: this.closing !== undefined && this.pendingResponses === 0 ? this.closing : undefined };
+    return { toBroker, toClient, close: this.closing !== undefined && this.idle ? this.closing : undefined };
   }
 
-  /** Bytes from the broker. */
+  /**
+   * Bytes from the broker. A Fetch or Offsets response is forwarded piece by piece as it arrives
+   * (views of the received chunks: no copy, no buffering); a multi-fetch response is assembled
+   * first, to count or rewrite its parts.
+   */
   fromBroker(chunk: Uint8Array): ProxyActions {
     const toClient: Uint8Array[] = [];
-    this.fromBrokerFrames.push(chunk);
-    try {
-      for (let frame = this.fromBrokerFrames.next(); frame !== undefined; frame = this.fromBrokerFrames.next()) {
-        toClient.push(...this.localAtHead());
-        const slot = this.slots[this.slotHead];
-        if (slot === undefined || slot.kind === "local") {
-          return { toBroker: [], toClient, close: `the broker sent a response nobody asked for` };
-        }
-        this.slotHead++;
-        toClient.push(...this.brokerResponse(slot, frame));
-        toClient.push(...this.localAtHead());
+    const fail = (reason: string): ProxyActions => ({ toBroker: [], toClient, close: reason });
+    let position = 0;
+    while (position < chunk.length) {
+      const available = chunk.length - position;
+      if (this.streamRemaining > 0) {
+        const n = Math.min(this.streamRemaining, available);
+        toClient.push(chunk.subarray(position, position + n));
+        position += n;
+        this.streamRemaining -= n;
+        if (this.streamRemaining === 0) toClient.push(...this.localAtHead());
+        continue;
       }
-    } catch (error) {
-      if (!(error instanceof K07Error)) throw error;
-      return { toBroker: [], toClient, close: `malformed response from the broker: ${error.message}` };
+      const assembly = this.assembly;
+      if (assembly !== undefined) {
+        const n = Math.min(assembly.length - this.assemblyFill, available);
+        assembly.set(chunk.subarray(position, position + n), this.assemblyFill);
+        this.assemblyFill += n;
+        position += n;
+        if (this.assemblyFill < assembly.length) continue;
+        const slot = this.assemblySlot!;
+        this.assembly = this.assemblySlot = undefined;
+        try {
+          toClient.push(...this.brokerResponse(slot, assembly));
+        } catch (error) {
+          if (!(error instanceof K07Error)) throw error;
+          return fail(`malformed response from the broker: ${error.message}`);
+        }
+        toClient.push(...this.localAtHead());
+        continue;
+      }
+      // A size prefix, possibly split across chunks.
+      const n = Math.min(4 - this.headerFill, available);
+      this.header.set(chunk.subarray(position, position + n), this.headerFill);
+      this.headerFill += n;
+      position += n;
+      if (this.headerFill < 4) break;
+      this.headerFill = 0;
+      const size = new DataView(this.header.buffer).getInt32(0);
+      const slot = this.slots[this.slotHead];
+      if (slot === undefined || slot.kind === "local") return fail("the broker sent a response nobody asked for");
+      if (size < 2 || size > this.options.maxFrameBytes + 6) return fail(`malformed response from the broker: frame size ${size}`);
+      this.slotHead++;
+      if (slot.kind === "stream") {
+        if (slot.fetch) this.counter(slot.topic).bytesFetched += size - 2;
+        toClient.push(this.header.slice());
+        this.streamRemaining = size;
+      } else {
+        this.assembly = allocate(size);
+        this.assemblyFill = 0;
+        this.assemblySlot = slot;
+      }
     }
     this.compact();
-    const close = this.closing !== undefined && this.pendingResponses === 0 ? this.closing : undefined;
+    const close = this.closing !== undefined && this.idle ? this.closing : undefined;
     return { toBroker: [], toClient, close };
   }
 
@@ -164,7 +217,7 @@ export class ProxySession {
       case RequestType.Offsets: {
         const allowed = this.record("offsets", { client, type: "offsets", topic: request.topic, partition: request.partition, offset: request.time, size: request.maxNumOffsets }, 0);
         if (!allowed) return `offsets of ${JSON.stringify(request.topic)} are not allowed for ${client}`;
-        this.slots.push({ kind: "broker", topics: [request.topic] });
+        this.slots.push({ kind: "stream", topic: request.topic, fetch: false });
         toBroker.push(...this.reframe(frame));
         return undefined;
       }
@@ -177,7 +230,7 @@ export class ProxySession {
         );
         const topics = fetches.map((f) => f.topic);
         if (allowed.every(Boolean)) {
-          this.slots.push({ kind: "broker", topics });
+          this.slots.push(request.type === RequestType.Fetch ? { kind: "stream", topic: request.topic, fetch: true } : { kind: "broker", topics });
           toBroker.push(...this.reframe(frame));
         } else if (request.type === RequestType.Fetch) {
           this.slots.push({ kind: "local", frame: encodeFetchResponse({ errorCode: DENIED_FETCH_CODE, messageSet: new Uint8Array(0) }) });
@@ -196,7 +249,7 @@ export class ProxySession {
     }
   }
 
-  private brokerResponse(slot: Exclude<Slot, { kind: "local" }>, frame: Uint8Array): Uint8Array[] {
+  private brokerResponse(slot: Exclude<Slot, { kind: "local" } | { kind: "stream" }>, frame: Uint8Array): Uint8Array[] {
     if (slot.kind === "broker") {
       this.countFetched(slot.topics, frame);
       return this.reframe(frame);
@@ -209,16 +262,9 @@ export class ProxySession {
     return [encodeMultiFetchResponse(parts)];
   }
 
+  /** Adds a multi-fetch response's message-set bytes to each part's topic. */
   private countFetched(topics: readonly string[], frame: Uint8Array): void {
-    if (topics.length === 1) {
-      this.counter(topics[0]!).bytesFetched += Math.max(0, frame.length - 2);
-      return;
-    }
-    try {
-      decodeMultiFetchResponse(frame, topics.length).forEach((part, i) => (this.counter(topics[i]!).bytesFetched += part.messageSet.length));
-    } catch {
-      // Offsets responses and odd frames are forwarded as they are; counting is best effort.
-    }
+    decodeMultiFetchResponse(frame, topics.length).forEach((part, i) => (this.counter(topics[i]!).bytesFetched += part.messageSet.length));
   }
 
   /** Frames the proxy answers itself, once every earlier broker answer has gone out. */

@@ -1,0 +1,82 @@
+/** The proxy's protocol logic without sockets: responses split anywhere come out whole, in order, unchanged. */
+import { ProxySession, type TopicCounters } from "@k07/cli";
+import {
+  FetchRequest,
+  OffsetRequest,
+  encodeFetchRequest,
+  encodeFetchResponse,
+  encodeMessages,
+  encodeMultiFetchRequest,
+  encodeMultiFetchResponse,
+  encodeOffsetRequest,
+  encodeOffsetsResponse,
+  createMessageFromString,
+} from "@k07/codec";
+import { concat } from "../../codec/test/helpers/bytes.ts";
+
+function session() {
+  const counters = new Map<string, TopicCounters>();
+  const s = new ProxySession({ client: "test", policy: { fetch: ["open"] }, maxFrameBytes: 1 << 20, counters });
+  return { s, counters };
+}
+
+const set = encodeMessages([createMessageFromString("hello"), createMessageFromString("world")]);
+
+for (const chunkSize of [1, 3, 7, 1000]) {
+  test(`broker responses fed in ${chunkSize}-byte chunks reach the client whole and in order, with denied fetches answered in place`, () => {
+    const { s, counters } = session();
+    const requests = concat(
+      encodeFetchRequest(new FetchRequest("open", 0, 0, 100)),
+      encodeFetchRequest(new FetchRequest("closed", 0, 0, 100)),
+      encodeOffsetRequest(new OffsetRequest("open", 0, -1, 2)),
+      encodeMultiFetchRequest([new FetchRequest("closed", 0, 0, 100), new FetchRequest("open", 0, 0, 100)]),
+    );
+    const forwarded = s.fromClient(requests);
+    expect(forwarded.close).toBeUndefined();
+    // The broker gets the fetch and offsets unchanged, and a multi-fetch of the allowed part only.
+    expect(Buffer.concat(forwarded.toBroker)).toEqual(
+      Buffer.from(concat(
+        encodeFetchRequest(new FetchRequest("open", 0, 0, 100)),
+        encodeOffsetRequest(new OffsetRequest("open", 0, -1, 2)),
+        encodeMultiFetchRequest([new FetchRequest("open", 0, 0, 100)]),
+      )),
+    );
+    const fromBroker = concat(
+      encodeFetchResponse({ errorCode: 0, messageSet: set }),
+      encodeOffsetsResponse([30, 0]),
+      encodeMultiFetchResponse([{ errorCode: 0, messageSet: set }]),
+    );
+    const toClient: Uint8Array[] = [...forwarded.toClient];
+    for (let i = 0; i < fromBroker.length; i += chunkSize) {
+      const actions = s.fromBroker(fromBroker.subarray(i, i + chunkSize));
+      expect(actions.close).toBeUndefined();
+      toClient.push(...actions.toClient);
+    }
+    const expected = concat(
+      encodeFetchResponse({ errorCode: 0, messageSet: set }),
+      encodeFetchResponse({ errorCode: -1, messageSet: new Uint8Array(0) }),
+      encodeOffsetsResponse([30, 0]),
+      encodeMultiFetchResponse([{ errorCode: -1, messageSet: new Uint8Array(0) }, { errorCode: 0, messageSet: set }]),
+    );
+    expect(Buffer.from(concat(...toClient)).toString("hex")).toBe(Buffer.from(expected).toString("hex"));
+    expect(s.pendingResponses).toBe(0);
+    expect(counters.get("open")!.bytesFetched).toBe(2 * set.length);
+    expect(counters.get("closed")!.denied).toBe(2);
+  });
+}
+
+test("a streamed fetch response is forwarded as views of the received chunk, not copies", () => {
+  const { s } = session();
+  s.fromClient(encodeFetchRequest(new FetchRequest("open", 0, 0, 100)));
+  const response = encodeFetchResponse({ errorCode: 0, messageSet: set });
+  const actions = s.fromBroker(response);
+  const body = actions.toClient[actions.toClient.length - 1]!;
+  expect(body.buffer).toBe(response.buffer);
+});
+
+test("a response nobody asked for, or an impossible size, closes the connection", () => {
+  expect(session().s.fromBroker(encodeOffsetsResponse([1])).close).toMatch(/nobody asked/);
+  const { s } = session();
+  s.fromClient(encodeFetchRequest(new FetchRequest("open", 0, 0, 100)));
+  expect(s.fromBroker(new Uint8Array([0, 0, 0, 1, 0])).close).toMatch(/frame size 1/);
+});
