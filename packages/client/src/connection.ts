@@ -114,7 +114,7 @@ export class ClientConnection {
   /** Queues a produce; resolves once it is handed to the transport's queue (no response exists). */
   async produce(request: ProduceLike): Promise<void> {
     await this.ready();
-    const frame = this.session.send(request, undefined as unknown as Waiter);
+    const frame = this.session.send(request);
     this.unconfirmed.push({ seq: this.produceSeq++, request });
     this.enqueue(frame);
   }

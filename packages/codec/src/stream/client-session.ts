@@ -2,6 +2,8 @@ import { MalformedError } from "../errors.ts";
 import { FetchRequest, decodeFetchResponse, type FetchResponse } from "../protocol/fetch.ts";
 import { MultiFetchRequest, decodeMultiFetchResponse } from "../protocol/multi-fetch.ts";
 import { OffsetRequest, decodeOffsetsResponse, type OffsetsResponse } from "../protocol/offsets.ts";
+import type { MultiProduceRequest } from "../protocol/multi-produce.ts";
+import type { ProduceRequest } from "../protocol/produce.ts";
 import { encodeRequest, type Request } from "../protocol/request.ts";
 import { FrameDecoder, type FrameDecoderOptions } from "./frame-decoder.ts";
 
@@ -37,8 +39,11 @@ export class ClientSession<T = undefined> {
     this.decoder = new FrameDecoder(options);
   }
 
-  /** The frame to write for `request`. Requests with a response are queued to be matched. */
-  send(request: Request, token: T): Uint8Array {
+  /** The frame to write for a Produce or MultiProduce: no response will come, nothing is queued. */
+  send(request: ProduceRequest | MultiProduceRequest): Uint8Array;
+  /** The frame to write for any request; for one with a response, `token` comes back with it. */
+  send(request: Request, token: T): Uint8Array;
+  send(request: Request, token?: T): Uint8Array {
     if (this.failure !== undefined) throw this.failure;
     const frame = encodeRequest(request);
     if (request instanceof FetchRequest || request instanceof MultiFetchRequest || request instanceof OffsetRequest) {
