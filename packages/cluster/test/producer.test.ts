@@ -193,3 +193,27 @@ test("arguments are checked", () => {
   expect(() => new Producer({ brokers: [], zookeeper: "x" })).toThrow(TypeError);
   expect(() => new Producer({ brokers: ["h:1"], batchSize: 0 })).toThrow(RangeError);
 });
+
+test("lingerMs gathers messages sent over time into one request; without it each tick's messages go at once", async () => {
+  const broker = await startBroker();
+  const log: ProxyLogEntry[] = [];
+  const proxy = await startProxy({ brokerHost: broker.host, brokerPort: broker.port, log: (e) => log.push(e) });
+  const lingering = new Producer({ brokers: [proxy.address], lingerMs: 300, batchSize: 1000 });
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < 5; i++) {
+    sends.push(lingering.send("linger", `m${i}`));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await Promise.all(sends);
+  await lingering.close();
+  expect(log.filter((e) => e.topic === "linger" && e.type === "produce")).toHaveLength(1);
+  const eager = new Producer({ brokers: [proxy.address] });
+  for (let i = 0; i < 3; i++) {
+    await eager.send("eager", `m${i}`);
+  }
+  await eager.close();
+  expect(log.filter((e) => e.topic === "eager" && e.type === "produce")).toHaveLength(3);
+  expect((await readAll(broker, "linger", 0)).length + (await readAll(broker, "eager", 0)).length).toBe(8);
+  await proxy.close();
+  await broker.close();
+});
