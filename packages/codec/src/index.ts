@@ -84,4 +84,4 @@ export {
 } from "./protocol/offsets.ts";
 export { decodeRequest, encodeRequest, type DecodedRequest, type Request } from "./protocol/request.ts";
 export { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, type FrameDecoderOptions } from "./stream/frame-decoder.ts";
-export { ClientSession, type PendingRequest, type SessionEvent } from "./stream/client-session.ts";
+export { ClientSession, type ClientSessionOptions, type PendingRequest, type SessionEvent } from "./stream/client-session.ts";

@@ -154,3 +154,11 @@ test("a long-lived session keeps matching in order after its queue is compacted"
   expect(tokens).toEqual(Array.from({ length: 3000 }, (_, i) => i));
   expect(session.pendingCount).toBe(0);
 });
+
+test("a session encodes Produce frames into the buffers its frameAllocator supplies", () => {
+  const backing = new ArrayBuffer(4096);
+  const session = new ClientSession({ frameAllocator: (size) => new Uint8Array(backing, 0, size) });
+  const frame = session.send(new ProduceRequest("p", 0, [createMessage("x")]));
+  expect(frame.buffer).toBe(backing);
+  expect(session.pendingCount).toBe(0);
+});

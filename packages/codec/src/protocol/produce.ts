@@ -5,6 +5,7 @@ import { Reader } from "../primitives/reader.ts";
 import { encodeTopic } from "../primitives/text.ts";
 import { INT32_MAX, checkInt32, checkTopic, describe } from "../primitives/validate.ts";
 import type { Writer } from "../primitives/writer.ts";
+import type { Allocator } from "../primitives/allocate.ts";
 import { frameWriter } from "./frame.ts";
 import { RequestType } from "./request-type.ts";
 
@@ -104,10 +105,13 @@ export function readProduceBody(reader: Reader): DecodedProduce {
   return { topic, partition, messageSet };
 }
 
-/** A complete Produce request frame (size prefix included), allocated once. */
-export function encodeProduceRequest(produce: ProduceRequestData): Uint8Array {
+/**
+ * A complete Produce request frame (size prefix included), allocated once — by `into` when given:
+ * a caller-owned buffer of exactly the size asked (a client can reuse its buffers).
+ */
+export function encodeProduceRequest(produce: ProduceRequestData, into?: Allocator): Uint8Array {
   checkProduceData(produce);
-  const writer = frameWriter(2 + produceBodySize(produce));
+  const writer = frameWriter(2 + produceBodySize(produce), into);
   writer.int16(RequestType.Produce);
   writeProduceBody(writer, produce);
   return writer.finish();

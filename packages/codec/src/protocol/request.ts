@@ -1,4 +1,5 @@
 import { MalformedError } from "../errors.ts";
+import type { Allocator } from "../primitives/allocate.ts";
 import { Reader } from "../primitives/reader.ts";
 import { FetchRequest, decodeFetchRequestBody, encodeFetchRequest, type FetchRequestData } from "./fetch.ts";
 import { MultiFetchRequest, decodeMultiFetchRequestBody, encodeMultiFetchRequest } from "./multi-fetch.ts";
@@ -10,13 +11,16 @@ import { RequestType } from "./request-type.ts";
 /** Every request a client can send. */
 export type Request = ProduceRequest | FetchRequest | MultiFetchRequest | MultiProduceRequest | OffsetRequest;
 
-/** A complete request frame for any request (size prefix included). */
-export function encodeRequest(request: Request): Uint8Array {
+/**
+ * A complete request frame for any request (size prefix included). `into`, when given, supplies the
+ * buffers of Produce and MultiProduce frames (the only large ones), as for encodeProduceRequest.
+ */
+export function encodeRequest(request: Request, into?: Allocator): Uint8Array {
   if (request instanceof FetchRequest) return encodeFetchRequest(request);
-  if (request instanceof ProduceRequest) return encodeProduceRequest(request);
+  if (request instanceof ProduceRequest) return encodeProduceRequest(request, into);
   if (request instanceof OffsetRequest) return encodeOffsetRequest(request);
   if (request instanceof MultiFetchRequest) return encodeMultiFetchRequest(request.fetches);
-  if (request instanceof MultiProduceRequest) return encodeMultiProduceRequest(request.produces);
+  if (request instanceof MultiProduceRequest) return encodeMultiProduceRequest(request.produces, into);
   throw new TypeError("not a k07 request (use FetchRequest, ProduceRequest, OffsetRequest, MultiFetchRequest or MultiProduceRequest)");
 }
 

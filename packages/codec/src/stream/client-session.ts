@@ -5,7 +5,13 @@ import { OffsetRequest, decodeOffsetsResponse, type OffsetsResponse } from "../p
 import type { MultiProduceRequest } from "../protocol/multi-produce.ts";
 import type { ProduceRequest } from "../protocol/produce.ts";
 import { encodeRequest, type Request } from "../protocol/request.ts";
+import type { Allocator } from "../primitives/allocate.ts";
 import { FrameDecoder, type FrameDecoderOptions } from "./frame-decoder.ts";
+
+export interface ClientSessionOptions extends FrameDecoderOptions {
+  /** Supplies the buffers Produce and MultiProduce frames are encoded into (default: fresh ones). */
+  readonly frameAllocator?: Allocator;
+}
 
 /** A request that gets a response, with the caller's token. */
 export type PendingRequest<T> =
@@ -35,8 +41,11 @@ export class ClientSession<T = undefined> {
   private head = 0;
   private failure: unknown;
 
-  constructor(options: FrameDecoderOptions = {}) {
+  private readonly frameAllocator: Allocator | undefined;
+
+  constructor(options: ClientSessionOptions = {}) {
     this.decoder = new FrameDecoder(options);
+    this.frameAllocator = options.frameAllocator;
   }
 
   /** The frame to write for a Produce or MultiProduce: no response will come, nothing is queued. */
@@ -45,7 +54,7 @@ export class ClientSession<T = undefined> {
   send(request: Request, token: T): Uint8Array;
   send(request: Request, token?: T): Uint8Array {
     if (this.failure !== undefined) throw this.failure;
-    const frame = encodeRequest(request);
+    const frame = encodeRequest(request, this.frameAllocator);
     if (request instanceof FetchRequest || request instanceof MultiFetchRequest || request instanceof OffsetRequest) {
       this.queue.push({ request, token } as PendingRequest<T>);
     }
