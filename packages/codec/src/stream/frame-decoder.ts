@@ -14,7 +14,9 @@ export interface FrameDecoderOptions {
  * `push` chunks of any size, then call `next` until it returns undefined ("need more bytes").
  *
  * A frame that lies inside one chunk is returned as a `subarray` of it (no copy). A frame that
- * spans chunks is assembled into one buffer of exactly its size (one copy). A size prefix that is
+ * spans chunks is assembled into one buffer of exactly its size (one copy), allocated only once all
+ * of its bytes have arrived: a peer that announces a large frame and stalls holds no more memory
+ * than it sent. A size prefix that is
  * not positive or is above the limit is refused before any of its bytes are buffered; the decoder
  * then stays failed, since the stream cannot be resynchronised. Frames before the bad prefix are
  * still returned first.
@@ -28,7 +30,10 @@ export class FrameDecoder {
   private chunkPosition = 0;
   private readonly header = new Uint8Array(4);
   private headerFill = 0;
-  private partial: Uint8Array | undefined;
+  /** Size of the frame being gathered across chunks, or −1 when none is. */
+  private partialSize = -1;
+  /** Views of its bytes received so far: it is copied once, when complete, into a buffer of its size. */
+  private partialPieces: Uint8Array[] = [];
   private partialFill = 0;
   private failure: K07Error | undefined;
   /** Stream position of the next unread byte, for error messages. */
@@ -57,16 +62,13 @@ export class FrameDecoder {
       if (chunk === undefined) return undefined;
       const position = this.chunkPosition;
       const available = chunk.length - position;
-      const partial = this.partial;
-      if (partial !== undefined) {
-        const n = Math.min(partial.length - this.partialFill, available);
-        partial.set(chunk.subarray(position, position + n), this.partialFill);
+      if (this.partialSize >= 0) {
+        const n = Math.min(this.partialSize - this.partialFill, available);
+        this.partialPieces.push(chunk.subarray(position, position + n));
         this.partialFill += n;
         this.consume(n);
-        if (this.partialFill < partial.length) continue;
-        this.partial = undefined;
-        this.partialFill = 0;
-        return partial;
+        if (this.partialFill < this.partialSize) continue;
+        return this.assemblePartial();
       }
       let size: number;
       if (this.headerFill === 0 && available >= 4) {
@@ -89,9 +91,24 @@ export class FrameDecoder {
         this.consume(size);
         return body.subarray(at, at + size);
       }
-      // The frame spans chunks: one buffer of exactly its size, filled as bytes arrive.
-      this.partial = allocate(size);
+      // The frame spans chunks: its bytes are gathered as views and copied once, when all have come.
+      // Nothing of its announced size is allocated before its bytes arrive.
+      this.partialSize = size;
     }
+  }
+
+  /** The gathered frame in one buffer of exactly its size (the single copy of a frame that spans chunks). */
+  private assemblePartial(): Uint8Array {
+    const frame = allocate(this.partialSize);
+    let at = 0;
+    for (const piece of this.partialPieces) {
+      frame.set(piece, at);
+      at += piece.length;
+    }
+    this.partialSize = -1;
+    this.partialPieces = [];
+    this.partialFill = 0;
+    return frame;
   }
 
   private currentChunk(): Uint8Array | undefined {
@@ -106,14 +123,14 @@ export class FrameDecoder {
   /** Bytes received but not yet returned as frames (including a partly assembled frame). */
   get bufferedBytes(): number {
     // A partly assembled frame counts its (already consumed) 4-byte size prefix too.
-    let n = this.headerFill + (this.partial !== undefined ? 4 + this.partialFill : 0);
+    let n = this.headerFill + (this.partialSize >= 0 ? 4 + this.partialFill : 0);
     for (let i = this.chunkIndex; i < this.chunks.length; i++) n += this.chunks[i]!.length;
     return n - this.chunkPosition;
   }
 
   /** True when no partial frame is pending: the stream is at a frame boundary. */
   get atBoundary(): boolean {
-    return this.headerFill === 0 && this.partial === undefined && this.bufferedBytes === 0;
+    return this.headerFill === 0 && this.partialSize < 0 && this.bufferedBytes === 0;
   }
 
   private checkSize(size: number): void {
