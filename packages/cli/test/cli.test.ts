@@ -43,6 +43,17 @@ test("produce with gzip and a custom delimiter; messages come back decompressed"
   expect(consumed.stdout).toMatch(/^x@0 y@0 z@0 $/);
 });
 
+test("produce refuses an input line longer than the broker's max.message.size instead of buffering it", async () => {
+  const result = await k07(["produce", "-b", broker.address, "-t", "long-line"], "x".repeat(1_000_001));
+  expect(result.status).toBe(2);
+  expect(result.stderr).toMatch(/more than 1000000 bytes in the input/);
+  // Lines split across stdin chunks still arrive whole.
+  const lines = Array.from({ length: 3 }, (_, i) => String(i).repeat(300_000));
+  expect((await k07(["produce", "-b", broker.address, "-t", "long-line", "-p", "0", "--confirm"], lines.join("\n") + "\n")).status).toBe(0);
+  const back = await k07(["consume", "-b", broker.address, "-t", "long-line", "-f", "%S\n"]);
+  expect(back.stdout).toBe("300000\n300000\n300000\n");
+});
+
 test("offsets lists segment boundaries and the log end, newest first", async () => {
   await k07(["produce", "-b", broker.address, "-t", "offs", "-p", "0", "--confirm"], "one\n");
   const latest = await k07(["offsets", "-b", broker.address, "-t", "offs", "--max", "5"]);

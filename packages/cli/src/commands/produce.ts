@@ -20,25 +20,55 @@ export interface ProduceOptions {
   confirm?: boolean;
 }
 
-/** Splits a byte stream on a one-byte delimiter, yielding each piece as bytes (the last one may lack it). */
+/**
+ * Longest message read from stdin: the broker's `max.message.size`, which would drop a longer one
+ * silently (the client refuses it too). Reading stops with an error at this size rather than
+ * buffering an input that has no delimiter.
+ */
+const MAX_MESSAGE_BYTES = 1_000_000;
+
+/**
+ * Splits a byte stream on a one-byte delimiter, yielding each piece (the last one may lack it).
+ * A piece inside one chunk is a view of it; only a piece that spans chunks is copied, once.
+ */
 async function* splitStream(input: AsyncIterable<Uint8Array>, delimiter: number): AsyncGenerator<Uint8Array> {
-  let carry = new Uint8Array(0);
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
   for await (const chunk of input) {
-    const data = carry.length === 0 ? chunk : concat(carry, chunk);
     let start = 0;
-    for (let i = data.indexOf(delimiter); i >= 0; i = data.indexOf(delimiter, start)) {
-      yield data.subarray(start, i);
+    for (let i = chunk.indexOf(delimiter); i >= 0; i = chunk.indexOf(delimiter, start)) {
+      const piece = chunk.subarray(start, i);
+      if (pending.length === 0) yield piece;
+      else {
+        yield join([...pending, piece]);
+        pending = [];
+        pendingBytes = 0;
+      }
       start = i + 1;
     }
-    carry = data.slice(start);
+    if (start < chunk.length) {
+      pending.push(chunk.subarray(start));
+      pendingBytes += chunk.length - start;
+      checkLength(pendingBytes);
+    }
   }
-  if (carry.length > 0) yield carry;
+  if (pendingBytes > 0) yield join(pending);
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
+function checkLength(bytes: number): void {
+  if (bytes > MAX_MESSAGE_BYTES) {
+    throw new CliError(`a message of more than ${MAX_MESSAGE_BYTES} bytes in the input (the broker's max.message.size): wrong --delimiter?`);
+  }
+}
+
+function join(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
@@ -145,6 +175,10 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
 
 async function* whole(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of input) chunks.push(chunk);
-  yield chunks.reduce(concat, new Uint8Array(0));
+  let bytes = 0;
+  for await (const chunk of input) {
+    chunks.push(chunk);
+    checkLength((bytes += chunk.length));
+  }
+  yield join(chunks);
 }
