@@ -11,6 +11,8 @@ import {
   encodeOffsetRequest,
   encodeOffsetsResponse,
   createMessageFromString,
+  encodeMultiProduceRequest,
+  ProduceRequest,
 } from "@k07/codec";
 import { concat } from "../../codec/test/helpers/bytes.ts";
 
@@ -79,4 +81,34 @@ test("a response nobody asked for, or an impossible size, closes the connection"
   const { s } = session();
   s.fromClient(encodeFetchRequest(new FetchRequest("open", 0, 0, 100)));
   expect(s.fromBroker(new Uint8Array([0, 0, 0, 1, 0])).close).toMatch(/frame size 1/);
+});
+
+test("a MultiProduce denied at its second part forwards the first part alone, as a MultiProduce, then closes", () => {
+  const counters = new Map<string, TopicCounters>();
+  const s = new ProxySession({ client: "test", policy: { produce: ["open"] }, maxFrameBytes: 1 << 20, counters });
+  const allowed = new ProduceRequest("open", 0, [createMessageFromString("kept")]);
+  const denied = new ProduceRequest("closed", 0, [createMessageFromString("refused")]);
+  const frame = encodeMultiProduceRequest([allowed, denied, allowed]);
+  const actions = s.fromClient(frame);
+  expect(Buffer.concat(actions.toBroker).toString("hex")).toBe(Buffer.from(encodeMultiProduceRequest([allowed])).toString("hex"));
+  // The forwarded part is a view of the received frame, not a copy.
+  expect(actions.toBroker[actions.toBroker.length - 1]!.buffer).toBe(frame.buffer);
+  expect(actions.close).toMatch(/produce to "closed" is not allowed/);
+});
+
+test("an allowed multi-fetch response streams through unchanged, its parts counted per topic as they pass", () => {
+  const counters = new Map<string, TopicCounters>();
+  const s = new ProxySession({ client: "test", policy: {}, maxFrameBytes: 1 << 20, counters });
+  s.fromClient(encodeMultiFetchRequest([new FetchRequest("a", 0, 0, 100), new FetchRequest("b", 0, 0, 100), new FetchRequest("a", 1, 0, 100)]));
+  const other = encodeMessages([createMessageFromString("x")]);
+  const response = encodeMultiFetchResponse([
+    { errorCode: 0, messageSet: set },
+    { errorCode: 3, messageSet: new Uint8Array(0) },
+    { errorCode: 0, messageSet: other },
+  ]);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < response.length; i++) out.push(...s.fromBroker(response.subarray(i, i + 1)).toClient);
+  expect(Buffer.from(concat(...out)).equals(Buffer.from(response))).toBe(true);
+  expect(counters.get("a")!.bytesFetched).toBe(set.length + other.length);
+  expect(counters.get("b")!.bytesFetched).toBe(0);
 });

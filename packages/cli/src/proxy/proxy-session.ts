@@ -13,6 +13,7 @@ import {
   type FetchRequestData,
   type FetchResponse,
 } from "@k07/codec";
+import { MultiFetchMeter } from "./multi-fetch-meter.ts";
 import { allows, type Operation, type ProxyPolicy } from "./policy.ts";
 
 /** One line of the proxy's request log (machine-readable: one JSON object per request). */
@@ -40,10 +41,11 @@ export interface TopicCounters {
 
 /** How an expected response is produced: by the broker (possibly to be rewritten) or by the proxy. */
 type Slot =
-  /** A response forwarded as it streams in, never assembled (Fetch, Offsets). */
-  | { readonly kind: "stream"; readonly topic: string; readonly fetch: boolean }
-  /** A multi-fetch response, assembled to count its parts per topic, then forwarded unchanged. */
-  | { readonly kind: "broker"; readonly topics: readonly string[] }
+  /**
+   * A response forwarded as it streams in, never assembled: Offsets, a Fetch (`fetchTopic`, whose
+   * size is counted from its header), or a multi-fetch (`meter` counts its parts as they pass).
+   */
+  | { readonly kind: "stream"; readonly fetchTopic?: string; readonly meter?: MultiFetchMeter }
   /** A multi-fetch some of whose parts were denied: `parts[i]` is the index in the forwarded request, or −1. */
   | { readonly kind: "broker-partial"; readonly topics: readonly string[]; readonly parts: readonly number[]; readonly forwarded: number }
   /** A complete response frame (size prefix included) the proxy sends itself. */
@@ -82,7 +84,8 @@ export class ProxySession {
   private streamRemaining = 0;
   private assembly: Uint8Array | undefined;
   private assemblyFill = 0;
-  private assemblySlot: Exclude<Slot, { kind: "local" } | { kind: "stream" }> | undefined;
+  private assemblySlot: Extract<Slot, { kind: "broker-partial" }> | undefined;
+  private streamSlot: Extract<Slot, { kind: "stream" }> | undefined;
   private readonly slots: Slot[] = [];
   private slotHead = 0;
   private closing: string | undefined;
@@ -131,9 +134,9 @@ export class ProxySession {
   }
 
   /**
-   * Bytes from the broker. A Fetch or Offsets response is forwarded piece by piece as it arrives
-   * (views of the received chunks: no copy, no buffering); a multi-fetch response is assembled
-   * first, to count or rewrite its parts.
+   * Bytes from the broker. Responses are forwarded piece by piece as they arrive (views of the
+   * received chunks: no copy, no buffering); only a multi-fetch whose parts the proxy must rewrite
+   * (some were denied) is assembled first.
    */
   fromBroker(chunk: Uint8Array): ProxyActions {
     const toClient: Uint8Array[] = [];
@@ -143,10 +146,15 @@ export class ProxySession {
       const available = chunk.length - position;
       if (this.streamRemaining > 0) {
         const n = Math.min(this.streamRemaining, available);
-        toClient.push(chunk.subarray(position, position + n));
+        const piece = chunk.subarray(position, position + n);
+        toClient.push(piece);
+        this.streamSlot!.meter?.feed(piece);
         position += n;
         this.streamRemaining -= n;
-        if (this.streamRemaining === 0) toClient.push(...this.localAtHead());
+        if (this.streamRemaining === 0) {
+          this.streamSlot = undefined;
+          toClient.push(...this.localAtHead());
+        }
         continue;
       }
       const assembly = this.assembly;
@@ -180,9 +188,10 @@ export class ProxySession {
       if (size < 2 || size > this.options.maxFrameBytes + 6) return fail(`malformed response from the broker: frame size ${size}`);
       this.slotHead++;
       if (slot.kind === "stream") {
-        if (slot.fetch) this.counter(slot.topic).bytesFetched += size - 2;
+        if (slot.fetchTopic !== undefined) this.counter(slot.fetchTopic).bytesFetched += size - 2;
         toClient.push(this.header.slice());
         this.streamRemaining = size;
+        this.streamSlot = slot;
       } else {
         this.assembly = allocate(size);
         this.assemblyFill = 0;
@@ -206,7 +215,7 @@ export class ProxySession {
           // Parts before a denied one are forwarded, as a broker applies them before closing.
           if (!allowed) {
             if (request.type === RequestType.MultiProduce && parts.indexOf(part) > 0) {
-              toBroker.push(...this.reframe(this.multiProducePrefix(frame, parts.indexOf(part))));
+              toBroker.push(...multiProducePrefix(frame, parts.indexOf(part)));
             }
             return `produce to ${JSON.stringify(part.topic)} is not allowed for ${client}`;
           }
@@ -217,7 +226,7 @@ export class ProxySession {
       case RequestType.Offsets: {
         const allowed = this.record("offsets", { client, type: "offsets", topic: request.topic, partition: request.partition, offset: request.time, size: request.maxNumOffsets }, 0);
         if (!allowed) return `offsets of ${JSON.stringify(request.topic)} are not allowed for ${client}`;
-        this.slots.push({ kind: "stream", topic: request.topic, fetch: false });
+        this.slots.push({ kind: "stream" });
         toBroker.push(...this.reframe(frame));
         return undefined;
       }
@@ -230,7 +239,11 @@ export class ProxySession {
         );
         const topics = fetches.map((f) => f.topic);
         if (allowed.every(Boolean)) {
-          this.slots.push(request.type === RequestType.Fetch ? { kind: "stream", topic: request.topic, fetch: true } : { kind: "broker", topics });
+          this.slots.push(
+            request.type === RequestType.Fetch
+              ? { kind: "stream", fetchTopic: request.topic }
+              : { kind: "stream", meter: new MultiFetchMeter((part, bytes) => (this.counter(topics[part]!).bytesFetched += bytes)) },
+          );
           toBroker.push(...this.reframe(frame));
         } else if (request.type === RequestType.Fetch) {
           this.slots.push({ kind: "local", frame: encodeFetchResponse({ errorCode: DENIED_FETCH_CODE, messageSet: new Uint8Array(0) }) });
@@ -249,22 +262,14 @@ export class ProxySession {
     }
   }
 
-  private brokerResponse(slot: Exclude<Slot, { kind: "local" } | { kind: "stream" }>, frame: Uint8Array): Uint8Array[] {
-    if (slot.kind === "broker") {
-      this.countFetched(slot.topics, frame);
-      return this.reframe(frame);
-    }
+  /** A multi-fetch with denied parts: the broker's answer to the allowed ones, with errors for the rest. */
+  private brokerResponse(slot: Extract<Slot, { kind: "broker-partial" }>, frame: Uint8Array): Uint8Array[] {
     const responses = decodeMultiFetchResponse(frame, slot.forwarded);
     const parts: FetchResponse[] = slot.parts.map((index) => (index < 0 ? deniedPart() : responses[index]!));
     slot.parts.forEach((index, i) => {
       if (index >= 0) this.counter(slot.topics[i]!).bytesFetched += responses[index]!.messageSet.length;
     });
     return [encodeMultiFetchResponse(parts)];
-  }
-
-  /** Adds a multi-fetch response's message-set bytes to each part's topic. */
-  private countFetched(topics: readonly string[], frame: Uint8Array): void {
-    decodeMultiFetchResponse(frame, topics.length).forEach((part, i) => (this.counter(topics[i]!).bytesFetched += part.messageSet.length));
   }
 
   /** Frames the proxy answers itself, once every earlier broker answer has gone out. */
@@ -301,26 +306,31 @@ export class ProxySession {
     return prefixed(frame);
   }
 
-  /** The first `count` parts of a MultiProduce frame, as a MultiProduce of its own (copied). */
-  private multiProducePrefix(frame: Uint8Array, count: number): Uint8Array {
-    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-    let position = 4; // type, count
-    for (let i = 0; i < count; i++) {
-      position += 2 + view.getInt16(position); // topic
-      position += 4; // partition
-      position += 4 + view.getInt32(position); // set
-    }
-    const out = frame.slice(0, position);
-    new DataView(out.buffer).setInt16(2, count);
-    return out;
-  }
-
   private compact(): void {
     if (this.slotHead > 1024 && this.slotHead * 2 > this.slots.length) {
       this.slots.splice(0, this.slotHead);
       this.slotHead = 0;
     }
   }
+}
+
+/**
+ * The first `count` parts of a MultiProduce frame as a MultiProduce of its own: a new size prefix
+ * and count, then the parts as views of the received frame (not copied).
+ */
+function multiProducePrefix(frame: Uint8Array, count: number): Uint8Array[] {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  let position = 4; // type, count
+  for (let i = 0; i < count; i++) {
+    position += 2 + view.getInt16(position); // topic
+    position += 4; // partition
+    position += 4 + view.getInt32(position); // message set
+  }
+  const header = new Uint8Array(8);
+  new DataView(header.buffer).setInt32(0, position);
+  header.set(frame.subarray(0, 2), 4); // the type, unchanged
+  new DataView(header.buffer).setInt16(6, count);
+  return [header, frame.subarray(4, position)];
 }
 
 function deniedPart(): FetchResponse {
