@@ -14,5 +14,6 @@ export {
 } from "./kafka-client.ts";
 export { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from "./options.ts";
 export { Backoff } from "./backoff.ts";
+export { sleep } from "./message-stream.ts";
 export { ClientConnection } from "./connection.ts";
 export type { Transport, TransportConnection, TransportHandlers, TransportTarget } from "./transport.ts";

@@ -121,7 +121,7 @@ export class MessageStream implements AsyncIterableIterator<FetchedMessage, unde
   }
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects): waits that a shutdown cuts short. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();

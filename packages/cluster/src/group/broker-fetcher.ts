@@ -1,5 +1,5 @@
 import { FetchRequest, OffsetOutOfRangeError } from "@k07/codec";
-import type { KafkaClient } from "@k07/transport-node";
+import { sleep, type KafkaClient } from "@k07/transport-node";
 import type { ChunkQueue } from "./chunk-queue.ts";
 import type { OwnedPartition } from "./owned-partition.ts";
 
@@ -18,8 +18,7 @@ export interface BrokerFetcherOptions {
  * whatever is in flight: offsets only advance when messages are handed out.
  */
 export class BrokerFetcher {
-  private stopped = false;
-  private wake: (() => void) | undefined;
+  private readonly stopping = new AbortController();
   readonly done: Promise<void>;
 
   constructor(
@@ -33,8 +32,11 @@ export class BrokerFetcher {
   }
 
   stop(): void {
-    this.stopped = true;
-    this.wake?.();
+    this.stopping.abort();
+  }
+
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted;
   }
 
   private async run(): Promise<void> {
@@ -93,22 +95,21 @@ export class BrokerFetcher {
     }
   }
 
+  /** Waits for `promise`, or less if the fetcher is stopped. */
   private interruptible(promise: Promise<void>): Promise<void> {
+    const signal = this.stopping.signal;
+    if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      this.wake = resolve;
-      promise.then(resolve);
+      const done = () => {
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      signal.addEventListener("abort", done, { once: true });
+      promise.then(done);
     });
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
+    return sleep(ms, this.stopping.signal);
   }
 }

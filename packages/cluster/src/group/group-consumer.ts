@@ -1,5 +1,5 @@
-import { EARLIEST_TIME, LATEST_TIME, OffsetRequest, type OffsetOutOfRangeError } from "@k07/codec";
-import { KafkaClient } from "@k07/transport-node";
+import { ConnectionClosedError, EARLIEST_TIME, K07Error, LATEST_TIME, OffsetRequest, TimeoutError, type OffsetOutOfRangeError } from "@k07/codec";
+import { KafkaClient, sleep } from "@k07/transport-node";
 import {
   NODE_EXISTS,
   ZooKeeperError,
@@ -22,10 +22,9 @@ import { OwnedPartition, ownerOf, type GroupMessage } from "./owned-partition.ts
 import { encodeSubscription, streamsPerTopic } from "./subscription.ts";
 
 /** Every rebalance try failed (0.7's ConsumerRebalanceFailedException). */
-export class RebalanceFailedError extends Error {
+export class RebalanceFailedError extends K07Error {
   constructor(group: string, consumerId: string, attempts: number) {
     super(`${consumerId} could not rebalance group ${group} after ${attempts} tries: other members kept owning its partitions`);
-    this.name = "RebalanceFailedError";
   }
 }
 
@@ -135,7 +134,7 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
     this.zk = zk;
     if (this.isClosed) {
       await zk.close();
-      throw new Error("the group consumer was closed while joining");
+      throw new ConnectionClosedError("the group consumer was closed while joining");
     }
     zk.on("session", () => void this.onNewSession());
     await this.register();
@@ -334,7 +333,7 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
     const committed = await this.zk!.read(offsetPath(this.group, claim.topic, claim.name));
     const offset = Number(committed);
     if (typeof committed === "string" && committed !== "" && Number.isSafeInteger(offset) && offset >= 0) return { offset, from: "committed" };
-    if (claim.broker === undefined) throw new Error(`broker ${claim.brokerId} of ${claim.topic}/${claim.name} is not registered`);
+    if (claim.broker === undefined) throw new K07Error(`broker ${claim.brokerId} of ${claim.topic}/${claim.name} is not registered in ZooKeeper`);
     const reset = this.options.autoOffsetReset;
     const time = reset === "smallest" ? EARLIEST_TIME : LATEST_TIME;
     const offsets = await this.client(claim.broker).getOffsets(new OffsetRequest(claim.topic, claim.partition, time, 1));
@@ -419,6 +418,7 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
    */
   [Symbol.asyncIterator](): AsyncIterator<GroupMessage> {
     let last: GroupMessage | undefined;
+    let joined = false;
     const finish = () => {
       if (last === undefined) return;
       const owner = ownerOf(last);
@@ -428,7 +428,10 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
     return {
       next: async (): Promise<IteratorResult<GroupMessage>> => {
         finish();
-        await this.ready;
+        if (!joined) {
+          await this.ready;
+          joined = true;
+        }
         for (;;) {
           if (this.isClosed) return { value: undefined, done: true };
           const message = this.queue.take();
@@ -507,17 +510,7 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
   }
 
   private sleep(ms: number): Promise<void> {
-    const signal = this.closing.signal;
-    if (signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener("abort", done, { once: true });
-    });
+    return sleep(ms, this.closing.signal);
   }
 }
 
@@ -530,7 +523,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
     new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+      timer = setTimeout(() => reject(new TimeoutError(`ZooKeeper did not answer within ${ms} ms`)), ms);
     }),
   ]);
 }
