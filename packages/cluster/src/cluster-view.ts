@@ -3,6 +3,7 @@ import {
   BROKER_IDS_PATH,
   brokerIdPath,
   parseBrokerRegistration,
+  parsePartitionCount,
   topicBrokerPath,
   topicPath,
   type BrokerInfo,
@@ -143,8 +144,8 @@ export class ClusterView extends EventEmitter {
       const id = Number(name);
       const path = topicBrokerPath(topic, id);
       const value = await this.zk.read(path, this.watcher(`data:${path}`, topic, reread));
-      const count = Number(value);
-      if (Number.isInteger(id) && Number.isInteger(count) && count > 0) counts.set(id, count);
+      const count = parsePartitionCount(value);
+      if (Number.isInteger(id) && count !== undefined) counts.set(id, count);
     }
     const old = this.topics.get(topic);
     this.topics.set(topic, counts);

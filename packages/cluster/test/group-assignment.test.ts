@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { rangeAssign, threadIdsOf } from "../src/group/assignment.ts";
 import { makeConsumerId } from "../src/group/consumer-id.ts";
-import { encodeSubscription, normaliseTopicPattern, parseSubscription, streamsPerTopic } from "../src/group/subscription.ts";
+import { MAX_STREAMS, encodeSubscription, normaliseTopicPattern, parseSubscription, streamsPerTopic } from "../src/group/subscription.ts";
 
 const FIVE = ["1-0", "1-1", "2-0", "2-1", "2-2"];
 const TWO = ["1-0", "2-0"];
@@ -84,6 +84,11 @@ describe("subscriptions, as written in /consumers/<group>/ids/<id> (§9, §9.3)"
     const registered = ["zt", "zt2", "other"];
     expect([...streamsPerTopic({ kind: "whitelist", streams: 2, pattern: "zt" }, registered)]).toEqual([["zt", 2]]);
     expect([...streamsPerTopic({ kind: "blacklist", streams: 1, pattern: "zt.*" }, registered)]).toEqual([["other", 1]]);
+  });
+
+  test("a member asking for more than MAX_STREAMS threads is refused, not expanded into a billion thread ids", () => {
+    expect(parseSubscription(`{"t":${MAX_STREAMS}}`)).toEqual({ kind: "static", topics: { t: MAX_STREAMS } });
+    for (const bad of ['{"t":1000000000}', "*1000000000*t", `!${MAX_STREAMS + 1}!t`]) expect(parseSubscription(bad)).toBeUndefined();
   });
 
   test("unreadable values are refused", () => {

@@ -41,6 +41,19 @@ export function parseBrokerRegistration(id: number, value: string): BrokerInfo {
   return { id, creatorId: parts[0]!, host: parts[1]!, port };
 }
 
+/**
+ * Most partitions one broker may register for a topic. The count is read from ZooKeeper and every
+ * client expands it into a list: a garbage value must not make them allocate without bound.
+ */
+export const MAX_PARTITIONS_PER_BROKER = 100_000;
+
+/** The value of `/brokers/topics/<topic>/<brokerId>`, or undefined when it is not a usable count. */
+export function parsePartitionCount(value: string | null | undefined): number | undefined {
+  if (typeof value !== "string" || !/^\d+$/.test(value.trim())) return undefined;
+  const count = Number(value.trim());
+  return count >= 1 && count <= MAX_PARTITIONS_PER_BROKER ? count : undefined;
+}
+
 /** A "partition" in 0.7's ZooKeeper sense: a broker-local partition on one broker. */
 export interface BrokerPartition {
   readonly brokerId: number;

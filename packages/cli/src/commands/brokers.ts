@@ -1,4 +1,4 @@
-import { BROKER_IDS_PATH, BROKER_TOPICS_PATH, ZooKeeperSession, brokerIdPath, parseBrokerRegistration, topicBrokerPath, topicPath } from "@k07/zookeeper";
+import { BROKER_IDS_PATH, BROKER_TOPICS_PATH, ZooKeeperSession, brokerIdPath, parseBrokerRegistration, parsePartitionCount, topicBrokerPath, topicPath } from "@k07/zookeeper";
 import type { CommandIo } from "./io.ts";
 
 export interface BrokersOptions {
@@ -28,8 +28,9 @@ export async function brokersCommand(options: BrokersOptions, io: CommandIo): Pr
       const brokers = (await zk.children(topicPath(topic))).map(Number).filter(Number.isInteger).sort((a, b) => a - b);
       const partitions: string[] = [];
       for (const id of brokers) {
-        const count = Number(await zk.read(topicBrokerPath(topic, id)));
-        for (let p = 0; p < count; p++) partitions.push(`${id}-${p}`);
+        const count = parsePartitionCount(await zk.read(topicBrokerPath(topic, id)));
+        if (count === undefined) partitions.push(`${id}-?`);
+        else for (let p = 0; p < count; p++) partitions.push(`${id}-${p}`);
       }
       io.out(`  ${topic}\t${partitions.length > 0 ? partitions.join(" ") : "(no broker has it)"}\n`);
     }

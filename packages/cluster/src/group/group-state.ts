@@ -4,6 +4,7 @@ import {
   consumerIdPath,
   groupIdsPath,
   parseBrokerRegistration,
+  parsePartitionCount,
   topicBrokerPath,
   topicPath,
   type BrokerInfo,
@@ -48,8 +49,8 @@ export async function readTopicPartitions(zk: ZooKeeperSession, topic: string, c
   const names: string[] = [];
   for (const broker of await children(topicPath(topic))) {
     const brokerId = Number(broker);
-    const count = Number(await zk.read(topicBrokerPath(topic, brokerId)));
-    if (!Number.isInteger(brokerId) || !Number.isInteger(count) || count < 1) continue;
+    const count = parsePartitionCount(await zk.read(topicBrokerPath(topic, brokerId)));
+    if (!Number.isInteger(brokerId) || count === undefined) continue;
     for (let partition = 0; partition < count; partition++) names.push(`${brokerId}-${partition}`);
   }
   return names.sort(compareAsStrings);

@@ -22,14 +22,20 @@ export function encodeSubscription(subscription: Subscription): string {
   return `${marker}${subscription.streams}${marker}${subscription.pattern}`;
 }
 
-/** Reads a member's subscription; undefined when the value is not one 0.7 could read either. */
+/**
+ * Most streams (threads) a member may ask for per topic. Every member expands the counts of all
+ * members into thread ids, so a garbage value in ZooKeeper must not make it allocate without bound.
+ */
+export const MAX_STREAMS = 10_000;
+
+/** Reads a member's subscription; undefined when the value is not one 0.7 could read either, or asks for more than MAX_STREAMS. */
 export function parseSubscription(value: string | null | undefined): Subscription | undefined {
   if (typeof value !== "string") return undefined;
   const marker = value[0];
   if (marker === "*" || marker === "!") {
     const end = value.indexOf(marker, 1);
     const streams = Number(value.slice(1, end));
-    if (end < 0 || !Number.isInteger(streams) || streams < 1) return undefined;
+    if (end < 0 || !Number.isInteger(streams) || streams < 1 || streams > MAX_STREAMS) return undefined;
     return { kind: marker === "*" ? "whitelist" : "blacklist", streams, pattern: value.slice(end + 1) };
   }
   try {
@@ -37,7 +43,7 @@ export function parseSubscription(value: string | null | undefined): Subscriptio
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
     const topics: Record<string, number> = {};
     for (const [topic, streams] of Object.entries(parsed)) {
-      if (!Number.isInteger(streams) || (streams as number) < 1) return undefined;
+      if (!Number.isInteger(streams) || (streams as number) < 1 || (streams as number) > MAX_STREAMS) return undefined;
       topics[topic] = streams as number;
     }
     return { kind: "static", topics };
