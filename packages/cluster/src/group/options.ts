@@ -1,6 +1,6 @@
 import { optionalInteger } from "@k07/codec";
 import type { NodeClientOptions } from "@k07/transport-node";
-import { normaliseTopicPattern, type Subscription } from "./subscription.ts";
+import { MAX_STREAMS, normaliseTopicPattern, type Subscription } from "./subscription.ts";
 import type { GroupEvent } from "./events.ts";
 
 /** Settings of a group member; names follow 0.7's consumer properties where one exists. */
@@ -84,7 +84,7 @@ export function resolveGroupOptions(options: GroupConsumerOptions): ResolvedGrou
     if (entries.length === 0) throw new TypeError("topics must name at least one topic");
     for (const [topic, streams] of entries) {
       if (topic === "" || topic.includes("/")) throw new TypeError(`bad topic name ${JSON.stringify(topic)}`);
-      integer(`topics[${JSON.stringify(topic)}]`, streams, 1, 1, 10_000);
+      integer(`topics[${JSON.stringify(topic)}]`, streams, 1, 1, MAX_STREAMS);
     }
     subscription = { kind: "static", topics: Object.freeze({ ...options.topics }) };
   } else {
@@ -96,7 +96,7 @@ export function resolveGroupOptions(options: GroupConsumerOptions): ResolvedGrou
     } catch (error) {
       throw new TypeError(`not a valid topic regex: ${JSON.stringify(raw)} (${(error as Error).message})`);
     }
-    subscription = { kind: options.whitelist !== undefined ? "whitelist" : "blacklist", streams: integer("streams", options.streams, 1, 1, 10_000), pattern };
+    subscription = { kind: options.whitelist !== undefined ? "whitelist" : "blacklist", streams: integer("streams", options.streams, 1, 1, MAX_STREAMS), pattern };
   }
   if (options.autoOffsetReset !== undefined && options.autoOffsetReset !== "smallest" && options.autoOffsetReset !== "largest") {
     throw new RangeError(`autoOffsetReset must be "smallest" or "largest", got ${String(options.autoOffsetReset)}`);
