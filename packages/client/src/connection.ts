@@ -157,11 +157,6 @@ export class ClientConnection {
     await this.transport?.end();
   }
 
-  /** Drops the connection at once. */
-  destroy(reason: Error): void {
-    this.fail(reason);
-  }
-
   private get inflightCount(): number {
     return this.inflight.length - this.inflightHead;
   }

@@ -81,10 +81,6 @@ export class PartitionLog {
     this.unflushedMessages = 0;
   }
 
-  get hasUnflushed(): boolean {
-    return this.active.flushedSize !== this.active.size;
-  }
-
   private maybeRoll(now: number): void {
     const active = this.active;
     const tooBig = active.size > this.policy.segmentBytes;
