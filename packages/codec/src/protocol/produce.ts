@@ -42,6 +42,8 @@ export class ProduceRequest implements ProduceRequestData {
   /** What is written: the messages, or the compressed wrapper holding them. */
   readonly messageSet: MessageSetInput;
   readonly compression: Compression;
+  /** Wire size of `messageSet`, computed once here rather than at every encode. */
+  readonly messageSetBytes: number;
 
   constructor(topic: string, partition: number, messages: MessageSetInput, options: ProduceRequestOptions = {}) {
     this.topic = checkTopic(topic);
@@ -56,7 +58,8 @@ export class ProduceRequest implements ProduceRequestData {
       this.compression === 0 || (this.messages as readonly Message[]).length === 0
         ? this.messages
         : Object.freeze([createCompressedMessage(this.messages as readonly Message[], this.compression)]);
-    if (messageSetSize(this.messageSet) > INT32_MAX - 64 - encodeTopic(this.topic).length) {
+    this.messageSetBytes = messageSetSize(this.messageSet);
+    if (this.messageSetBytes > INT32_MAX - 64 - encodeTopic(this.topic).length) {
       throw new RangeError("message set too large for one request");
     }
     Object.freeze(this);
@@ -82,9 +85,13 @@ function checkProduceData(produce: ProduceRequestData): void {
   new ProduceRequest(produce.topic, produce.partition, produce.messageSet);
 }
 
+function setBytesOf(produce: ProduceRequestData): number {
+  return produce instanceof ProduceRequest ? produce.messageSetBytes : messageSetSize(produce.messageSet);
+}
+
 /** Bytes of one produce body (without the type field). */
 export function produceBodySize(produce: ProduceRequestData): number {
-  return 2 + encodeTopic(produce.topic).length + 4 + 4 + messageSetSize(produce.messageSet);
+  return 2 + encodeTopic(produce.topic).length + 4 + 4 + setBytesOf(produce);
 }
 
 /** Writes one produce body (the part MultiProduce repeats). */
@@ -92,7 +99,7 @@ export function writeProduceBody(writer: Writer, produce: ProduceRequestData): v
   writer
     .shortString(encodeTopic(produce.topic))
     .int32(produce.partition)
-    .int32(messageSetSize(produce.messageSet));
+    .int32(setBytesOf(produce));
   writeMessageSet(writer, produce.messageSet);
 }
 
