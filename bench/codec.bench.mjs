@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// @k07/codec against the 0.7 peers on the same work (issue 2's benchmark). Run by `npm run bench`
+// @k07/codec against the 0.7 peers on the same work. Run by `npm run bench`
 // (which builds first and passes --expose-gc). Work:
 //   encode  a Produce request of 1,000 × 100-byte messages;
 //   decode  a 1 MiB fetch response of 100-byte messages (9,532 whole entries and a truncated tail),

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compressed produce and consume with @k07/codec (issue 6): for gzip and snappy (and none, as the
+// Compressed produce and consume with @k07/codec: for gzip and snappy (and none, as the
 // baseline), batches of 1,000 × 100-byte messages are
 //   produce: wrapped and encoded as a ProduceRequest frame (what a client writes), and
 //   consume:  decoded as a fetched message set and iterated, every payload touched;

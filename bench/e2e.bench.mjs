@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// End-to-end benchmark (issue 4): a k07 broker in a child process (so client and broker do not share
+// End-to-end benchmark: a k07 broker in a child process (so client and broker do not share
 // an event loop), then per client: produce N messages of 100 bytes in Produce requests of 200, until
 // the broker's log end shows all of them; then consume them all from offset 0 with 1 MiB fetches,
 // checking every payload's length and sequence number. Clients: k07 (iterMessages and a

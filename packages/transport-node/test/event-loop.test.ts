@@ -1,4 +1,4 @@
-/** Consuming large compressed batches leaves room for timers and I/O (issue 6's event-loop concern). */
+/** Consuming large compressed batches leaves room for timers and I/O: a wrapper is inflated synchronously, so the client must yield between wrappers. */
 import { startBroker } from "@k07/broker";
 import { FetchRequest, KafkaClient, ProduceRequest, createMessage } from "@k07/transport-node";
 

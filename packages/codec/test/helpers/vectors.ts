@@ -1,11 +1,12 @@
 /**
- * The golden vectors of the shared spec (`../shared/spec/vectors/kafka07-vectors.json`, beside the
- * repository checkout), loaded as they are: tests never retype their bytes.
+ * The golden vectors of protocol §10 (`test/fixtures/kafka07-vectors.json`: bytes emitted by the
+ * compiled Kafka 0.7.2 classes or sent by a live 0.7.2 broker), loaded as they are: tests never
+ * retype their bytes.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
-/** One entry of the vectors file; `decode` is whatever the spec says the bytes mean. */
+/** One entry of the vectors file; `decode` is what the bytes mean, `confirmed_by` how that was established. */
 export interface Vector {
   readonly name: string;
   readonly hex: string;
@@ -22,22 +23,7 @@ export interface VectorMessage {
   readonly magic?: number;
 }
 
-/**
- * The vectors file is the shared spec's (`../shared/spec/vectors/kafka07-vectors.json`, beside the
- * checkout), copied byte for byte into `test/fixtures/` so a clone alone can run the suites; the
- * vectors test checks the copy against the shared file wherever that is present.
- */
-export const FIXTURE_PATH = join(__dirname, "..", "fixtures", "kafka07-vectors.json");
-const SHARED_RELATIVE_PATH = join("..", "shared", "spec", "vectors", "kafka07-vectors.json");
-
-/** The shared spec's own file, when the checkout sits beside it (jest runs from the repository root). */
-export function sharedVectorsFile(): string | undefined {
-  for (let dir = process.cwd(); ; dir = dirname(dir)) {
-    const candidate = resolve(dir, SHARED_RELATIVE_PATH);
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) return undefined;
-  }
-}
+const FIXTURE_PATH = join(__dirname, "..", "fixtures", "kafka07-vectors.json");
 
 /** Every vector, in file order. */
 export const vectors: readonly Vector[] = JSON.parse(readFileSync(FIXTURE_PATH, "utf8")) as Vector[];
