@@ -29,7 +29,7 @@ export interface Broker {
 }
 
 /**
- * Starts an embedded Kafka 0.7.2 broker (spec §13): no reply to produce, deep validation, raw log
+ * Starts an embedded Kafka 0.7.2 broker (protocol §13): no reply to produce, deep validation, raw log
  * slices on fetch, segment-boundary offsets, and 0.7's on-disk layout when given a `dataDir`.
  */
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {

@@ -19,7 +19,7 @@ export interface BrokerOptions {
   readonly segmentBytes?: number;
   /** Segment roll age in ms (`log.roll.hours`). Default 168 h. */
   readonly segmentMs?: number;
-  /** Messages between flushes: only flushed data is visible (spec §7.1). Default 1: every message visible at once. */
+  /** Messages between flushes: only flushed data is visible (protocol §7.1). Default 1: every message visible at once. */
   readonly flushIntervalMessages?: number;
   /** Flush every log this often, in ms (`log.default.flush.interval.ms`); 0 = never by time. Default 0. */
   readonly flushIntervalMs?: number;
@@ -34,7 +34,7 @@ export interface BrokerOptions {
   /** Cap on what one compressed wrapper may inflate to during validation. Default 64 MiB. */
   readonly maxDecompressedBytes?: number;
   /**
-   * Register in ZooKeeper as a 0.7.2 broker does (spec §9): a connect string (`host:port[/chroot]`).
+   * Register in ZooKeeper as a 0.7.2 broker does (protocol §9): a connect string (`host:port[/chroot]`).
    * Requires `brokerId`. Without it the broker runs alone (`enable.zookeeper=false`).
    */
   readonly zookeeper?: string;

@@ -1,6 +1,6 @@
 import { K07Error, decodeMessageSet } from "@k07/codec";
 
-/** What the broker does with one produced (topic, partition) message set (spec §8.3). */
+/** What the broker does with one produced (topic, partition) message set (protocol §8.3). */
 export type ProduceVerdict =
   | { readonly kind: "append"; readonly bytes: Uint8Array; readonly messageCount: number }
   /** A payload over `max.message.size`: the part is dropped, the connection kept (0.7.2). */

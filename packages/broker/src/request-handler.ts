@@ -17,7 +17,7 @@ import { validateProducedSet, type ProduceValidationOptions } from "./produce-va
 /**
  * What handling one request frame gives: byte chunks to write (a response, possibly in several
  * views so log bytes are not copied), nothing (produce), or a reason to close the connection —
- * the only way a 0.7 broker reports a bad produce, offsets or frame (spec §3.5, §8.3).
+ * the only way a 0.7 broker reports a bad produce, offsets or frame (protocol §3.5, §8.3).
  */
 export type RequestOutcome =
   | { readonly kind: "respond"; readonly chunks: Uint8Array[] }
@@ -83,7 +83,7 @@ export class RequestHandler {
     return dropped === undefined ? NONE : { kind: "none", dropped };
   }
 
-  /** One fetch response: its 6-byte header, then the raw log pieces (spec §7.2, §7.5). */
+  /** One fetch response: its 6-byte header, then the raw log pieces (protocol §7.2, §7.5). */
   private fetch(request: FetchRequestData): Uint8Array[] {
     const read = this.readLog(request);
     return [encodeFetchResponseHeader(read.errorCode, read.length), ...read.pieces];
@@ -97,7 +97,7 @@ export class RequestHandler {
     return log.read(request.offset, request.maxSize);
   }
 
-  /** One outer header (size, error 0), then per fetch its own size, error and bytes (spec §3.3). */
+  /** One outer header (size, error 0), then per fetch its own size, error and bytes (protocol §3.3). */
   private multiFetch(fetches: readonly FetchRequestData[]): RequestOutcome {
     for (const fetch of fetches) if (fetch.maxSize < 0) return close(`negative fetch size ${fetch.maxSize}`);
     const chunks: Uint8Array[] = [new Uint8Array(0)];
@@ -112,7 +112,7 @@ export class RequestHandler {
     return { kind: "respond", chunks };
   }
 
-  /** Offsets (spec §6.4); a bad topic or partition closes the connection (spec §3.4). */
+  /** Offsets (protocol §6.4); a bad topic or partition closes the connection (protocol §3.4). */
   private offsets(request: OffsetRequestData): RequestOutcome {
     const problem = this.checkTopicPartition(request.topic, request.partition, false);
     if (problem !== undefined) return close(problem);

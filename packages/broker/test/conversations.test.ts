@@ -1,5 +1,5 @@
 /**
- * The spec's golden vectors as conversations with the embedded broker: requests sent as the
+ * The golden vectors of protocol §10 as conversations with the embedded broker: requests sent as the
  * vectors' bytes, responses compared byte for byte with what a real 0.7.2 broker returned.
  */
 import { startBroker, type Broker } from "@k07/broker";

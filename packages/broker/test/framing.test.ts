@@ -1,4 +1,4 @@
-/** Frames the broker refuses by closing the connection (spec §2.1), and requests answered in order. */
+/** Frames the broker refuses by closing the connection (protocol §2.1), and requests answered in order. */
 import { startBroker, type Broker } from "@k07/broker";
 import { concat, int16, int32, rawFetch, rawOffsets, rawProduce, requestFrame, shortString, textSet } from "./helpers/bytes.ts";
 import { RawConnection } from "./helpers/raw-connection.ts";

@@ -186,7 +186,7 @@ describe("prozess 0.7.0", () => {
     expect(c.offset!.toNumber()).toBe(expectedLogBytes);
   });
 
-  test("writes the spec's Produce request byte for byte (V4), and k07 reads what it produced", async () => {
+  test("writes the Produce request of golden vector V4 byte for byte, and k07 reads what it produced", async () => {
     const request = new prozess.ProduceRequest("test", 0, [new prozess.Message("hello"), new prozess.Message("world")]);
     expect(request.toBytes().toString("hex")).toBe(vector("produce_test_p0_hello_world").hex);
 
@@ -253,7 +253,7 @@ describe("prozess 0.7.0", () => {
   });
 
   test("prozess bug: it misreads magic-0 messages (legal 0.7) and then stalls for ever inside the log", async () => {
-    // The live 0.7.2 log of the spec's V10: a magic-0 "test", a magic-1 "test", "hello", "world".
+    // The live 0.7.2 log of golden vector V10: a magic-0 "test", a magic-1 "test", "hello", "world".
     await k07.sendMessageSet(
       new ProduceRequest("pz-magic0", 0, [createMessage("test", { magic: 0 }), createMessage("test"), createMessageFromString("hello"), createMessageFromString("world")]),
     );
@@ -343,7 +343,7 @@ describe("franz-kafka 0.7.5 (static brokers mode)", () => {
     expect(topic.partitions.get("0-0")!.offset).toBe(await k07.latestOffset("fz-roundtrip", 0));
   });
 
-  test("what it writes is the spec's bytes: the log is V9 and k07 reads hello and world", async () => {
+  test("what it writes is the golden vectors' bytes: the log is V9 and k07 reads hello and world", async () => {
     const kafka = await connectFranz({ batchSize: 2 });
     const topic = kafka.topic("test", { partitions: { produce: ["0:1"] } });
     topic.write("hello");
@@ -370,7 +370,7 @@ describe("franz-kafka 0.7.5 (static brokers mode)", () => {
     expect(read.map((m) => m.text())).toEqual(["one", "two", "three", "four", "five", "six"]);
     // The log's first entry is a magic-1 gzip wrapper (attributes 1), stored as franz wrote it.
     expect(logBytes("fz-gzip").slice(8, 12)).toBe("0101");
-    // Spec §6.2: inner messages but the last point at their wrapper's start; the last past its end.
+    // Protocol §6.2: inner messages but the last point at their wrapper's start; the last past its end.
     const [w1, w2] = [read[2]!.nextOffset, read[5]!.nextOffset];
     expect(read.map((m) => m.nextOffset)).toEqual([0, 0, w1, w1, w1, w2]);
     expect(w2).toBe(await k07.latestOffset("fz-gzip", 0));

@@ -1,4 +1,4 @@
-/** Fetch and Offsets over segments and unflushed data (spec §6.4, §7), and retention. */
+/** Fetch and Offsets over segments and unflushed data (protocol §6.4, §7), and retention. */
 import { startBroker, type Broker } from "@k07/broker";
 import { hex, rawFetch, rawOffsets, rawProduce, textSet } from "./helpers/bytes.ts";
 import { ask } from "./helpers/raw-connection.ts";
@@ -19,7 +19,7 @@ function offsetsOf(frame: Uint8Array): number[] {
 const fourteen = textSet("abcd"); // 14 bytes
 
 describe("segments", () => {
-  test("offsets are segment starts plus the log end, newest first (the spec's 0/56/112/168 example)", async () => {
+  test("offsets are segment starts plus the log end, newest first (protocol §6.4's 0/56/112/168 example)", async () => {
     broker = await startBroker({ segmentBytes: 40 });
     const produce = rawProduce("seg", 0, textSet("a".repeat(18), "b".repeat(18)));
     expect(textSet("a".repeat(18), "b".repeat(18)).length).toBe(56);

@@ -1,4 +1,4 @@
-/** Produce as 0.7.2 handles it (spec §8.3): silent success, silent drops, and closes for everything else. */
+/** Produce as 0.7.2 handles it (protocol §8.3): silent success, silent drops, and closes for everything else. */
 import { startBroker, type Broker, type ConnectionEvent } from "@k07/broker";
 import { createMessage, createMessageFromString, encodeMessages, encodeMultiProduceRequest, ProduceRequest } from "@k07/codec";
 import { concat, hex, int32, rawFetch, rawOffsets, rawProduce, requestFrame, shortString, textSet } from "./helpers/bytes.ts";

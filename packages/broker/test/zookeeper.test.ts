@@ -1,4 +1,4 @@
-/** The embedded broker registers in ZooKeeper exactly as a 0.7.2 broker does (spec §9, §9.3). */
+/** The embedded broker registers in ZooKeeper exactly as a 0.7.2 broker does (protocol §9, §9.3). */
 import { startBroker, type Broker } from "@k07/broker";
 import { ZooKeeperSession } from "@k07/zookeeper";
 import { describeWithZooKeeper } from "../../zookeeper/test/harness.ts";

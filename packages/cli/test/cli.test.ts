@@ -132,7 +132,7 @@ describeWithZooKeeper("k07 with a ZooKeeper cluster", (server) => {
   test("produce --zookeeper with keys lands where Java would; brokers lists the cluster", async () => {
     brokers.push(await startBroker({ zookeeper: server().connectString, brokerId: 1, topicPartitions: { keyed: 2 } }));
     brokers.push(await startBroker({ zookeeper: server().connectString, brokerId: 2, topicPartitions: { keyed: 3 } }));
-    // Create the topic on both brokers first (a first produce registers it), as in the spec's run.
+    // Create the topic on both brokers first (a first produce registers it), as in the run with real 0.7.2 brokers (protocol §9.3).
     for (const b of brokers) {
       const first = await k07(["produce", "-b", b.address, "-t", "keyed", "-p", "0", "--confirm"], "init\n");
       expect(first.status).toBe(0);
@@ -171,7 +171,7 @@ describeWithZooKeeper("k07 with consumer groups", (server) => {
     const status = await k07(["groups", "--zookeeper", server().connectString, "--group", "cli-group"]);
     expect(status.status).toBe(0);
     expect(status.stdout).toContain("grouped");
-    // Committed offsets are the next byte position after the last message handed out (spec §6.3).
+    // Committed offsets are the next byte position after the last message handed out (protocol §6.3).
     expect(status.stdout).toMatch(/grouped\s+1-0\s+22\s+22\s+0\s+none/);
     expect(status.stdout).toMatch(/grouped\s+1-1\s+11\s+11\s+0\s+none/);
     const wrong = await k07(["consume", "--zookeeper", server().connectString, "-t", "grouped"]);

@@ -49,7 +49,7 @@ export class ClusterView extends EventEmitter {
   }
 
   /**
-   * The broker-partitions of a topic in the producer's order (spec §9.1): numerically by broker id,
+   * The broker-partitions of a topic in the producer's order (protocol §9.1): numerically by broker id,
    * then partition; only brokers that registered the topic and are still registered. Empty when no
    * broker has it yet. The first call starts watching the topic.
    */
@@ -77,7 +77,7 @@ export class ClusterView extends EventEmitter {
     return result;
   }
 
-  /** Partition 0 of every registered broker, by id: where a new topic goes first (spec §9.1, §9.3). */
+  /** Partition 0 of every registered broker, by id: where a new topic goes first (protocol §9.1, §9.3). */
   bootstrapPartitions(): readonly BrokerPartition[] {
     this.bootstrapList ??= Object.freeze([...this.brokerMap.keys()].sort((a, b) => a - b).map((brokerId) => Object.freeze({ brokerId, partition: 0 })));
     return this.bootstrapList;

@@ -19,7 +19,7 @@ export function javaStringHashCode(s: string): number {
 
 /**
  * 0.7's DefaultPartitioner: `abs(key.hashCode) % n` with Java's String hash, so k07 and Java
- * producers send a key to the same partition (spec §9.1, §9.3). `abs(Int.MinValue)` is negative in
+ * producers send a key to the same partition (protocol §9.1, §9.3). `abs(Int.MinValue)` is negative in
  * Java and the 0.7 producer fails with InvalidPartitionException; so does this one (for example
  * for the key "polygenelubricants") rather than send it somewhere Java never would.
  */

@@ -68,7 +68,7 @@ interface Batch {
 const MAX_ATTEMPTS = 3;
 
 /**
- * A producer for a 0.7 cluster, as 0.7's Java producer behaves (spec §9.1): it reads the brokers
+ * A producer for a 0.7 cluster, as 0.7's Java producer behaves (protocol §9.1): it reads the brokers
  * and the topic's broker-partitions from ZooKeeper (numeric order; a new topic starts on partition 0
  * of every broker), picks a partition per key, batches per broker and sends Produce or MultiProduce
  * on one connection per broker. `send` resolves once the message's batch is written; `confirm()`

@@ -1,4 +1,4 @@
-/** The range assignment, subscriptions and member ids of 0.7's consumer groups (spec §9, §9.2, §9.3), without ZooKeeper. */
+/** The range assignment, subscriptions and member ids of 0.7's consumer groups (protocol §9, §9.2, §9.3), without ZooKeeper. */
 import fc from "fast-check";
 import { rangeAssign, threadIdsOf } from "../src/group/assignment.ts";
 import { makeConsumerId } from "../src/group/consumer-id.ts";
@@ -15,7 +15,7 @@ function byThread(owners: Map<string, string>): Record<string, string[]> {
   return table;
 }
 
-describe("range assignment: the owner tables seen with Java 0.7.2 members (§9.3)", () => {
+describe("range assignment: the owner tables seen with Java 0.7.2 members (protocol §9.3)", () => {
   const cases: [string, string[], number, Record<string, string[]>][] = [
     ["(5,1)", FIVE, 1, { "c-0": FIVE }],
     ["(5,2)", FIVE, 2, { "c-0": ["1-0", "1-1", "2-0"], "c-1": ["2-1", "2-2"] }],
@@ -62,7 +62,7 @@ describe("range assignment: the owner tables seen with Java 0.7.2 members (§9.3
   });
 });
 
-describe("subscriptions, as written in /consumers/<group>/ids/<id> (§9, §9.3)", () => {
+describe("subscriptions, as written in /consumers/<group>/ids/<id> (protocol §9, §9.3)", () => {
   test("static: 0.7's own spelling, read back", () => {
     const value = encodeSubscription({ kind: "static", topics: { t1: 2, t2: 1 } });
     expect(value).toBe('{ "t1": 2,"t2": 1 }');
@@ -96,7 +96,7 @@ describe("subscriptions, as written in /consumers/<group>/ids/<id> (§9, §9.3)"
   });
 });
 
-describe("member ids (§9, §9.3)", () => {
+describe("member ids (protocol §9, §9.3)", () => {
   test("<group>_<hostname>-<ms>-<8 hex>, as the Java consumer makes them", () => {
     expect(makeConsumerId("g1", undefined, 1795465558165)).toMatch(/^g1_[^/]+-1795465558165-[0-9a-f]{8}$/);
   });

@@ -1,6 +1,6 @@
 /**
  * Consuming with real ZooKeeper and two embedded brokers: offsets committed as Java commits them
- * (§6.3, §9.3), members leaving and joining, an ownership conflict resolved by backoff, each checked for at-least-once delivery with the duplicates counted.
+ * (protocol §6.3, §9.3), members leaving and joining, an ownership conflict resolved by backoff, each checked for at-least-once delivery with the duplicates counted.
  */
 import type { Broker } from "@k07/broker";
 import { ZooKeeperSession } from "@k07/zookeeper";

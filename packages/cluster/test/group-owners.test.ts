@@ -1,6 +1,6 @@
 /**
  * Members registered in a real ZooKeeper, with two embedded brokers, write exactly what Java 0.7.2
- * members write (spec §9, §9.3): the registration, and the owner tables of the range assignment.
+ * members write (protocol §9, §9.3): the registration, and the owner tables of the range assignment.
  */
 import type { Broker } from "@k07/broker";
 import { ZooKeeperSession } from "@k07/zookeeper";

@@ -1,4 +1,4 @@
-/** The Java-compatible default partitioner, with the key → partition vectors observed on real 0.7.2 (spec §9.3). */
+/** The Java-compatible default partitioner, with the key → partition vectors observed on real 0.7.2 (protocol §9.3). */
 import { InvalidPartitionError, javaCompatiblePartitioner, javaStringHashCode } from "@k07/cluster";
 
 test("Java String.hashCode values", () => {

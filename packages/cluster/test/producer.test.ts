@@ -1,4 +1,4 @@
-/** The ZooKeeper-aware producer against real ZooKeeper and several embedded brokers (spec §9.1, §9.3). */
+/** The ZooKeeper-aware producer against real ZooKeeper and several embedded brokers (protocol §9.1, §9.3). */
 import { startBroker, type Broker } from "@k07/broker";
 import { BrokerUnavailableError, ClusterView, InvalidPartitionError, Producer } from "@k07/cluster";
 import { FetchRequest, KafkaClient, ProduceNotConfirmedError, ConnectionClosedError } from "@k07/transport-node";

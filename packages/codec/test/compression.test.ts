@@ -1,7 +1,7 @@
 /**
- * gzip (codec 1) and snappy (codec 2): the spec's wrapper vectors V15–V18, snappy-java's stream
- * framing (spec §5.6), and round-trips of random batches through both codecs with the inner-message
- * offsets of spec §6.2.
+ * gzip (codec 1) and snappy (codec 2): the wrapper vectors V15–V18 of protocol §10, snappy-java's stream
+ * framing (protocol §5.6), and round-trips of random batches through both codecs with the inner-message
+ * offsets of protocol §6.2.
  */
 import { createHash } from "node:crypto";
 import fc from "fast-check";
@@ -24,7 +24,7 @@ import { compressRawBlock } from "../src/compression/snappy.ts";
 import { vectors as allVectors } from "./helpers/vectors.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Vectors, loaded from the shared spec's file (its copy in test/fixtures), never retyped.
+// Vectors, loaded from test/fixtures/kafka07-vectors.json, never retyped.
 
 interface WrapperVector {
   readonly name: string;
@@ -62,7 +62,7 @@ describe("registration", () => {
 });
 
 describe("wrapper vectors V15–V18", () => {
-  test.each(WRAPPER_VECTORS)("%s %s decodes to the messages and next offsets the spec lists", (_id, name, codec) => {
+  test.each(WRAPPER_VECTORS)("%s %s decodes to the messages and next offsets the vectors file lists", (_id, name, codec) => {
     const v = vector(name);
     const bytes = fromHex(v.hex);
     const [wrapper] = decodeMessageSet(bytes, { decompress: false }).toArray();
@@ -70,7 +70,7 @@ describe("wrapper vectors V15–V18", () => {
 
     const messages = decodeMessageSet(bytes).toArray();
     expect(messages.map((m) => ({ payload: m.text(), next_offset: m.nextOffset }))).toEqual(v.decode);
-    // Every inner message starts at the wrapper (spec §6.2) and is itself uncompressed.
+    // Every inner message starts at the wrapper (protocol §6.2) and is itself uncompressed.
     expect(messages.every((m) => m.offset === 0 && m.compression === Compression.None)).toBe(true);
   });
 
@@ -102,7 +102,7 @@ describe("wrapper vectors V15–V18", () => {
     }
   });
 
-  test("spec §6.2 worked example: V15, a plain message and a truncated entry fetched at offset 1000", () => {
+  test("protocol §6.2 worked example: V15, a plain message and a truncated entry fetched at offset 1000", () => {
     const gzipWrapper = fromHex(vector("gzip_wrapper_hello_world_java").hex);
     const after = encodeMessages([createMessage("after")]);
     const truncated = Uint8Array.of(0, 0, 0, 0x20, 1, 0, 0xaa);
@@ -150,7 +150,7 @@ describe("gzip output", () => {
   });
 });
 
-describe("snappy-java stream framing (spec §5.6)", () => {
+describe("snappy-java stream framing (protocol §5.6)", () => {
   /** The blocks of a framed stream: [compressed length, declared uncompressed length]. */
   function blocksOf(stream: Uint8Array): [number, number][] {
     const view = new DataView(stream.buffer, stream.byteOffset, stream.length);
@@ -259,7 +259,7 @@ describe.each(WRAPPERS)("%s round-trips", (_name, createWrapper, codec) => {
     );
   });
 
-  test("a wrapper between plain messages yields its inner messages with the offsets of spec §6.2", () => {
+  test("a wrapper between plain messages yields its inner messages with the offsets of protocol §6.2", () => {
     fc.assert(
       fc.property(
         fc.array(messageArb, { maxLength: 3 }),

@@ -1,5 +1,5 @@
 /**
- * Message sets (spec §5.1, §6.2, §7): lazy decoding, the truncated tail, a first entry larger than
+ * Message sets (protocol §5.1, §6.2, §7): lazy decoding, the truncated tail, a first entry larger than
  * the fetch, impossible lengths, CRC handling, and pre-encoded sets passed through untouched.
  */
 import {
@@ -57,7 +57,7 @@ describe("decodeMessageSet", () => {
     expect([...set].map((m) => m.text())).toEqual(["hello", "world"]);
   });
 
-  describe("a truncated tail (spec §7.1)", () => {
+  describe("a truncated tail (protocol §7.1)", () => {
     test.each([1, 3, 4, 5, 14])("with %i bytes of the last entry: ignored, reported as validBytes", (kept) => {
       const bytes = helloWorld.subarray(0, 15 + kept);
       const set = decodeMessageSet(bytes, { baseOffset: 7 });

@@ -59,7 +59,7 @@ describe("createMessage", () => {
 });
 
 describe("CRC32", () => {
-  test('is the standard IEEE CRC-32: CRC("test") = 0xD87F7E0C (spec §5.4)', () => {
+  test('is the standard IEEE CRC-32: CRC("test") = 0xD87F7E0C (protocol §5.4)', () => {
     expect(crc32(new TextEncoder().encode("test"))).toBe(0xd87f7e0c);
   });
 

@@ -61,18 +61,18 @@ describe("requests: encodeRequest → decodeRequest gives the fields back", () =
     ],
     ["Offsets latest", new OffsetRequest("t", 0, -1, 1), { type: 4, topic: "t", partition: 0, time: -1, maxNumOffsets: 1 }],
     ["Offsets by time", new OffsetRequest("t", 3, 1_700_000_000_000, 5), { type: 4, topic: "t", partition: 3, time: 1_700_000_000_000, maxNumOffsets: 5 }],
-    ["a topic with non-ASCII characters (UTF-8 byte count, spec §1)", new FetchRequest("café", 0, 0, 4), { type: 1, topic: "café", partition: 0, offset: 0, maxSize: 4 }],
+    ["a topic with non-ASCII characters (UTF-8 byte count, protocol §1)", new FetchRequest("café", 0, 0, 4), { type: 1, topic: "café", partition: 0, offset: 0, maxSize: 4 }],
   ];
   test.each(cases)("%s", (_, request, expected) => {
     const frame = encodeRequest(request);
     expect(plain(h11TripleFrame(frame, decodeRequest, plain))).toEqual(expected);
   });
 
-  test("the size prefix of a Fetch for 'test' is 24 (spec §2.7)", () => {
+  test("the size prefix of a Fetch for 'test' is 24 (protocol §2.7)", () => {
     expect(bytesToHex(encodeRequest(new FetchRequest("test", 0, 0, 4)).subarray(0, 4))).toBe("00000018");
   });
 
-  test("extra bytes after a request's fields are ignored, as the broker does (spec §2.1)", () => {
+  test("extra bytes after a request's fields are ignored, as the broker does (protocol §2.1)", () => {
     const frame = encodeRequest(new OffsetRequest("t", 0, -2, 1));
     const longer = new Uint8Array(frame.length + 3);
     longer.set(frame);

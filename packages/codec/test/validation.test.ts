@@ -1,5 +1,5 @@
 /**
- * Argument validation when encoding (spec §8.2 topic names, int16/int32 ranges, safe-integer
+ * Argument validation when encoding (protocol §8.2 topic names, int16/int32 ranges, safe-integer
  * offsets): the wrong kind of value is a TypeError, a value out of range a RangeError, each naming
  * the argument. Data objects that bypass the constructors are checked by the encoders too.
  */
@@ -22,7 +22,7 @@ import {
   topicNameProblem,
 } from "../src/index.ts";
 
-describe("topic names (spec §8.2)", () => {
+describe("topic names (protocol §8.2)", () => {
   test.each([
     ["", /is empty/],
     [".", /may not be "."/],

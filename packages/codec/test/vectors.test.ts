@@ -60,7 +60,7 @@ function hasCodec(id: number): boolean {
   }
 }
 
-test("the vectors file holds the 23 vectors of spec §10, each as long as it says", () => {
+test("the vectors file holds the 23 vectors of protocol §10, each as long as it says", () => {
   expect(vectors).toHaveLength(23);
   for (const v of vectors) expect(vectorBytes(v.name).length).toBe(v.length);
 });
@@ -243,7 +243,7 @@ describe("compressed wrappers (V15–V18)", () => {
   ] as const;
   for (const [name, codec] of cases) {
     // The gzip and snappy implementations are another issue's; until one is registered these cannot run.
-    (hasCodec(codec) ? test_ : test_.skip)(`${name} decodes to the vector's messages and §6.2 offsets`, () => {
+    (hasCodec(codec) ? test_ : test_.skip)(`${name} decodes to the vector's messages and protocol §6.2 offsets`, () => {
       const full = expectedMessages(name);
       const messages = h11TripleBytes(vectorBytes(name), (b) => asVectorMessages(decodeMessageSet(b)), {
         prefix: (ms, length) => expect(ms).toEqual(length === vectorBytes(name).length ? full : []),

@@ -1,5 +1,5 @@
 /**
- * Compressed wrappers and the offset rules of spec §6.2, through the pluggable codec interface.
+ * Compressed wrappers and the offset rules of protocol §6.2, through the pluggable codec interface.
  * An identity "codec" is registered under id 1 (gzip) for this file only, so the rules are tested
  * without any real compression; the previous registration (if any) is restored afterwards.
  */
@@ -49,7 +49,7 @@ afterAll(() => {
 const m = (text: string): Message => createMessage(text);
 const wrap = (messages: Message[]): Message => createGzipMessage(messages);
 
-describe("spec §6.2's worked example (identity codec instead of gzip, so the wrapper is 40 bytes, not 57)", () => {
+describe("protocol §6.2's worked example (identity codec instead of gzip, so the wrapper is 40 bytes, not 57)", () => {
   // Data = wrapper(hello, world) + plain "after" + a truncated entry, fetched at offset 1000.
   // Built in beforeAll: describe bodies run before the codec is registered.
   let data: Uint8Array;
@@ -196,7 +196,7 @@ describe("producing compressed batches", () => {
     expect(set[0]!.payload).toEqual(encodeMessages([m("a"), m("b")]));
   });
 
-  test("an empty batch is an empty set, never a wrapper of nothing (spec §5.5)", () => {
+  test("an empty batch is an empty set, never a wrapper of nothing (protocol §5.5)", () => {
     expect(new ProduceRequest("t", 0, [], { compression: "gzip" }).messageSet).toEqual([]);
   });
 

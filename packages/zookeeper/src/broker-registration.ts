@@ -14,7 +14,7 @@ export interface BrokerRegistrationOptions {
 }
 
 /**
- * Registers a broker as Kafka 0.7.2 does (spec §9, §9.3): persistent parents with null data, the
+ * Registers a broker as Kafka 0.7.2 does (protocol §9, §9.3): persistent parents with null data, the
  * ephemeral `/brokers/ids/<id>` = `<host>-<ms>:<host>:<port>`, and for every topic it has a log for
  * the ephemeral `/brokers/topics/<topic>/<id>` = its configured partition count; again after a
  * session expiry. A broker id registered by a live session is an error, as in 0.7.

@@ -1,5 +1,5 @@
 /**
- * Kafka 0.7's ZooKeeper layout (spec §9): every path and value format, in one place, for brokers,
+ * Kafka 0.7's ZooKeeper layout (protocol §9): every path and value format, in one place, for brokers,
  * producers and consumers alike. Values are UTF-8 strings.
  */
 export const BROKER_IDS_PATH = "/brokers/ids";
@@ -26,7 +26,7 @@ export interface BrokerInfo {
   readonly port: number;
 }
 
-/** The value of `/brokers/ids/<id>`: `<host>-<epoch ms>:<host>:<port>` (spec §9.3). */
+/** The value of `/brokers/ids/<id>`: `<host>-<epoch ms>:<host>:<port>` (protocol §9.3). */
 export function brokerRegistrationValue(host: string, port: number, registeredAtMs: number): string {
   return `${host}-${registeredAtMs}:${host}:${port}`;
 }

@@ -16,7 +16,7 @@ export interface LogManagerOptions extends LogPolicy {
 }
 
 /**
- * Every partition log of the broker, created on first produce (spec §8.3) and, with a `dataDir`,
+ * Every partition log of the broker, created on first produce (protocol §8.3) and, with a `dataDir`,
  * loaded and recovered from 0.7's on-disk layout at start.
  */
 export class LogManager {

@@ -16,7 +16,7 @@ export interface LogPolicy {
   readonly retentionMs: number;
 }
 
-/** What a fetch of one partition gets: an error code and the raw log bytes, in pieces (spec §7). */
+/** What a fetch of one partition gets: an error code and the raw log bytes, in pieces (protocol §7). */
 export interface LogRead {
   readonly errorCode: number;
   readonly pieces: readonly Uint8Array[];
@@ -28,7 +28,7 @@ const NONE: readonly Uint8Array[] = Object.freeze([]);
 
 /**
  * One partition's log: segments in offset order, the last one active. Offsets are byte positions
- * (spec §6.1). Appends go to the active segment; only flushed bytes are visible (spec §7.1).
+ * (protocol §6.1). Appends go to the active segment; only flushed bytes are visible (protocol §7.1).
  */
 export class PartitionLog {
   readonly topic: string;
@@ -57,7 +57,7 @@ export class PartitionLog {
     return last.start + last.size;
   }
 
-  /** Offset after the last visible byte: last segment start + its flushed size (spec §7.2). */
+  /** Offset after the last visible byte: last segment start + its flushed size (protocol §7.2). */
   get visibleEnd(): number {
     const last = this.active;
     return last.start + last.flushedSize;
@@ -95,7 +95,7 @@ export class PartitionLog {
   }
 
   /**
-   * The raw slice `[offset, min(offset + maxSize, segment end, visible end))` (spec §7.1, §7.2):
+   * The raw slice `[offset, min(offset + maxSize, segment end, visible end))` (protocol §7.1, §7.2):
    * error 1 outside `[start, visible end]`, empty at the end. Never spans segments.
    */
   read(offset: number, maxSize: number): LogRead {
@@ -114,7 +114,7 @@ export class PartitionLog {
   }
 
   /**
-   * Offsets before `time` (spec §6.4): segment starts plus the visible end when the last segment is
+   * Offsets before `time` (protocol §6.4): segment starts plus the visible end when the last segment is
    * not empty, newest first; −1 latest, −2 earliest.
    */
   offsetsBefore(time: number, maxNumOffsets: number, now: number): number[] {

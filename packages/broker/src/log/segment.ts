@@ -3,7 +3,7 @@ import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "
 
 /**
  * One segment of a partition log: raw message-set bytes starting at log offset `start`. A segment
- * knows its size and how much of it is flushed (visible to fetches, spec §7.1); it never parses.
+ * knows its size and how much of it is flushed (visible to fetches, protocol §7.1); it never parses.
  */
 export interface Segment {
   /** Log offset of the segment's first byte (its file name on disk). */
@@ -12,7 +12,7 @@ export interface Segment {
   readonly size: number;
   /** Bytes visible to readers. */
   readonly flushedSize: number;
-  /** Last append (or load) time in epoch ms: what 0.7 reads as the file's last-modified time (spec §6.4). */
+  /** Last append (or load) time in epoch ms: what 0.7 reads as the file's last-modified time (protocol §6.4). */
   readonly lastModified: number;
   /** Time of the first append, for time-based rolling; undefined while empty. */
   readonly firstAppendTime: number | undefined;

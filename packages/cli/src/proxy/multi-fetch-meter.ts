@@ -1,5 +1,5 @@
 /**
- * Counts the message-set bytes of each part of a multi-fetch response as it streams past (spec
+ * Counts the message-set bytes of each part of a multi-fetch response as it streams past (protocol
  * §3.3: outer error code, then per part a size, an error code and the bytes), so the proxy can keep
  * per-topic counters without assembling the response.
  */

@@ -1,6 +1,6 @@
 /**
- * The range assignment of 0.7's ZookeeperConsumerConnector (spec §9.2, checked against Java members
- * in §9.3). Pure functions: no ZooKeeper, no clock.
+ * The range assignment of 0.7's ZookeeperConsumerConnector (protocol §9.2, checked against Java members
+ * in protocol §9.3). Pure functions: no ZooKeeper, no clock.
  */
 
 /** Code-unit string order, as Scala's `s < t` (so `"c-10" < "c-2"` and `"1-10" < "1-2"`). */

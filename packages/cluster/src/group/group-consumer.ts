@@ -42,7 +42,7 @@ const claimKey = (topic: string, name: string) => `${topic}/${name}`;
 
 /**
  * A member of a Kafka 0.7 consumer group that Java members cannot tell apart from one of their own
- * (spec §9, §9.2, §9.3): the same registration, range assignment, owner and offset nodes, retries
+ * (protocol §9, §9.2, §9.3): the same registration, range assignment, owner and offset nodes, retries
  * and triggers. Messages of every partition it owns come out of one async iterator.
  *
  * ```ts
@@ -240,7 +240,7 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
     return false;
   }
 
-  // ------------------------------------------------------------------ one rebalance (spec §9.2)
+  // ------------------------------------------------------------------ one rebalance (protocol §9.2)
 
   private async rebalance(attempt: number): Promise<boolean> {
     if (this.isClosed) return false;
@@ -276,7 +276,7 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
     this.assignmentValid = false;
     this.ownedBrokers = new Map();
 
-    // Claim every partition decided for us, or none (spec §9.2 step 4).
+    // Claim every partition decided for us, or none (protocol §9.2 step 4).
     const conflicts: string[] = [];
     const created: Claim[] = [];
     for (const topic of new Set(claims.map((c) => c.topic))) await zk.createParents(ownersPath(this.group, topic));

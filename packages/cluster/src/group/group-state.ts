@@ -26,7 +26,7 @@ export async function readMembers(zk: ZooKeeperSession, group: string, children:
   return members;
 }
 
-/** Every consumer thread id of the group per topic (spec §9.2 step 1), for the topics asked about. */
+/** Every consumer thread id of the group per topic (protocol §9.2 step 1), for the topics asked about. */
 export function threadsPerTopic(
   members: ReadonlyMap<string, { subscription: Subscription | undefined }>,
   registeredTopics: readonly string[],
@@ -44,7 +44,7 @@ export function threadsPerTopic(
   return result;
 }
 
-/** A topic's `"<brokerId>-<partition>"` names from `/brokers/topics/<topic>/*`, sorted as strings (spec §9.2 step 2). */
+/** A topic's `"<brokerId>-<partition>"` names from `/brokers/topics/<topic>/*`, sorted as strings (protocol §9.2 step 2). */
 export async function readTopicPartitions(zk: ZooKeeperSession, topic: string, children: ChildrenReader = (p) => zk.children(p)): Promise<string[]> {
   const names: string[] = [];
   for (const broker of await children(topicPath(topic))) {

@@ -1,4 +1,4 @@
-/** Balanced consumer groups that interoperate with Kafka 0.7 Java consumers (spec §9.2, §9.3). */
+/** Balanced consumer groups that interoperate with Kafka 0.7 Java consumers (protocol §9.2, §9.3). */
 export { GroupConsumer, RebalanceFailedError } from "./group-consumer.ts";
 export { GroupMessage } from "./owned-partition.ts";
 export type { GroupConsumerOptions } from "./options.ts";

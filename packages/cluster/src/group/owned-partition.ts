@@ -2,7 +2,7 @@ import type { FetchedMessage } from "@k07/codec";
 
 /**
  * A partition this member owns in the current assignment: where its next fetch starts and what has
- * been handed out (the offset to commit, spec §6.3). Revoked at the next rebalance, after which
+ * been handed out (the offset to commit, protocol §6.3). Revoked at the next rebalance, after which
  * nothing of it is handed out or committed by this member.
  */
 export class OwnedPartition {
@@ -58,7 +58,7 @@ export class GroupMessage {
   get offset(): number {
     return this.message.offset;
   }
-  /** Where to resume after this message (for messages inside a compressed wrapper, spec §6.2). */
+  /** Where to resume after this message (for messages inside a compressed wrapper, protocol §6.2). */
   get nextOffset(): number {
     return this.message.nextOffset;
   }

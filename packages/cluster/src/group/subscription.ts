@@ -1,5 +1,5 @@
 /**
- * What a member subscribes to, as 0.7 writes it in `/consumers/<group>/ids/<consumerId>` (spec §9,
+ * What a member subscribes to, as 0.7 writes it in `/consumers/<group>/ids/<consumerId>` (protocol §9,
  * `TopicCount.scala`): a static JSON map `{ "t1": 2,"t2": 1 }`, a whitelist `*<n>*<regex>` or a
  * blacklist `!<n>!<regex>`.
  */

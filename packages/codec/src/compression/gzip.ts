@@ -24,7 +24,7 @@ const MANY_MEMBERS = 16;
 const MANY_MEMBERS_STEP_BYTES = 2048;
 
 /**
- * gzip (codec 1), as `java.util.zip.GZIPOutputStream`/`GZIPInputStream` (spec §5.5).
+ * gzip (codec 1), as `java.util.zip.GZIPOutputStream`/`GZIPInputStream` (protocol §5.5).
  *
  * Compression writes one RFC 1952 member at the default level (6), with mtime 0 and OS byte 0xff
  * ("unknown"), so output does not depend on the clock or the runtime. Decompression accepts any

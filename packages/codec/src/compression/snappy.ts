@@ -1,7 +1,7 @@
 import type { CompressionCodec } from "../compression.ts";
 import { CompressionError, DecompressionLimitError } from "../errors.ts";
 
-/** snappy-java's stream magic: 0x82 'S' 'N' 'A' 'P' 'P' 'Y' 0x00 (spec §5.6). */
+/** snappy-java's stream magic: 0x82 'S' 'N' 'A' 'P' 'P' 'Y' 0x00 (protocol §5.6). */
 const STREAM_MAGIC = Uint8Array.of(0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00);
 const HEADER_BYTES = 16;
 const STREAM_VERSION = 1;
@@ -23,14 +23,14 @@ const MIN_HASH_TABLE_SIZE = 256;
 const hashTable = new Uint16Array(MAX_HASH_TABLE_SIZE);
 
 /**
- * snappy (codec 2), framed as snappy-java's `SnappyOutputStream` writes it (spec §5.6): a 16-byte
+ * snappy (codec 2), framed as snappy-java's `SnappyOutputStream` writes it (protocol §5.6): a 16-byte
  * header (magic, version 1, compatible version 1), then blocks of at most 32 KiB of input, each an
  * int32 length and a raw snappy block.
  *
  * Raw blocks are compressed by k07's port of the C++ library's `CompressFragment` as of snappy
  * 1.1.9 (the hash, table sizes, skipping and copy encoding), so the output is byte-identical to
  * snappy-java on that library: checked against snappy-java 1.1.8.3 on libsnappy 1.1.9 for each of
- * 860 inputs (six kept as test fixtures), and spec vector V17. Other library versions choose some
+ * 860 inputs (six kept as test fixtures), and golden vector V17 (protocol §10). Other library versions choose some
  * matches differently (1.1.8 and earlier take other bits of the hash); all decode each other's output.
  *
  * Decompression also accepts a payload without the header as one raw snappy block (kafka-python

@@ -24,12 +24,12 @@ export interface DecodeMessageSetOptions {
 /**
  * A received message set, decoded lazily. Construction scans only the entry lengths (to learn
  * `validBytes` and how the set ends); iterating decodes each message as a view, checks its CRC and
- * expands compressed wrappers (spec §5, §6.2, §7.1).
+ * expands compressed wrappers (protocol §5, §6.2, §7.1).
  */
 export class MessageSetView implements Iterable<FetchedMessage> {
   readonly bytes: Uint8Array;
   readonly baseOffset: number;
-  /** Size of the complete top-level entries at the start: how far a consumer advances (spec §6.2). */
+  /** Size of the complete top-level entries at the start: how far a consumer advances (protocol §6.2). */
   readonly validBytes: number;
   /** Number of complete top-level entries (a compressed wrapper counts once). */
   readonly entryCount: number;
@@ -121,7 +121,7 @@ export function decodeMessageSet(bytes: Uint8Array, options?: DecodeMessageSetOp
 
 /**
  * Walks the entries of a MessageSetView. For the inner set of a wrapper, `wrapperStart`/`wrapperEnd`
- * are the wrapper's log offsets, which inner messages report instead of their own (spec §6.2).
+ * are the wrapper's log offsets, which inner messages report instead of their own (protocol §6.2).
  */
 export class MessageSetIterator implements Iterator<FetchedMessage> {
   private position = 0;

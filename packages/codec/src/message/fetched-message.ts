@@ -4,7 +4,7 @@ import { decodeUtf8 } from "../primitives/reader.ts";
  * A message read from a fetch response: a view into the received bytes, never a copy.
  * `offset` is where its entry starts in the partition log (for messages inside a compressed
  * wrapper, the wrapper's start); `nextOffset` is the offset to fetch or commit after handing this
- * message out (spec §6.2: inside a wrapper, every message but the last reports the wrapper's start).
+ * message out (protocol §6.2: inside a wrapper, every message but the last reports the wrapper's start).
  */
 export class FetchedMessage {
   /** The bytes this message is a view of (the received frame, or a decompressed wrapper payload). */

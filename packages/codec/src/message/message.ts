@@ -43,7 +43,7 @@ export function createMessageFromString(text: string): Message {
 
 /**
  * A magic-1 wrapper message whose payload is `messages`, encoded as a message set and compressed
- * (spec §5.5): what the Java producer sends for one (topic, partition) batch.
+ * (protocol §5.5): what the Java producer sends for one (topic, partition) batch.
  */
 export function createCompressedMessage(
   messages: readonly Message[],

@@ -36,7 +36,7 @@ export function checkSafeInteger(name: string, value: unknown, min = Number.MIN_
   return value;
 }
 
-/** Why a topic name is illegal for a 0.7.2 broker (spec §8.2), or undefined when it is legal. */
+/** Why a topic name is illegal for a 0.7.2 broker (protocol §8.2), or undefined when it is legal. */
 export function topicNameProblem(topic: string): string | undefined {
   if (topic.length === 0) return "is empty";
   if (topic.length > 255) return `is ${topic.length} characters long (max 255)`;

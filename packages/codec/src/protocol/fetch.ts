@@ -5,13 +5,13 @@ import { Writer } from "../primitives/writer.ts";
 import { frameWriter } from "./frame.ts";
 import { RequestType } from "./request-type.ts";
 
-/** The fields of a fetch (spec §2.3), as decoded or as given to the encoder. */
+/** The fields of a fetch (protocol §2.3), as decoded or as given to the encoder. */
 export interface FetchRequestData {
   readonly topic: string;
   readonly partition: number;
   /** Byte position in the partition log. */
   readonly offset: number;
-  /** Most log bytes to return; 0, or at least 4 (spec §7.4, §7.6). */
+  /** Most log bytes to return; 0, or at least 4 (protocol §7.4, §7.6). */
   readonly maxSize: number;
 }
 

@@ -15,7 +15,7 @@ import { RequestType } from "./request-type.ts";
 /** Smallest encoded fetch body: empty topic (2) + partition (4) + offset (8) + maxSize (4). */
 const MIN_FETCH_BODY = 18;
 
-/** An immutable MultiFetch: several fetches in one request, answered in one response (spec §2.4). */
+/** An immutable MultiFetch: several fetches in one request, answered in one response (protocol §2.4). */
 export class MultiFetchRequest {
   readonly type = RequestType.MultiFetch;
   readonly fetches: readonly FetchRequest[];

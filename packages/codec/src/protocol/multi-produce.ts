@@ -15,7 +15,7 @@ import { RequestType } from "./request-type.ts";
 /** Smallest encoded produce body: empty topic (2) + partition (4) + set size (4). */
 const MIN_PRODUCE_BODY = 10;
 
-/** An immutable MultiProduce: several produces in one request, applied in order, no response (spec §2.5). */
+/** An immutable MultiProduce: several produces in one request, applied in order, no response (protocol §2.5). */
 export class MultiProduceRequest {
   readonly type = RequestType.MultiProduce;
   readonly produces: readonly ProduceRequest[];
@@ -49,7 +49,7 @@ export function encodeMultiProduceRequest(produces: readonly ProduceRequestData[
 
 /**
  * Decodes the body of a MultiProduce request. Parts are returned up to the first malformed one,
- * with the error, because a broker applies the parts before it (spec §8.3).
+ * with the error, because a broker applies the parts before it (protocol §8.3).
  */
 export function decodeMultiProduceRequestBody(body: Uint8Array): DecodedProduce[] {
   const reader = new Reader(body);

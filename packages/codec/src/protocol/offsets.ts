@@ -4,11 +4,11 @@ import { checkInt32, checkSafeInteger, checkTopic, describe } from "../primitive
 import { frameWriter } from "./frame.ts";
 import { RequestType } from "./request-type.ts";
 
-/** Offsets `time` values: the newest offset, and the oldest (spec §2.6). */
+/** Offsets `time` values: the newest offset, and the oldest (protocol §2.6). */
 export const LATEST_TIME = -1;
 export const EARLIEST_TIME = -2;
 
-/** The fields of an Offsets request (spec §2.6). */
+/** The fields of an Offsets request (protocol §2.6). */
 export interface OffsetRequestData {
   readonly topic: string;
   readonly partition: number;

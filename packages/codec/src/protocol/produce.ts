@@ -9,7 +9,7 @@ import type { Allocator } from "../primitives/allocate.ts";
 import { frameWriter } from "./frame.ts";
 import { RequestType } from "./request-type.ts";
 
-/** The fields of a produce (spec §2.2), as decoded or as given to the encoder. */
+/** The fields of a produce (protocol §2.2), as decoded or as given to the encoder. */
 export interface ProduceRequestData {
   readonly topic: string;
   /** Partition, or −1 to let the broker pick one at random. */
@@ -53,7 +53,7 @@ export class ProduceRequest implements ProduceRequestData {
     if (this.compression !== 0 && this.messages instanceof EncodedMessageSet) {
       throw new TypeError("compression applies to messages, not to a pre-encoded message set");
     }
-    // An empty batch is sent as an empty set, never as a wrapper of nothing (spec §5.5).
+    // An empty batch is sent as an empty set, never as a wrapper of nothing (protocol §5.5).
     this.messageSet =
       this.compression === 0 || (this.messages as readonly Message[]).length === 0
         ? this.messages

@@ -35,7 +35,7 @@ export type DecodedRequest =
 /**
  * Decodes a request frame (after its size prefix: type, then body). Throws MalformedError for an
  * unknown type or a body too short for its fields; extra bytes after the fields are ignored, as
- * the 0.7 broker does (spec §2.1).
+ * the 0.7 broker does (protocol §2.1).
  */
 export function decodeRequest(frame: Uint8Array): DecodedRequest {
   const reader = new Reader(frame);

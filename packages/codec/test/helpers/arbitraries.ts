@@ -18,7 +18,7 @@ import {
   type Request,
 } from "../../src/index.ts";
 
-/** Legal topic names (spec §8.2), mostly ASCII, sometimes with other legal characters. */
+/** Legal topic names (protocol §8.2), mostly ASCII, sometimes with other legal characters. */
 export const topic: fc.Arbitrary<string> = fc
   .oneof(
     fc.stringMatching(/^[A-Za-z0-9._-]{1,20}$/),

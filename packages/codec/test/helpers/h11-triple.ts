@@ -10,7 +10,7 @@ export const TRAILING_JUNK = Uint8Array.of(0xde, 0xad, 0xbe, 0xef, 0x00, 0x01);
 
 /**
  * Bytes appended in case (c) after a message set: the start of an entry that says it is 100 bytes
- * long, of which 2 arrived, which is what a fetch that stops mid-entry looks like (spec §7.1).
+ * long, of which 2 arrived, which is what a fetch that stops mid-entry looks like (protocol §7.1).
  */
 export const PARTIAL_ENTRY = Uint8Array.of(0x00, 0x00, 0x00, 0x64, 0x01, 0x00);
 
