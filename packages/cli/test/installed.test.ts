@@ -244,11 +244,18 @@ describeInstalled("the installed packages", () => {
     });
 
     test("the Node README examples run against it", async () => {
-      for (const name of ["codec", "broker", "transport-node", "client", "cli"]) {
+      const printed: Record<string, RegExp> = {
+        codec: /^events 0 hello\nevents 15 world\n$/,
+        broker: /^listening on 127\.0\.0\.1:\d+\n$/,
+        "transport-node": /^\[ '\d+: some message', '\d+: another message'.*next fetch at \d+\noffsets \[ \d+, 0 \]\n$/s,
+        client: /^log end \d+\n$/,
+        cli: /^proxy on 127\.0\.0\.1:\d+\n$/,
+      };
+      for (const [name, output] of Object.entries(printed)) {
         const readme = readFileSync(inApp("node_modules/@k07", name, "README.md"), "utf8");
-        writeFileSync(inApp(`readme-${name}.mjs`), example(readme, "js").replaceAll(`"localhost", 9092`, `"${host}", ${port}`).replaceAll(`"localhost", brokerPort: 9092`, `"${host}", brokerPort: ${port}`));
-        const { stdout } = await run(process.execPath, [`readme-${name}.mjs`], { cwd: appDir, timeout: 30_000 });
-        expect({ name, printed: stdout.length > 0 }).toEqual({ name, printed: true });
+        writeFileSync(inApp(`readme-${name}.mjs`), example(readme, "js").replaceAll("localhost", host).replaceAll("9092", String(port)));
+        const ran = await finish(process.execPath, [`readme-${name}.mjs`], { cwd: appDir, timeout: 30_000 });
+        expect({ name, ...ran }).toEqual({ name, code: 0, stdout: expect.stringMatching(output), stderr: "" });
       }
     }, 120_000);
 
