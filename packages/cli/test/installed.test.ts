@@ -22,7 +22,7 @@ const deno = join(root, "node_modules/.bin/deno");
 /** Why the registry cannot be reached (the install needs it for third-party packages), or undefined. */
 function registryProblem(): string | undefined {
   try {
-    execFileSync("npm", ["ping"], { stdio: "ignore", timeout: 15_000 });
+    execFileSync("npm", ["ping", "--fetch-retries=0", "--fetch-timeout=5000"], { stdio: "ignore", timeout: 10_000 });
     return undefined;
   } catch {
     return "the npm registry does not answer `npm ping`";
