@@ -1,0 +1,119 @@
+/**
+ * What a new user meets first, through the real `k07` and `k07-broker` processes: the version and
+ * the help, one broker command under two names, a port already in use, an offset that is not a
+ * message's start, a proxy's allow lists, and where a produce without -p put the messages.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startBroker, type Broker } from "@k07/broker";
+import { ensureBuilt, k07, k07Bin, k07BrokerBin, root, run, startCommand } from "./run-cli.ts";
+
+let broker: Broker;
+beforeAll(async () => {
+  ensureBuilt();
+  broker = await startBroker({ numPartitions: 3 });
+});
+afterAll(() => broker.close());
+
+/** The lines a command printed, without the empty one after the last newline. */
+const lines = (text: string) => text.split("\n").filter((line) => line !== "");
+
+describe("version and help", () => {
+  test("k07 --version and -V print the version in the installed package.json", async () => {
+    const { version } = JSON.parse(readFileSync(join(root, "packages/cli/package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      expect(await k07([flag])).toEqual({ status: 0, stdout: `${version}\n`, stderr: "" });
+    }
+  });
+
+  // util-linux's `script` runs the command on a pseudo-terminal: stdin is a terminal there.
+  const haveScript = spawnSync("script", ["--version"]).status === 0;
+  (haveScript ? test : test.skip)("a bare k07 typed at a terminal prints the help on stdout and exits 0", async () => {
+    // Only stdout reaches the terminal (stderr goes to /dev/null); -e passes the exit status on.
+    const result = await run("script", ["-qec", `"${process.execPath}" "${k07Bin}" 2>/dev/null`, "/dev/null"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout.replaceAll("\r\n", "\n")).toMatch(/^Usage: k07 \[options\] \[command\]\n[\s\S]*\n {2}produce \[options\]/);
+  });
+
+  test("a bare k07 without a terminal (a script's mistake) prints the help on stderr and exits 2", async () => {
+    const result = await k07([]);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^Usage: k07 \[options\] \[command\]/);
+  });
+});
+
+describe("one broker command, two names", () => {
+  /** The long flags a help text lists (besides --help and --verbose, which both names have in their own way). */
+  const flagsIn = (help: string) =>
+    [...new Set([...help.matchAll(/^\s+(?:-\w, )?--([a-z-]+)/gm)].map((m) => m[1]!))].filter((f) => f !== "help" && f !== "verbose").sort();
+
+  test("k07 broker --help lists every flag k07-broker --help lists", async () => {
+    const cli = await k07(["broker", "--help"]);
+    const standalone = await run(process.execPath, [k07BrokerBin, "--help"]);
+    expect(cli.status).toBe(0);
+    expect(standalone.status).toBe(0);
+    expect(flagsIn(cli.stdout)).toEqual(flagsIn(standalone.stdout));
+    expect(flagsIn(cli.stdout)).toEqual(
+      expect.arrayContaining(["data", "segment-bytes", "retention-bytes", "retention-ms", "flush-messages", "flush-ms", "zookeeper", "broker-id", "topic-partitions"]),
+    );
+  });
+
+  for (const [name, bin, prefix] of [
+    ["k07 broker", k07Bin, ["broker"]],
+    ["k07-broker", k07BrokerBin, []],
+  ] as const) {
+    test(`${name} applies the segment, partition and data flags`, async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), "k07-broker-flags-"));
+      try {
+        const running = await startCommand(bin, [...prefix, "--port", "0", "--data", dataDir, "--segment-bytes", "60", "--topic-partitions", "rolled:3"]);
+        const input = Array.from({ length: 6 }, (_, i) => `message ${i}`).join("\n") + "\n";
+        expect((await k07(["produce", "-b", running.address, "-t", "rolled", "-p", "2", "--batch-size", "1", "--confirm"], input)).status).toBe(0);
+        // 19-byte entries; a segment rolls once it holds more than 60 bytes, here after four.
+        expect((await k07(["offsets", "-b", running.address, "-t", "rolled", "-p", "2", "--max", "10"])).stdout).toBe("114\n76\n0\n");
+        expect(readdirSync(join(dataDir, "rolled-2")).filter((f) => f.endsWith(".kafka"))).toHaveLength(2);
+        const stopped = await running.stop();
+        expect(stopped.status).toBe(0);
+        expect(stopped.stdout).toBe(`k07 broker listening on ${running.address} (data in ${dataDir})\n`);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  test("a bad flag value is one line and status 2 under either name", async () => {
+    const cli = await k07(["broker", "--segment-bytes", "0"]);
+    expect(cli.status).toBe(2);
+    expect(lines(cli.stderr)).toEqual(["k07: segmentBytes must be in [1, 9007199254740991], got 0"]);
+    const standalone = await run(process.execPath, [k07BrokerBin, "--segment-bytes", "0"]);
+    expect(standalone.status).toBe(2);
+    expect(lines(standalone.stderr)[0]).toBe("k07-broker: segmentBytes must be in [1, 9007199254740991], got 0");
+  });
+});
+
+describe("a port already in use", () => {
+  let holder: Server;
+  let port: number;
+  beforeAll(async () => {
+    holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    port = (holder.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+
+  test("k07 broker, k07-broker and k07 proxy each say so in one line and exit 1, never printing a listening line", async () => {
+    const attempts = [
+      [k07Bin, ["broker", "--port", String(port)], `k07 broker: cannot listen on 127.0.0.1:${port}: the port is already in use (choose another with --port; port 0 picks a free one)`],
+      [k07BrokerBin, ["--port", String(port)], `k07-broker: cannot listen on 127.0.0.1:${port}: the port is already in use (choose another with --port; port 0 picks a free one)`],
+      [k07Bin, ["proxy", "--listen", `127.0.0.1:${port}`, "--broker", broker.address], `k07: cannot listen on 127.0.0.1:${port}: the port is already in use (choose another with --listen; port 0 picks a free one)`],
+    ] as const;
+    for (const [bin, args, message] of attempts) {
+      const result = await run(process.execPath, [bin, ...args]);
+      expect({ status: result.status, stdout: result.stdout, stderr: lines(result.stderr) }).toEqual({ status: 1, stdout: "", stderr: [message] });
+    }
+  });
+});
+
