@@ -117,3 +117,27 @@ describe("a port already in use", () => {
   });
 });
 
+describe("k07 consume -o at an offset that is not a message's start", () => {
+  test("says the offset is not at a message boundary and how to find one, as a usage error", async () => {
+    await k07(["produce", "-b", broker.address, "-t", "boundaries", "-p", "0", "--confirm"], "hello\nworld\n");
+    const result = await k07(["consume", "-b", broker.address, "-t", "boundaries", "-o", "5"]);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toMatch(/^k07: offset 5 of boundaries\/0 is not at a message boundary \(it reads as a message of \d+ bytes where the segment holds only 21 more\)/);
+    expect(result.stderr).toContain(`start at -o beginning, at a segment start \`k07 offsets -b ${broker.address} -t boundaries -p 0 --max 10\` lists`);
+    // The next message's offset is a boundary.
+    expect(await k07(["consume", "-b", broker.address, "-t", "boundaries", "-o", "15"])).toMatchObject({ status: 0, stdout: "world\n" });
+  });
+
+  test("a plausible entry with a bad CRC at the offset gets the same hint, naming the CRC", async () => {
+    // A message whose payload looks like a whole entry: length 6, magic 1, attributes 0, CRC deadbeef.
+    const fake = Uint8Array.of(0, 0, 0, 6, 1, 0, 0xde, 0xad, 0xbe, 0xef);
+    expect((await k07(["produce", "-b", broker.address, "-t", "lookalike", "-p", "0", "--whole", "--confirm"], fake)).status).toBe(0);
+    const result = await k07(["consume", "-b", broker.address, "-t", "lookalike", "-o", "10"]);
+    expect(result.status).toBe(2);
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toContain("offset 10 of lookalike/0 is not at a message boundary (the first message there fails its CRC check");
+  });
+});
+
