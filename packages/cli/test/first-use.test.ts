@@ -9,6 +9,8 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBroker, type Broker } from "@k07/broker";
+import { allows, startProxy, type Proxy } from "@k07/cli";
+import { ConnectionClosedError, KafkaClient, OffsetRequest, ProduceNotConfirmedError } from "@k07/transport-node";
 import { ensureBuilt, k07, k07Bin, k07BrokerBin, root, run, startCommand } from "./run-cli.ts";
 
 let broker: Broker;
@@ -139,5 +141,55 @@ describe("k07 consume -o at an offset that is not a message's start", () => {
     expect(lines(result.stderr)).toHaveLength(1);
     expect(result.stderr).toContain("offset 10 of lookalike/0 is not at a message boundary (the first message there fails its CRC check");
   });
+});
+
+describe("behind a proxy with allow lists", () => {
+  let proxy: Proxy;
+  beforeAll(async () => {
+    proxy = await startProxy({
+      brokerHost: broker.host,
+      brokerPort: broker.port,
+      policy: { produce: ["orders"], fetch: ["none"], offsets: ["none"] },
+    });
+  });
+  afterAll(() => proxy.close());
+
+  test("k07 produce --confirm to a topic the proxy lets you produce to succeeds: the confirmation's Offsets request is allowed with it", async () => {
+    const produced = await k07(["produce", "-b", proxy.address, "-t", "orders", "-p", "0", "--confirm"], "first order\n");
+    expect(produced.status).toBe(0);
+    expect(produced.stderr).toMatch(/produced 1 message\(s\), 11 bytes, to orders\/0 \(confirmed\)/);
+    expect((await k07(["consume", "-b", broker.address, "-t", "orders"])).stdout).toBe("first order\n");
+  });
+
+  test("the rule: an Offsets request for no offsets (a confirmation's) is allowed for a topic one may produce to, and nothing more", () => {
+    const policy = { produce: ["orders"], offsets: ["none"] };
+    expect(allows(policy, "offsets", "orders", 0)).toBe(true);
+    expect(allows(policy, "offsets", "orders", 1)).toBe(false);
+    expect(allows(policy, "offsets", "secret", 0)).toBe(false);
+    expect(allows(policy, "fetch", "orders", 0)).toBe(true);
+    expect(allows({ produce: ["orders"], fetch: ["none"] }, "fetch", "orders", 0)).toBe(false);
+  });
+
+  test("a denied produce: the error names the request after which the connection was closed", async () => {
+    const produced = await k07(["produce", "-b", proxy.address, "-t", "secret", "-p", "0", "--confirm"], "leak\n");
+    expect(produced.status).toBe(1);
+    expect(lines(produced.stderr)).toHaveLength(1);
+    expect(produced.stderr).toContain("was closed by the broker (or a proxy in front of it) after a Produce request for secret");
+    const kafka = new KafkaClient(proxy.host, proxy.port);
+    await kafka.sendMessagesSimple("secret", 0, "leak");
+    const error = await kafka.confirm().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProduceNotConfirmedError);
+    expect((error as Error).message).toContain(`Connection to ${proxy.address} was closed by the broker (or a proxy in front of it) after a Produce request for secret`);
+    await kafka.close().catch(() => {});
+  });
+
+  test("only the confirmation's Offsets request comes with produce: asking for offsets is still denied, and the error says after what", async () => {
+    const kafka = new KafkaClient(proxy.host, proxy.port);
+    const error = await kafka.getOffsets(new OffsetRequest("orders", 0, -1, 1)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionClosedError);
+    expect((error as Error).message).toContain("closed by the broker (or a proxy in front of it) after an Offsets request for orders");
+    await kafka.close().catch(() => {});
+  });
+
 });
 
