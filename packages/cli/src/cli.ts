@@ -129,7 +129,7 @@ function addClientCommands(program: Command, io: CommandIo, run: Runner): void {
     .option("--zookeeper <connect>", "produce to a 0.7 cluster found through ZooKeeper instead (host:port[/chroot])")
     .option("-k, --key-delimiter <text>", "with --zookeeper: the text before it is the message key, which picks the partition as Java does")
     .requiredOption("-t, --topic <topic>", "topic")
-    .option("-p, --partition <n>", "partition (default -1: the broker picks one at random)")
+    .option("-p, --partition <n>", "partition (default: batches round-robin over the topic's partitions, reported at the end; -1: the broker picks at random)")
     .option("-z, --compression <codec>", "gzip or snappy: one compressed wrapper per batch")
     .option("-D, --delimiter <char>", "message delimiter (default newline)")
     .option("--whole", "send the whole input as one message")

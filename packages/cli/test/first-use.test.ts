@@ -191,5 +191,34 @@ describe("behind a proxy with allow lists", () => {
     await kafka.close().catch(() => {});
   });
 
+  test("k07 produce without -p when the proxy denies the fetches that count partitions: the broker picks, and the line says so", async () => {
+    const produced = await k07(["produce", "-b", proxy.address, "-t", "orders", "--confirm"], "second order\n");
+    expect(produced.status).toBe(0);
+    expect(produced.stderr).toContain("to orders (partitions picked by the broker) (confirmed)");
+  });
 });
 
+describe("k07 produce without -p on a broker with several partitions", () => {
+  test("spreads batches round-robin over the partitions and says which received how many", async () => {
+    const input = Array.from({ length: 1000 }, (_, i) => `m${i}`).join("\n") + "\n";
+    const produced = await k07(["produce", "-b", broker.address, "-t", "spread", "--batch-size", "100", "--confirm"], input);
+    expect(produced.status).toBe(0);
+    const counts = /to spread partitions 0 \((\d+)\), 1 \((\d+)\), 2 \((\d+)\) \(confirmed\)/.exec(produced.stderr);
+    expect(counts).not.toBeNull();
+    // Ten batches of 100 over three partitions: 300 or 400 each.
+    const said = counts!.slice(1).map(Number);
+    expect(said.reduce((a, b) => a + b)).toBe(1000);
+    expect(said.every((n) => n === 300 || n === 400)).toBe(true);
+    for (const partition of [0, 1, 2]) {
+      const consumed = await k07(["consume", "-b", broker.address, "-t", "spread", "-p", String(partition)]);
+      expect(lines(consumed.stdout)).toHaveLength(said[partition]!);
+    }
+  });
+
+  test("a single batch names its partition, where k07 consume -p finds it", async () => {
+    const produced = await k07(["produce", "-b", broker.address, "-t", "single", "--confirm"], "only\n");
+    const partition = /to single\/(\d) \(confirmed\)/.exec(produced.stderr)?.[1];
+    expect(partition).toBeDefined();
+    expect((await k07(["consume", "-b", broker.address, "-t", "single", "-p", partition!])).stdout).toBe("only\n");
+  });
+});
