@@ -29,7 +29,7 @@ export interface Broker {
 }
 
 /**
- * Starts an embedded Kafka 0.7.2 broker (spec §13): no reply to produce, deep validation, raw log
+ * Starts an embedded Kafka 0.7.2 broker (protocol §13): no reply to produce, deep validation, raw log
  * slices on fetch, segment-boundary offsets, and 0.7's on-disk layout when given a `dataDir`.
  * If it cannot start (the port is in use, ZooKeeper refuses it) it rejects with the cause and
  * leaves nothing open.
@@ -124,7 +124,7 @@ function scheduleMaintenance(logs: LogManager, options: ResolvedBrokerOptions): 
   };
 }
 
-/** Registers the broker and its topics in ZooKeeper when configured (spec §9); undefined otherwise. */
+/** Registers the broker and its topics in ZooKeeper when configured (protocol §9); undefined otherwise. */
 async function joinCluster(
   logs: LogManager,
   options: ResolvedBrokerOptions,

@@ -159,7 +159,7 @@ describeWithZooKeeper("k07 with consumer groups", (server) => {
     const status = await k07(["groups", "--zookeeper", server().connectString, "--group", "cli-group"]);
     expect(status.status).toBe(0);
     expect(status.stdout).toContain("grouped");
-    // Committed offsets are the next byte position after the last message handed out (spec §6.3).
+    // Committed offsets are the next byte position after the last message handed out (protocol §6.3).
     expect(status.stdout).toMatch(/grouped\s+1-0\s+22\s+22\s+0\s+none/);
     expect(status.stdout).toMatch(/grouped\s+1-1\s+11\s+11\s+0\s+none/);
     const wrong = await k07(["consume", "--zookeeper", server().connectString, "-t", "grouped"]);

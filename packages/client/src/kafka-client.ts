@@ -143,7 +143,7 @@ export class KafkaClient {
 
   /**
    * One fetch (kafka-python's `get_message_set`): the complete messages at the request's offset and
-   * the request for the next fetch, advanced by the bytes consumed (spec §6.2). When the response
+   * the request for the next fetch, advanced by the bytes consumed (protocol §6.2). When the response
    * holds bytes but not one whole message, the fetch size is doubled and the fetch retried, up to
    * `maxFetchBytes`; beyond that a MessageTooLargeError.
    */

@@ -7,16 +7,16 @@ const SHORTEST_MESSAGE = 5;
 
 /**
  * Checks the first entry of a fetch response, where a fetch from an offset that is not the start of
- * a message shows itself (the broker does not check: spec §7.3). Throws an
+ * a message shows itself (the broker does not check: protocol §7.3). Throws an
  * OffsetNotAtMessageBoundaryError for what no 0.7 broker stores at a message's start:
  * - a length below the shortest message;
  * - a magic byte other than 0 or 1, a magic-1 message without room for its attributes, or
  *   compression codec 3 (the broker refuses these on produce);
  * - an incomplete entry in a response shorter than the fetch size: the broker returned everything
- *   the segment holds (spec §7.1), and it never splits a message across segments or flushes part
+ *   the segment holds (protocol §7.1), and it never splits a message across segments or flushes part
  *   of one.
  * What stays possible is left alone: an incomplete entry in a response as long as the fetch size
- * may be a big message (the client grows the fetch, spec §7.4), however long it claims to be, since
+ * may be a big message (the client grows the fetch, protocol §7.4), however long it claims to be, since
  * the client cannot know the broker's `max.message.size` (and brokers before 0.7.2 have none); a
  * plausible entry with a bad CRC may as well be a corrupt log (iteration's CrcError).
  */

@@ -76,7 +76,7 @@ export class MessageTooLargeError extends K07Error {
 
 /**
  * A fetch at an offset that is not the start of a message. 0.7 offsets are byte positions and the
- * broker returns bytes from wherever it is asked (spec §7.3), so the first entry of the response
+ * broker returns bytes from wherever it is asked (protocol §7.3), so the first entry of the response
  * reads as something no broker stores: `reason` says what. Messages start at the offsets
  * `getOffsets` lists (segment starts, the log end) and at every message's `offset` and `nextOffset`.
  */

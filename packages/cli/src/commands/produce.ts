@@ -169,7 +169,7 @@ const MAX_PROBED_PARTITIONS = 1024;
 
 /**
  * How many partitions the broker has for a topic, by fetching no bytes from partitions 0, 1, 2…
- * until it answers WrongPartition (spec §7.5; 0.7 has no metadata request). A topic the broker
+ * until it answers WrongPartition (protocol §7.5; 0.7 has no metadata request). A topic the broker
  * does not have yet counts with its `num.partitions`, which its first produce creates. Probes go out
  * pipelined, 8 at first, then 4 times as many per round. Undefined when the broker (or a proxy)
  * refuses the fetches.
