@@ -25,6 +25,9 @@ interface Waiter {
   deadline: number;
   /** For a confirm: produces with a sequence number below this are covered. −1 otherwise. */
   confirmsBelow: number;
+  /** What was sent, and the first produce written between the request before it and it (to name what a close followed). */
+  request?: ResponseRequest;
+  producedBefore?: ProduceLike;
 }
 
 interface SentProduce {
@@ -59,6 +62,8 @@ export class ClientConnection {
   private failure: Error | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closedByClient = false;
+  /** The first produce written since the last request that gets a response. */
+  private producedSinceRequest: ProduceLike | undefined;
   /** Called once when the connection fails, with the produces no confirm covered (they may be lost). */
   onFailed: ((error: Error, unconfirmed: ProduceLike[]) => void) | undefined;
 
@@ -116,6 +121,7 @@ export class ClientConnection {
     await this.ready();
     const frame = this.session.send(request);
     this.unconfirmed.push({ seq: this.produceSeq++, request });
+    this.producedSinceRequest ??= request;
     this.enqueue(frame);
   }
 
@@ -182,6 +188,9 @@ export class ClientConnection {
       return;
     }
     waiter.deadline = Date.now() + this.options.requestTimeoutMs;
+    waiter.request = request;
+    waiter.producedBefore = this.producedSinceRequest;
+    this.producedSinceRequest = undefined;
     this.inflight.push(waiter);
     this.enqueue(frame);
     if (this.timer === undefined) this.armTimer(this.options.requestTimeoutMs);
@@ -261,12 +270,21 @@ export class ClientConnection {
     for (const resolve of waiters) resolve();
   }
 
+  /**
+   * Fails the connection; the error names the request the close most likely answers: the oldest
+   * one the broker has not provably processed (it handles a connection's requests in order, so all
+   * sent before the last answered request were processed).
+   */
   private transportClosed(error: Error | undefined): void {
     if (this.closedByClient) return;
+    const head = this.inflightCount > 0 ? this.inflight[this.inflightHead] : undefined;
+    const unprocessed = head === undefined ? this.producedSinceRequest : (head.producedBefore ?? head.request);
+    const after = unprocessed === undefined ? "" : ` after ${describeRequest(unprocessed)}`;
     const how = error
-      ? `: ${error.message}`
-      : this.inflightCount > 0 || this.unconfirmed.length > 0
-        ? " by the broker (a 0.7 broker closes the connection on an invalid produce, or on Offsets for a partition it does not have)"
+      ? `: ${error.message}${after}`
+      : unprocessed !== undefined
+        ? ` by the broker (or a proxy in front of it)${after}: a 0.7 broker closes the connection on an invalid produce or on Offsets ` +
+          "for a partition it does not have, a proxy on a request its allow lists deny"
         : "";
     this.fail(new ConnectionClosedError(`Connection to ${this.name} was closed${how}`, undefined, { cause: error }));
   }
@@ -325,4 +343,20 @@ export class ClientConnection {
     const uncovered = unconfirmed.slice(coveredByConfirm).map((p) => p.request);
     this.onFailed?.(error, this.closedByClient ? [] : uncovered);
   }
+}
+
+/** "a Produce request for t", "an Offsets request for t", "a MultiFetch request for a, b". */
+function describeRequest(request: ResponseRequest | ProduceLike): string {
+  const [kind, parts] =
+    request instanceof ProduceRequest
+      ? ["Produce", [request]]
+      : request instanceof MultiProduceRequest
+        ? ["MultiProduce", request.produces]
+        : request instanceof FetchRequest
+          ? ["Fetch", [request]]
+          : request instanceof MultiFetchRequest
+            ? ["MultiFetch", request.fetches]
+            : ["Offsets", [request]];
+  const topics = [...new Set(parts.map((part) => part.topic))].join(", ");
+  return `${kind === "Offsets" ? "an" : "a"} ${kind} request for ${topics}`;
 }

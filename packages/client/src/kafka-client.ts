@@ -21,6 +21,7 @@ import {
 import { Backoff } from "./backoff.ts";
 import { MessageStream, sleep } from "./message-stream.ts";
 import { ClientConnection, type ProduceLike } from "./connection.ts";
+import { checkFirstEntry } from "./message-boundary.ts";
 import { checkBrokerAddress, resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from "./options.ts";
 import type { Transport } from "./transport.ts";
 
@@ -249,6 +250,7 @@ export class KafkaClient {
   private decode(fetch: FetchRequest, response: FetchResponse): MessageSetView {
     const context = { topic: fetch.topic, partition: fetch.partition, offset: fetch.offset };
     if (response.errorCode !== 0) throw brokerErrorFor(response.errorCode, context);
+    checkFirstEntry(response.messageSet, fetch);
     return decodeMessageSet(response.messageSet, {
       baseOffset: fetch.offset,
       verifyCrc: this.options.verifyCrc,

@@ -74,6 +74,18 @@ export class MessageTooLargeError extends K07Error {
   }
 }
 
+/**
+ * A fetch at an offset that is not the start of a message. 0.7 offsets are byte positions and the
+ * broker returns bytes from wherever it is asked (protocol §7.3), so the first entry of the response
+ * reads as something no broker stores: `reason` says what. Messages start at the offsets
+ * `getOffsets` lists (segment starts, the log end) and at every message's `offset` and `nextOffset`.
+ */
+export class OffsetNotAtMessageBoundaryError extends K07Error {
+  constructor(readonly reason: string, context?: ErrorContext) {
+    super(`The offset is not at a message boundary (${reason}); fetch from an offset getOffsets lists, or a message's offset or nextOffset`, context);
+  }
+}
+
 /** The connection closed (or could not be opened) before the request was answered. */
 export class ConnectionClosedError extends K07Error {}
 

@@ -1,5 +1,6 @@
+import { describeListenError } from "@k07/broker";
 import { parseAddress } from "../address.ts";
-import { startProxy } from "../proxy/proxy-server.ts";
+import { startProxy, type Proxy } from "../proxy/proxy-server.ts";
 import type { CommandIo } from "./io.ts";
 
 export interface ProxyCommandOptions {
@@ -17,15 +18,21 @@ const list = (value: string | undefined) => (value === undefined ? undefined : v
 export async function proxyCommand(options: ProxyCommandOptions, io: CommandIo): Promise<number> {
   const listen = parseAddress(options.listen ?? "127.0.0.1:9093", 9093);
   const broker = parseAddress(options.broker);
-  const proxy = await startProxy({
-    host: listen.host,
-    port: listen.port,
-    brokerHost: broker.host,
-    brokerPort: broker.port,
-    policy: { produce: list(options.allowProduce), fetch: list(options.allowFetch), offsets: list(options.allowOffsets) },
-    log: options.log ? (entry) => io.err(JSON.stringify(entry)) : undefined,
-    onClose: options.log ? (client, reason) => io.err(JSON.stringify({ client, closed: reason })) : undefined,
-  });
+  let proxy: Proxy;
+  try {
+    proxy = await startProxy({
+      host: listen.host,
+      port: listen.port,
+      brokerHost: broker.host,
+      brokerPort: broker.port,
+      policy: { produce: list(options.allowProduce), fetch: list(options.allowFetch), offsets: list(options.allowOffsets) },
+      log: options.log ? (entry) => io.err(JSON.stringify(entry)) : undefined,
+      onClose: options.log ? (client, reason) => io.err(JSON.stringify({ client, closed: reason })) : undefined,
+    });
+  } catch (error) {
+    // Nothing was printed yet: the one line says why, and there is no "listening" line.
+    throw new Error(describeListenError(error, "--listen"), { cause: error });
+  }
   io.out(`k07 proxy listening on ${proxy.address}, forwarding to ${broker.host}:${broker.port}\n`);
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();

@@ -283,7 +283,7 @@ export class ProxySession {
   }
 
   private record(operation: Operation, entry: Omit<ProxyLogEntry, "allowed">, bytesProduced: number): boolean {
-    const allowed = allows(this.options.policy, operation, entry.topic);
+    const allowed = allows(this.options.policy, operation, entry.topic, operation === "offsets" ? entry.size : undefined);
     this.options.log?.({ ...entry, allowed });
     const counter = this.counter(entry.topic);
     counter.requests++;
