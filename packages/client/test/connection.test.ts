@@ -5,7 +5,11 @@ import {
   FetchRequest,
   KafkaClient,
   OffsetRequest,
+  ProduceNotConfirmedError,
+  ProduceRequest,
   TimeoutError,
+  WrongPartitionError,
+  createMessage,
   encodeOffsetsResponse,
   type Transport,
   type TransportConnection,
@@ -134,4 +138,110 @@ test("constructor arguments are checked", () => {
   expect(() => new KafkaClient("h", 70000, { transport })).toThrow(RangeError);
   expect(() => new KafkaClient("h", 9092, {} as never)).toThrow(/needs a transport/);
   expect(() => new KafkaClient("h", 9092, { transport, requestTimeoutMs: -1 })).toThrow(RangeError);
+});
+
+/** What a confirm() settled with: "confirmed", or the requests its ProduceNotConfirmedError named. */
+async function outcome(confirm: Promise<void>): Promise<"confirmed" | readonly unknown[]> {
+  try {
+    await confirm;
+    return "confirmed";
+  } catch (error) {
+    if (!(error instanceof ProduceNotConfirmedError)) throw error;
+    return error.requests;
+  }
+}
+
+const produce = (text: string) => new ProduceRequest("t", 0, [createMessage(text)]);
+
+test("the connection dropping while confirm() waits to write: confirm() names every produce it could not confirm", async () => {
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport, reconnectBackoffMs: 1 });
+  transport.full = true;
+  const first = produce("first");
+  await kafka.sendMessageSet(first);
+  await tick();
+  // The transport is full: both the confirm and a second produce wait for it to drain.
+  const confirmed = outcome(kafka.confirm());
+  let secondError: unknown;
+  const second = kafka.sendMessageSet(produce("second")).catch((error: unknown) => (secondError = error));
+  await tick();
+  transport.handlers!.closed(new Error("reset by peer"));
+  expect(await confirmed).toEqual([first]);
+  await second;
+  // The second produce was never written: its own send rejects, and no confirm names it.
+  expect(secondError).toBeInstanceOf(ConnectionClosedError);
+  expect(await outcome(kafka.confirm())).toBe("confirmed");
+});
+
+test("the error says how many produces may be lost, where, and why", async () => {
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+  await kafka.sendMessageSet(produce("a"));
+  await kafka.sendMessageSet(produce("b"));
+  const confirming = kafka.confirm().then(() => new Error("confirmed"), (error: Error) => error);
+  await tick();
+  transport.handlers!.closed(new Error("reset by peer"));
+  expect((await confirming).message).toBe("2 produce request(s) to 127.0.0.1:9092 may not have been applied: Connection to 127.0.0.1:9092 was closed: reset by peer");
+});
+
+test("concurrent confirms name each lost produce exactly once, each the ones written before it", async () => {
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport, reconnectBackoffMs: 1 });
+  const first = produce("first");
+  const second = produce("second");
+  await kafka.sendMessageSet(first);
+  const confirmsFirst = outcome(kafka.confirm());
+  await kafka.sendMessageSet(second);
+  const confirmsBoth = outcome(kafka.confirm());
+  await tick();
+  transport.handlers!.closed(new Error("reset by peer"));
+  // The later confirm waits for the earlier one, so the earlier one names its produce first.
+  expect(await confirmsBoth).toEqual([second]);
+  expect(await confirmsFirst).toEqual([first]);
+});
+
+test("close() names what it could not confirm, and later confirms name nothing twice", async () => {
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+  const request = produce("last words");
+  await kafka.sendMessageSet(request);
+  const closing = outcome(kafka.close());
+  await tick();
+  transport.handlers!.closed(new Error("reset by peer"));
+  expect(await closing).toEqual([request]);
+  expect(await outcome(kafka.confirm())).toBe("confirmed");
+});
+
+test("an Offsets response with an error code is a typed BrokerError naming topic and partition", async () => {
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+  const latest = kafka.latestOffset("t", 5);
+  await tick();
+  // size 6, error code 3 (WrongPartition), no offsets
+  transport.handlers!.data(Uint8Array.of(0, 0, 0, 6, 0, 3, 0, 0, 0, 0));
+  const error = await latest.catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(WrongPartitionError);
+  expect(error).toMatchObject({ topic: "t", partition: 5 });
+});
+
+test("a send racing close() is either refused or named by close(), never forgotten", async () => {
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+  transport.full = true;
+  await kafka.sendMessageSet(produce("first"));
+  await tick();
+  const closing = outcome(kafka.close());
+  const late = produce("late");
+  const sent = kafka.sendMessageSet(late).then(
+    () => "sent",
+    (error: unknown) => error,
+  );
+  await tick();
+  transport.full = false;
+  transport.handlers!.drain();
+  await tick();
+  transport.handlers!.data(encodeOffsetsResponse([])); // the answer to close()'s confirm
+  const [lateResult, closed] = await Promise.all([sent, closing]);
+  if (lateResult === "sent") expect(closed).toContain(late);
+  else expect(lateResult).toBeInstanceOf(ConnectionClosedError);
 });
