@@ -14,7 +14,6 @@ import type { Transport, TransportConnection, TransportTarget } from "./transpor
 
 /** A request that gets a response. */
 export type ResponseRequest = FetchRequest | MultiFetchRequest | OffsetRequest;
-export type { ProduceLike };
 
 interface Waiter {
   resolve(event: SessionEvent<Waiter>): void;

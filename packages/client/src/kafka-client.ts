@@ -183,12 +183,15 @@ export class KafkaClient {
 
   // ---------------------------------------------------------------- offsets
 
-  /** Offsets before a time (kafka-python's `get_offsets`): −1 latest, −2 earliest; newest first. */
+  /**
+   * Offsets before a time (kafka-python's `get_offsets`): −1 latest, −2 earliest; newest first.
+   * A response carrying an error code rejects with its BrokerError (for example WrongPartitionError).
+   */
   async getOffsets(request: OffsetRequest): Promise<number[]> {
     if (!(request instanceof OffsetRequest)) throw new TypeError("getOffsets needs an OffsetRequest");
     const event = await (await this.connect()).request(request);
     const response = event.response as OffsetsResponse;
-    // A 0.7.2 broker closes the connection instead (spec §3.4); another server may send a code.
+    // A 0.7.2 broker closes the connection instead (protocol §3.4); another server may send a code.
     if (response.errorCode !== 0) throw brokerErrorFor(response.errorCode, { topic: request.topic, partition: request.partition });
     return response.offsets;
   }

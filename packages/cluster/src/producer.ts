@@ -92,6 +92,7 @@ export class Producer {
   private zk: ZooKeeperSession | undefined;
   private ready: Promise<void> | undefined;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(options: ProducerOptions) {
     if ((options.zookeeper === undefined) === (options.brokers === undefined)) {
@@ -174,17 +175,19 @@ export class Producer {
   /**
    * Refuses new messages, sends what is queued, confirms as `confirm()` does, and closes every
    * connection and the ZooKeeper session. Rejects as `confirm()` does, naming also what a send
-   * already under way wrote during the close.
+   * already under way wrote during the close. Calling it again returns the same promise.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    try {
-      await this.inCallOrder(this.confirmAll(true));
-    } finally {
-      this.view?.close();
-      await this.zk?.close();
-    }
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      try {
+        await this.inCallOrder(this.confirmAll(true));
+      } finally {
+        this.view?.close();
+        await this.zk?.close();
+      }
+    })();
+    return this.closing;
   }
 
   /** Settles as `work` does, but not before every earlier confirm settled: errors name lost messages in call order. */
