@@ -137,8 +137,8 @@ export class ClientConnection {
       this.ledger.confirmed(this, below);
       return;
     }
-    // It covers what was written before it: up to `below`, or (with Infinity) everything so far.
-    const confirmsBelow = Math.min(below, this.ledger.writtenCount);
+    // Its answer covers every produce written before it, also those written while it waited for drain.
+    const confirmsBelow = this.ledger.writtenCount;
     await new Promise<SessionEvent<Waiter>>((resolve, reject) => {
       this.enqueueRequest(new OffsetRequest(topic, 0, -1, 0), { resolve, reject, deadline: 0, confirmsBelow });
     });

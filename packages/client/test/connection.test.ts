@@ -8,8 +8,11 @@ import {
   ProduceNotConfirmedError,
   ProduceRequest,
   TimeoutError,
+  FrameDecoder,
+  RequestType,
   WrongPartitionError,
   createMessage,
+  decodeRequest,
   encodeOffsetsResponse,
   type Transport,
   type TransportConnection,
@@ -244,4 +247,149 @@ test("a send racing close() is either refused or named by close(), never forgott
   const [lateResult, closed] = await Promise.all([sent, closing]);
   if (lateResult === "sent") expect(closed).toContain(late);
   else expect(lateResult).toBeInstanceOf(ConnectionClosedError);
+});
+
+/** One connection of a Wire: the requests written on it, in order, and which were answered. */
+interface WireConnection {
+  readonly handlers: TransportHandlers;
+  readonly decoder: FrameDecoder;
+  /** A produce's topic, or "confirm" for an Offsets request. */
+  readonly written: string[];
+  answered: number;
+  full: boolean;
+  dead: boolean;
+}
+
+/** A fake broker wire: records each connection's requests, answers confirms on demand, drops on demand. */
+class Wire implements Transport {
+  readonly connections: WireConnection[] = [];
+  /** Produces a broker answered a confirm behind: they were applied. */
+  readonly applied = new Set<string>();
+
+  connect(_target: unknown, handlers: TransportHandlers): Promise<TransportConnection> {
+    const connection: WireConnection = { handlers, decoder: new FrameDecoder(), written: [], answered: 0, full: false, dead: false };
+    this.connections.push(connection);
+    return Promise.resolve({
+      write: (bytes) => {
+        connection.decoder.push(bytes);
+        for (let frame = connection.decoder.next(); frame !== undefined; frame = connection.decoder.next()) {
+          const request = decodeRequest(frame);
+          connection.written.push(request.type === RequestType.Produce ? request.topic : "confirm");
+        }
+        return !connection.full;
+      },
+      end: async () => {},
+      destroy: () => void (connection.dead = true),
+    });
+  }
+
+  get live(): WireConnection | undefined {
+    const last = this.connections.at(-1);
+    return last === undefined || last.dead ? undefined : last;
+  }
+
+  /** Answers the oldest unanswered confirm on the live connection; returns false if there is none. */
+  answerOne(): boolean {
+    const connection = this.live;
+    if (connection === undefined) return false;
+    const at = connection.written.findIndex((what, i) => what === "confirm" && i >= connection.answered);
+    if (at < 0) return false;
+    for (let i = connection.answered; i < at; i++) this.applied.add(connection.written[i]!);
+    connection.answered = at + 1;
+    connection.handlers.data(encodeOffsetsResponse([]));
+    return true;
+  }
+
+  drop(): void {
+    const connection = this.live;
+    if (connection === undefined) return;
+    connection.dead = true;
+    connection.handlers.closed(new Error("cut"));
+  }
+
+  setFull(full: boolean): void {
+    const connection = this.live;
+    if (connection === undefined) return;
+    connection.full = full;
+    if (!full) connection.handlers.drain();
+  }
+}
+
+/** A small seeded generator (mulberry32), so a failing interleaving can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+test("whatever moment connections drop, every produce whose send resolved is confirmed or named by exactly one error (30 seeded interleavings)", async () => {
+  for (let seed = 1; seed <= 30; seed++) {
+    const next = random(seed);
+    const wire = new Wire();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport: wire, reconnectBackoffMs: 1, reconnectBackoffMaxMs: 1 });
+    const sent: string[] = [];
+    const refused = new Set<string>();
+    const confirms: { sentBefore: string[]; outcome: Promise<"confirmed" | readonly unknown[]> }[] = [];
+    const sends: Promise<unknown>[] = [];
+    for (let step = 0; step < 60; step++) {
+      const roll = next();
+      if (roll < 0.3) {
+        const topic = `p${step}`;
+        sends.push(kafka.sendMessageSet(new ProduceRequest(topic, 0, [createMessage("x")])).then(() => sent.push(topic), () => refused.add(topic)));
+      } else if (roll < 0.45) {
+        confirms.push({ sentBefore: [...sent], outcome: outcome(kafka.confirm()) });
+      } else if (roll < 0.65) {
+        wire.answerOne();
+      } else if (roll < 0.75) {
+        wire.drop();
+      } else if (roll < 0.85) {
+        wire.setFull(next() < 0.5);
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      await tick();
+    }
+    // Let everything settle: the wire drains and answers every confirm, then the client closes.
+    wire.setFull(false);
+    const closing = outcome(kafka.close());
+    const settled = Promise.all([...confirms.map((c) => c.outcome), closing, ...sends]);
+    let done = false;
+    const finish = () => void (done = true);
+    void settled.then(finish, finish);
+    while (!done) {
+      wire.setFull(false);
+      while (wire.answerOne());
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const outcomes = [...(await Promise.all(confirms.map((c) => c.outcome))), await closing];
+    const namedBy = new Map<string, number[]>();
+    outcomes.forEach((result, index) => {
+      if (result === "confirmed") return;
+      for (const request of result) {
+        const topic = (request as ProduceRequest).topic;
+        namedBy.set(topic, [...(namedBy.get(topic) ?? []), index]);
+      }
+    });
+    const context = `seed ${seed}`;
+    for (const [topic, by] of namedBy) {
+      expect([context, topic, by.length]).toEqual([context, topic, 1]);
+      const wrong = wire.applied.has(topic) || refused.has(topic);
+      expect([context, topic, wrong ? JSON.stringify([wire.applied.has(topic), refused.has(topic), wire.connections.map((c) => [c.written, c.answered, c.dead])]) : "ok"]).toEqual([context, topic, "ok"]);
+    }
+    // Every produce sent is applied or named at the end; a confirm that resolved vouches for the
+    // produces sent before it: applied, or named by an earlier confirm.
+    for (const topic of sent) expect([context, topic, wire.applied.has(topic) || namedBy.has(topic)]).toEqual([context, topic, true]);
+    confirms.forEach((confirm, index) => {
+      if (outcomes[index] !== "confirmed") return;
+      for (const topic of confirm.sentBefore) {
+        const vouched = wire.applied.has(topic) || (namedBy.get(topic)?.[0] ?? Infinity) < index;
+        expect([context, `confirm ${index}`, topic, vouched]).toEqual([context, `confirm ${index}`, topic, true]);
+      }
+    });
+  }
 });
