@@ -108,6 +108,8 @@ export class ClientConnection {
   /** Queues a produce; resolves once it is handed to the transport's queue (no response exists). */
   async produce(request: ProduceLike): Promise<void> {
     await this.ready();
+    // The connection may have failed while this call resumed: a produce recorded now would never be written.
+    if (this.failure !== undefined) throw this.failure;
     const frame = this.session.send(request);
     this.ledger.written(this, request);
     this.enqueue(frame);
