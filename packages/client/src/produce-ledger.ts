@@ -22,7 +22,7 @@ interface Lost extends Written {
  * and drops those an answered confirm covered; a failed connection hands over what it still held;
  * each confirm then names the lost produces written before it. Confirms name in the order they
  * were called, so every produce written is either confirmed or named by exactly one
- * ProduceNotConfirmedError — never by two, never by none.
+ * ProduceNotConfirmedError of a later confirm (or close) — never by two, never by none.
  */
 export class ProduceLedger {
   private nextSeq = 0;
@@ -35,11 +35,6 @@ export class ProduceLedger {
 
   /** `name` says where the produces went, in error messages (host:port). */
   constructor(readonly name: string) {}
-
-  /** Produces written and neither confirmed nor named by an error yet. */
-  get unconfirmed(): number {
-    return this.pending.length + this.lost.length;
-  }
 
   /** Produces written so far: the next one is numbered this. */
   get writtenCount(): number {
