@@ -7,7 +7,6 @@ import {
   MultiFetchRequest,
   MultiProduceRequest,
   OffsetRequest,
-  ProduceNotConfirmedError,
   ProduceRequest,
   brokerErrorFor,
   createMessage,
@@ -17,11 +16,13 @@ import {
   type FetchedMessage,
   type Message,
   type MessageSetView,
+  type OffsetsResponse,
 } from "@k07/codec";
 import { Backoff } from "./backoff.ts";
 import { MessageStream, sleep } from "./message-stream.ts";
-import { ClientConnection, type ProduceLike } from "./connection.ts";
+import { ClientConnection } from "./connection.ts";
 import { checkFirstEntry } from "./message-boundary.ts";
+import { ProduceLedger } from "./produce-ledger.ts";
 import { checkBrokerAddress, resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from "./options.ts";
 import type { Transport } from "./transport.ts";
 
@@ -70,8 +71,8 @@ export class KafkaClient {
   private connection: ClientConnection | undefined;
   private connecting: Promise<ClientConnection> | undefined;
   private readonly backoff: Backoff;
-  /** Produces written on connections that failed before a confirm covered them. */
-  private lost: { requests: ProduceLike[]; error: Error } | undefined;
+  /** Every produce written and not yet confirmed or named by an error, across connections. */
+  private readonly ledger: ProduceLedger;
   private closing: Promise<void> | undefined;
 
   constructor(host: string, port: number, options: KafkaClientOptions) {
@@ -82,6 +83,7 @@ export class KafkaClient {
     this.transport = options.transport;
     this.options = resolveClientOptions(options);
     this.backoff = new Backoff(this.options.reconnectBackoffMs, this.options.reconnectBackoffMaxMs);
+    this.ledger = new ProduceLedger(`${this.host}:${this.port}`);
   }
 
   // ---------------------------------------------------------------- produce
@@ -120,23 +122,17 @@ export class KafkaClient {
   }
 
   /**
-   * Resolves once the broker has applied every produce sent before this call. Rejects with a
-   * ProduceNotConfirmedError naming the requests that may not have been applied if a connection
-   * dropped first (a 0.7 broker rejects a produce only by closing the connection).
+   * Confirms the produces whose send resolved before this call. Resolves once the broker applied
+   * each of them, or an earlier `confirm()` or `close()` rejected naming it. Otherwise rejects with
+   * a ProduceNotConfirmedError whose `requests` are those that may not have been applied, because
+   * their connection dropped first — at whatever moment, also while this call waited to write (a
+   * 0.7 broker rejects a produce only by closing the connection). Concurrent calls name in call
+   * order, each request at most once: every produce written is either confirmed or named by
+   * exactly one error.
    */
-  async confirm(): Promise<void> {
-    const lost = this.lost;
-    if (lost !== undefined) {
-      this.lost = undefined;
-      throw new ProduceNotConfirmedError(
-        `${lost.requests.length} produce request(s) may not have been applied: ${lost.error.message}`,
-        lost.requests,
-        { cause: lost.error },
-      );
-    }
+  confirm(): Promise<void> {
     const connection = this.connection;
-    if (connection === undefined || connection.failed) return;
-    await connection.confirm();
+    return this.ledger.confirm(async (below) => connection?.awaitApplied(below));
   }
 
   // ---------------------------------------------------------------- fetch
@@ -188,11 +184,17 @@ export class KafkaClient {
 
   // ---------------------------------------------------------------- offsets
 
-  /** Offsets before a time (kafka-python's `get_offsets`): −1 latest, −2 earliest; newest first. */
+  /**
+   * Offsets before a time (kafka-python's `get_offsets`): −1 latest, −2 earliest; newest first.
+   * A response carrying an error code rejects with its BrokerError (for example WrongPartitionError).
+   */
   async getOffsets(request: OffsetRequest): Promise<number[]> {
     if (!(request instanceof OffsetRequest)) throw new TypeError("getOffsets needs an OffsetRequest");
     const event = await (await this.connect()).request(request);
-    return (event.response as { offsets: number[] }).offsets;
+    const response = event.response as OffsetsResponse;
+    // A 0.7.2 broker closes the connection instead (protocol §3.4); another server may send a code.
+    if (response.errorCode !== 0) throw brokerErrorFor(response.errorCode, { topic: request.topic, partition: request.partition });
+    return response.offsets;
   }
 
   /** The offset after the last visible message of a partition. */
@@ -208,22 +210,21 @@ export class KafkaClient {
   // ---------------------------------------------------------------- lifecycle
 
   /**
-   * Confirms outstanding produces, then closes the connection. Rejects with a
-   * ProduceNotConfirmedError if some may not have been applied. Calling it again is harmless.
+   * Confirms outstanding produces, then closes the connection; new requests fail from the call
+   * on. Rejects with a ProduceNotConfirmedError naming every produce that may not have been
+   * applied and no earlier error named, including any a send already under way wrote during the
+   * close. Calling it again returns the same promise.
    */
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      let failure: unknown;
-      try {
-        await this.confirm();
-      } catch (error) {
-        failure = error;
-      }
+    this.closing ??= this.ledger.confirm(async () => {
       const connection = this.connection;
       this.connection = undefined;
-      await connection?.close();
-      if (failure !== undefined) throw failure;
-    })();
+      try {
+        await connection?.awaitApplied(Infinity);
+      } finally {
+        await connection?.close();
+      }
+    }, true);
     return this.closing;
   }
 
@@ -281,9 +282,13 @@ export class KafkaClient {
     }
   }
 
+  private closedError(): ConnectionClosedError {
+    return new ConnectionClosedError(`The client for ${this.host}:${this.port} is closed`);
+  }
+
   private connect(): Promise<ClientConnection> {
     if (this.closing !== undefined && this.connection === undefined) {
-      return Promise.reject(new ConnectionClosedError(`The client for ${this.host}:${this.port} is closed`));
+      return Promise.reject(this.closedError());
     }
     const current = this.connection;
     if (current !== undefined && !current.failed) return Promise.resolve(current);
@@ -298,17 +303,19 @@ export class KafkaClient {
     if (delay > 0) await sleep(delay);
     let connection: ClientConnection;
     try {
-      connection = await ClientConnection.open(this.transport, { host: this.host, port: this.port, tls: this.options.tls }, this.options);
+      connection = await ClientConnection.open(this.transport, { host: this.host, port: this.port, tls: this.options.tls }, this.options, this.ledger);
     } catch (error) {
       this.backoff.failed();
       throw error;
     }
     this.backoff.succeeded();
-    connection.onFailed = (error, unconfirmed) => {
+    if (this.closing !== undefined) {
+      // close() was called while this connection was being opened: nothing may be written on it.
+      await connection.close();
+      throw this.closedError();
+    }
+    connection.onFailed = () => {
       if (this.connection === connection) this.backoff.failed();
-      if (unconfirmed.length > 0) {
-        this.lost = { requests: [...(this.lost?.requests ?? []), ...unconfirmed], error };
-      }
     };
     this.connection = connection;
     return connection;
