@@ -109,6 +109,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
           server.close(() => resolve());
           for (const socket of sockets) socket.destroy();
         });
+        // A produce still being validated must not append to closed logs.
+        handler.close();
         logs.close();
       })();
       return closing;

@@ -19,7 +19,7 @@ import {
   type MessageSetView,
 } from "@k07/codec";
 import { Backoff } from "./backoff.ts";
-import { MessageStream, sleep } from "./message-stream.ts";
+import { MessageStream, collectMessages, sleep } from "./message-stream.ts";
 import { ClientConnection, type ProduceLike } from "./connection.ts";
 import { checkBrokerAddress, resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from "./options.ts";
 import type { Transport } from "./transport.ts";
@@ -149,7 +149,7 @@ export class KafkaClient {
   async getMessageSet(request: FetchRequest): Promise<MessageSetResult> {
     if (!(request instanceof FetchRequest)) throw new TypeError("getMessageSet needs a FetchRequest");
     const set = await this.fetchSet(request);
-    return [set.toArray(), request.withOffset(set.nextOffset)];
+    return [await collectMessages(set), request.withOffset(set.nextOffset)];
   }
 
   /** Several fetches in one MultiFetch request; one result per fetch, in order. */
@@ -162,7 +162,7 @@ export class KafkaClient {
         const set = this.decode(fetch, responses[i]!);
         // A part that needs a bigger fetch is retried alone, with growth.
         const complete = set.requiredBytes > 0 ? await this.fetchSet(fetch) : set;
-        return [complete.toArray(), fetch.withOffset(complete.nextOffset)];
+        return [await collectMessages(complete), fetch.withOffset(complete.nextOffset)];
       }),
     );
   }
