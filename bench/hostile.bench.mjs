@@ -12,9 +12,10 @@
 // Reported per case: outcome (accepted, or the typed error / the broker's reason for closing),
 // settle time, worst event-loop stall (the longest gap of a 1 ms timer in the process doing the
 // work; for the broker also the worst round trip of Offsets requests on another connection),
-// and peak RSS. Writes bench/results/hostile.json. Alone: `npm run bench -- hostile`.
-import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+// and peak RSS. Writes bench/results/hostile.json. Alone: `npm run bench -- hostile`; a subset:
+// HOSTILE_CASES=broker-nested,client-legit-get.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -38,13 +39,31 @@ const CASES = [
 ];
 
 if (process.argv[2] === "--case") await runCase(process.argv[3], process.argv[4]);
+else if (process.argv[2] === "--build") await build(process.argv[3]);
 else await main();
 
 // ------------------------------------------------------------------ parent
 
 async function main() {
-  const k07 = await import(k07Path);
   const dir = join(tmpdir(), `k07-hostile-${process.pid}`);
+  // The payloads are built in a process of their own: a child's peak RSS starts from its parent's
+  // (Linux keeps ru_maxrss across exec), so this process must stay small.
+  spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--build", dir], { stdio: "inherit" });
+  const rows = [];
+  const only = process.env.HOSTILE_CASES?.split(",");
+  for (const name of CASES.filter((c) => only === undefined || only.includes(c))) {
+    const row = await runChild(name, dir);
+    rows.push(row);
+    console.log(format(row));
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(here, "results"), { recursive: true });
+  writeFileSync(join(here, "results", "hostile.json"), JSON.stringify({ timeoutS: TIMEOUT_S, rows }, null, 2));
+}
+
+/** Writes the payloads into `dir`. */
+async function build(dir) {
+  const k07 = await import(k07Path);
   mkdirSync(dir, { recursive: true });
   const payloads = buildPayloads(k07);
   for (const [name, bytes] of Object.entries(payloads)) writeFileSync(join(dir, `${name}.bin`), bytes);
@@ -53,14 +72,6 @@ async function main() {
       .map(([name, bytes]) => `${name}: ${bytes.length.toLocaleString("en")} B`)
       .join(", "),
   );
-  const rows = [];
-  for (const name of CASES) {
-    const row = await runChild(name, dir);
-    rows.push(row);
-    console.log(format(row));
-  }
-  mkdirSync(join(here, "results"), { recursive: true });
-  writeFileSync(join(here, "results", "hostile.json"), JSON.stringify({ timeoutS: TIMEOUT_S, rows }, null, 2));
 }
 
 /**
@@ -135,7 +146,7 @@ function format(row) {
   const settle = row.timedOut ? `> ${TIMEOUT_S} s` : `${(row.settleMs / 1000).toFixed(2)} s`;
   const stall = `${row.timedOut ? "≥ " : ""}${Math.round(row.worstStallMs)} ms`;
   const probe = row.probeWorstMs === undefined ? "" : `, other connection's worst round trip ${Math.round(row.probeWorstMs)} ms`;
-  return `${row.name.padEnd(20)} ${String(row.outcome).padEnd(34)} settle ${settle.padStart(8)}, worst stall ${stall}${probe}, peak RSS ${Math.round(row.peakRssMB)} MB`;
+  return `${row.name.padEnd(20)} ${String(row.outcome).padEnd(32)} settle ${settle.padStart(8)}, worst stall ${stall}${probe}, peak RSS ${Math.round(row.peakRssMB)} MB`;
 }
 
 // ------------------------------------------------------------------ child
@@ -192,10 +203,17 @@ async function brokerCase(k07, messageSet) {
   const settleMs = performance.now() - started;
   const worstStallMs = meter.stop();
   const probeWorstMs = await probe.stop();
-  if (closeReason !== undefined) outcome = `closed: ${closeReason.replace(/^produce to [^:]+: /, "").slice(0, 60)}`;
+  if (closeReason !== undefined) outcome = `closed: ${describeClose(closeReason)}`;
   await producer.close().catch(() => {});
   await broker.close();
   return { outcome, settleMs, worstStallMs, probeWorstMs };
+}
+
+/** The broker reports why it closed as the error's message: name the error it comes from. */
+function describeClose(reason) {
+  if (/never nest/.test(reason)) return "NestedCompressionError";
+  if (/maxDecompressedBytes/.test(reason)) return "DecompressionLimitError";
+  return reason.replace(/^produce to [^:]+: /, "").slice(0, 40);
 }
 
 /** Another client's view: Offsets requests on their own connection, one after another; the worst round trip. */
@@ -221,7 +239,8 @@ async function latencyProbe(k07, port) {
     while (received >= 18) {
       received -= 18;
       worst = Math.max(worst, performance.now() - sentAt);
-      if (running) setTimeout(send, 2);
+      // The next one goes at once: a request is always waiting, so any stall shows in a round trip.
+      if (running) send();
       else done();
     }
   });
