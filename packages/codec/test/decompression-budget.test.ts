@@ -22,6 +22,7 @@ import {
   type Message,
 } from "../src/index.ts";
 import { PARTIAL_ENTRY, h11TripleBytes } from "./helpers/h11-triple.ts";
+import { emptyMessageSet } from "./helpers/hostile.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -30,16 +31,6 @@ const context = { topic: "t", partition: 3 };
 /** Byte equality as one boolean (jest's element-by-element diff of megabyte arrays is very slow). */
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
 const sameList = (a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean => a.length === b.length && a.every((x, i) => sameBytes(x, b[i]!));
-
-/** `count` empty magic-1 messages as a message set: 10 bytes each (length 6, magic 1, attributes 0, CRC 0). */
-function emptyMessages(count: number): Uint8Array {
-  const set = new Uint8Array(count * 10);
-  for (let at = 0; at < set.length; at += 10) {
-    set[at + 3] = 6;
-    set[at + 4] = 1;
-  }
-  return set;
-}
 
 /** A gzip wrapper whose payload is `innerSet` compressed. */
 const gzipWrapperOf = (innerSet: Uint8Array): Message => ({ magic: 1, attributes: Compression.Gzip, payload: gzipCodec.compress(innerSet) });
@@ -141,7 +132,7 @@ describe("one budget per decode", () => {
   });
 
   test("the message is told what to do: raise maxDecompressedBytes", () => {
-    const set = encodeMessages([gzipWrapperOf(emptyMessages(1000))]);
+    const set = encodeMessages([gzipWrapperOf(emptyMessageSet(1000))]);
     expect(() => decodeMessageSet(set, { maxDecompressedBytes: 20_000, context }).toArray()).toThrow(
       /maxDecompressedBytes \(20000\).*64 bytes per decompressed message; raise maxDecompressedBytes.*topic "t", partition 3, offset 0/,
     );
@@ -149,14 +140,14 @@ describe("one budget per decode", () => {
 
   test("each message inside a wrapper costs DECOMPRESSED_MESSAGE_COST: 1,000 empty messages need 10,000 + 64,000 bytes", () => {
     expect(DECOMPRESSED_MESSAGE_COST).toBe(64);
-    const set = encodeMessages([gzipWrapperOf(emptyMessages(1000))]);
+    const set = encodeMessages([gzipWrapperOf(emptyMessageSet(1000))]);
     const needed = 1000 * 10 + 1000 * DECOMPRESSED_MESSAGE_COST;
     expect(outcome(set, { maxDecompressedBytes: needed })).toHaveLength(1000);
     expect(outcome(set, { maxDecompressedBytes: needed - 1 })).toMatchObject({ error: "DecompressionLimitError" });
   });
 
   test("a small gzip of two million empty messages is refused before any message object is made", () => {
-    const bomb = encodeMessages([gzipWrapperOf(emptyMessages(2_000_000))]);
+    const bomb = encodeMessages([gzipWrapperOf(emptyMessageSet(2_000_000))]);
     expect(bomb.length).toBeLessThan(64 * KiB); // 20 MB of messages, well under the 64 MiB of bytes alone
     const iterator = decodeMessageSet(bomb, { context, baseOffset: 77 })[Symbol.iterator]();
     let handedOut = 0;

@@ -16,6 +16,7 @@ import {
   gzipCodec,
   type Message,
 } from "@k07/transport-node";
+import { emptyMessageSet } from "../../codec/test/helpers/hostile.ts";
 
 /** A fake 0.7 server: the first fetch gets `messageSet`, every later one an empty set. */
 async function serving(messageSet: Uint8Array): Promise<Server> {
@@ -70,16 +71,6 @@ async function settle(promise: Promise<number>): Promise<number | Error> {
   }
 }
 
-/** `count` empty magic-1 messages as a message set: 10 bytes each (length 6, magic 1, attributes 0, CRC 0). */
-function emptyMessages(count: number): Uint8Array {
-  const set = new Uint8Array(count * 10);
-  for (let at = 0; at < set.length; at += 10) {
-    set[at + 3] = 6;
-    set[at + 4] = 1;
-  }
-  return set;
-}
-
 /** 48 MiB of legitimate messages in one gzip wrapper (built once: compressing it takes seconds). */
 let legitimate: Uint8Array | undefined;
 function legitimateSet(): Uint8Array {
@@ -101,7 +92,7 @@ describe.each(Object.entries(ways))("%s", (_name, consume) => {
   });
 
   test("a small gzip of two million empty messages is refused with DecompressionLimitError, within seconds", async () => {
-    const bomb = encodeMessages([{ magic: 1, attributes: Compression.Gzip, payload: gzipCodec.compress(emptyMessages(2_000_000)) }]);
+    const bomb = encodeMessages([{ magic: 1, attributes: Compression.Gzip, payload: gzipCodec.compress(emptyMessageSet(2_000_000)) }]);
     const started = performance.now();
     const result = await settle(against(bomb, consume));
     expect(performance.now() - started).toBeLessThan(5_000);
@@ -124,7 +115,8 @@ describe.each(Object.entries(ways))("%s", (_name, consume) => {
     const elapsed = performance.now() - started;
     clearInterval(ticker);
     expect(count).toBe(768);
-    // Not one long stall: the decoding was cut into pieces (generous bound; the pieces are ~10 ms).
-    expect(worstGap).toBeLessThan(Math.min(500, elapsed / 3));
+    // Not one long stall: the decoding was cut into pieces of ~10 ms. Generous bounds (a loaded
+    // machine stretches any piece): no gap of half a second, nor one taking half the whole time.
+    expect(worstGap).toBeLessThan(Math.min(500, elapsed / 2));
   });
 });
