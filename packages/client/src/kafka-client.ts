@@ -144,7 +144,10 @@ export class KafkaClient {
    * One fetch (kafka-python's `get_message_set`): the complete messages at the request's offset and
    * the request for the next fetch, advanced by the bytes consumed (spec §6.2). When the response
    * holds bytes but not one whole message, the fetch size is doubled and the fetch retried, up to
-   * `maxFetchBytes`; beyond that a MessageTooLargeError.
+   * `maxFetchBytes`; beyond that a MessageTooLargeError. Compressed messages are inflated in slices
+   * that let timers and I/O run; the whole response shares one `maxDecompressedBytes` budget
+   * (DecompressionLimitError past it), and a compressed message nested in another is refused
+   * (NestedCompressionError).
    */
   async getMessageSet(request: FetchRequest): Promise<MessageSetResult> {
     if (!(request instanceof FetchRequest)) throw new TypeError("getMessageSet needs a FetchRequest");

@@ -51,10 +51,10 @@ export class MessageStream implements AsyncIterableIterator<FetchedMessage, unde
     if (this.finished || this.options.signal?.aborted) return this.finish();
     const current = this.current;
     if (current !== undefined) {
-      let result: IteratorResult<FetchedMessage>;
+      let result: IteratorResult<FetchedMessage> | undefined;
       try {
-        if (!current.advance(WORK_SLICE_BYTES)) return this.decompressThenNext(current);
-        result = current.next();
+        result = current.nextWithin(WORK_SLICE_BYTES);
+        if (result === undefined) return this.decompressThenNext(current);
       } catch (error) {
         this.finished = true;
         return Promise.reject(error);
@@ -90,6 +90,7 @@ export class MessageStream implements AsyncIterableIterator<FetchedMessage, unde
       this.finished = true;
       throw error;
     }
+    // The next message is ready now: next() hands it out without further work.
     return this.next();
   }
 

@@ -185,8 +185,8 @@ const DONE: IteratorResult<FetchedMessage> = Object.freeze({ done: true, value: 
  * are the wrapper's log offsets, which inner messages report instead of their own (spec §6.2).
  *
  * `next()` does whatever decompression the next message needs at once. To keep each piece of work
- * short, call `advance(allowance)` until it returns true before `next()`, or use `step`: both
- * inflate at most about `allowance` bytes per call (the caller decides when to pause in between).
+ * short, use `nextWithin(allowance)`, `advance(allowance)` (then `next()`) or `step`: each inflates
+ * at most about `allowance` bytes per call (the caller decides when to pause in between).
  */
 export class MessageSetIterator implements Iterator<FetchedMessage> {
   private position = 0;
@@ -233,13 +233,21 @@ export class MessageSetIterator implements Iterator<FetchedMessage> {
   }
 
   next(): IteratorResult<FetchedMessage> {
+    return this.nextWithin(Number.POSITIVE_INFINITY)!;
+  }
+
+  /**
+   * `next()`, inflating at most about `allowance` bytes on the way: undefined when that was not
+   * enough (call again; the work done is kept).
+   */
+  nextWithin(allowance: number): IteratorResult<FetchedMessage> | undefined {
     // Fast path: a plain entry of this set, with nothing inflating or advanced.
     if (!this.advanced && this.inner === undefined && this.expansion === undefined) {
       const message = this.readEntry();
       if (message === undefined) return DONE;
       if (message !== null) return { done: false, value: message };
     }
-    this.advance(Number.POSITIVE_INFINITY);
+    if (!this.advance(allowance)) return undefined;
     const message = this.takeAdvanced();
     return message === undefined ? DONE : { done: false, value: message };
   }
