@@ -42,7 +42,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   const now = () => Date.now();
   const logs = new LogManager({ ...resolved, now });
   const report = resolved.onEvent ?? (() => {});
-  const { server, sockets } = serve(new RequestHandler(logs, { ...resolved, now, random: Math.random }), resolved.maxRequestBytes, report);
+  const handler = new RequestHandler(logs, { ...resolved, now, random: Math.random });
+  const { server, sockets } = serve(handler, resolved.maxRequestBytes, report);
   let port: number;
   try {
     port = await listen(server, resolved.port, resolved.host);
@@ -84,6 +85,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
         // Leave ZooKeeper first: clients stop routing here at once (the ephemeral nodes vanish).
         await zookeeper?.close();
         await stopServing();
+        // A produce still being validated must not append to closed logs.
+        handler.close();
         logs.close();
       })();
       return closing;

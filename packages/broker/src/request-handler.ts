@@ -11,8 +11,8 @@ import {
   type OffsetRequestData,
 } from "@k07/codec";
 import type { LogManager } from "./log/log-manager.ts";
-import type { LogRead } from "./log/partition-log.ts";
-import { validateProducedSet, type ProduceValidationOptions } from "./produce-validation.ts";
+import type { LogRead, PartitionLog } from "./log/partition-log.ts";
+import { ProducedSetValidation, type ProduceValidationOptions } from "./produce-validation.ts";
 
 /**
  * What handling one request frame gives: byte chunks to write (a response, possibly in several
@@ -24,6 +24,16 @@ export type RequestOutcome =
   | { readonly kind: "none"; readonly dropped?: string }
   | { readonly kind: "close"; readonly reason: string };
 
+/**
+ * A request that needs more work before it has an outcome (a produce whose compressed messages are
+ * being validated): call `resume` with a work allowance (bytes inflated or checked) until it returns
+ * an outcome. The caller chooses when to pause between calls.
+ */
+export interface PendingRequest {
+  readonly kind: "pending";
+  resume(allowance: number): RequestOutcome | PendingRequest;
+}
+
 export interface RequestHandlerOptions extends ProduceValidationOptions {
   readonly now: () => number;
   readonly random: () => number;
@@ -33,13 +43,26 @@ const NONE: RequestOutcome = { kind: "none" };
 
 /** Applies decoded requests to the logs, as the 0.7.2 broker's request handlers do. No I/O. */
 export class RequestHandler {
+  /** Set by `close`: pending produces append nothing more. */
+  private closed = false;
+
   constructor(
-    private readonly logs: LogManager,
-    private readonly options: RequestHandlerOptions,
+    /** @internal */ readonly logs: LogManager,
+    /** @internal */ readonly options: RequestHandlerOptions,
   ) {}
 
-  /** Handles one request frame (after its size prefix). */
+  /** Handles one request frame (after its size prefix), all of it at once. */
   handle(frame: Uint8Array): RequestOutcome {
+    let outcome = this.start(frame, Number.POSITIVE_INFINITY);
+    while (outcome.kind === "pending") outcome = outcome.resume(Number.POSITIVE_INFINITY);
+    return outcome;
+  }
+
+  /**
+   * Starts handling one request frame with a work allowance: its outcome, or (for a produce that
+   * needs more than `allowance` bytes of validation) a PendingRequest to resume.
+   */
+  start(frame: Uint8Array, allowance: number): RequestOutcome | PendingRequest {
     let request;
     try {
       request = decodeRequest(frame);
@@ -49,9 +72,9 @@ export class RequestHandler {
     }
     switch (request.type) {
       case RequestType.Produce:
-        return this.produce([request]);
+        return new ProduceInProgress(this, [request]).resume(allowance);
       case RequestType.MultiProduce:
-        return this.produce(request.produces);
+        return new ProduceInProgress(this, request.produces).resume(allowance);
       case RequestType.Fetch: {
         if (request.maxSize < 0) return close(`negative fetch size ${request.maxSize}`);
         return { kind: "respond", chunks: this.fetch(request) };
@@ -63,24 +86,14 @@ export class RequestHandler {
     }
   }
 
-  /** Parts are applied in order; a bad part closes the connection, the parts before it stay appended. */
-  private produce(parts: readonly DecodedProduce[]): RequestOutcome {
-    let dropped: string | undefined;
-    for (const part of parts) {
-      const problem = this.checkTopicPartition(part.topic, part.partition, true);
-      if (problem !== undefined) return close(problem);
-      const partition = part.partition === -1 ? Math.floor(this.options.random() * this.logs.partitionCount(part.topic)) : part.partition;
-      const log = this.logs.getOrCreate(part.topic, partition);
-      const verdict = validateProducedSet(part.messageSet, this.options);
-      if (verdict.kind === "reject") return close(`produce to ${part.topic}-${partition}: ${verdict.reason}`);
-      if (verdict.kind === "drop") {
-        dropped = `produce to ${part.topic}-${partition} dropped: ${verdict.reason}`;
-        continue;
-      }
-      // Views into the request frame are copied by the append; nothing keeps the frame alive.
-      log.append(verdict.bytes, verdict.messageCount, this.options.now());
-    }
-    return dropped === undefined ? NONE : { kind: "none", dropped };
+  /** Stops pending produces: whatever they have not appended yet is not appended (the broker is closing). */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** @internal */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** One fetch response: its 6-byte header, then the raw log pieces (protocol §7.2, §7.5). */
@@ -124,13 +137,61 @@ export class RequestHandler {
     return { kind: "respond", chunks: [encodeOffsetsResponse(offsets)] };
   }
 
-  private checkTopicPartition(topic: string, partition: number, allowRandom: boolean): string | undefined {
+  /** @internal */
+  checkTopicPartition(topic: string, partition: number, allowRandom: boolean): string | undefined {
     if (!isLegalTopicName(topic)) return `illegal topic name ${JSON.stringify(topic)}`;
     const count = this.logs.partitionCount(topic);
     if ((partition < 0 && !(allowRandom && partition === -1)) || partition >= count) {
       return `partition ${partition} of ${JSON.stringify(topic)} is not in [0, ${count})`;
     }
     return undefined;
+  }
+}
+
+/**
+ * A produce being applied: parts in order; a bad part closes the connection, the parts before it
+ * stay appended. A part is validated in steps (a compressed one may need many); after each part
+ * the caller gets control back, so a MultiProduce of many parts is paced too.
+ */
+class ProduceInProgress implements PendingRequest {
+  readonly kind = "pending";
+  private nextPart = 0;
+  private current: { readonly validation: ProducedSetValidation; readonly log: PartitionLog; readonly name: string } | undefined;
+  private dropped: string | undefined;
+
+  constructor(
+    private readonly handler: RequestHandler,
+    private readonly parts: readonly DecodedProduce[],
+  ) {}
+
+  resume(allowance: number): RequestOutcome | PendingRequest {
+    const handler = this.handler;
+    if (handler.isClosed) return close("the broker is closing");
+    for (;;) {
+      let current = this.current;
+      if (current === undefined) {
+        if (this.nextPart === this.parts.length) return this.dropped === undefined ? NONE : { kind: "none", dropped: this.dropped };
+        const part = this.parts[this.nextPart++]!;
+        const problem = handler.checkTopicPartition(part.topic, part.partition, true);
+        if (problem !== undefined) return close(problem);
+        const partition =
+          part.partition === -1 ? Math.floor(handler.options.random() * handler.logs.partitionCount(part.topic)) : part.partition;
+        const log = handler.logs.getOrCreate(part.topic, partition);
+        current = this.current = { validation: new ProducedSetValidation(part.messageSet, handler.options), log, name: `${part.topic}-${partition}` };
+      }
+      const verdict = current.validation.step(allowance);
+      if (verdict === undefined) return this;
+      this.current = undefined;
+      if (verdict.kind === "reject") return close(`produce to ${current.name}: ${verdict.reason}`);
+      if (verdict.kind === "drop") {
+        this.dropped = `produce to ${current.name} dropped: ${verdict.reason}`;
+      } else {
+        // Views into the request frame are copied by the append; nothing keeps the frame alive.
+        current.log.append(verdict.bytes, verdict.messageCount, handler.options.now());
+      }
+      // Control goes back to the caller between parts, unless the request is done.
+      if (this.nextPart < this.parts.length) return this;
+    }
   }
 }
 

@@ -19,7 +19,7 @@ import {
   type OffsetsResponse,
 } from "@k07/codec";
 import { Backoff } from "./backoff.ts";
-import { MessageStream, sleep } from "./message-stream.ts";
+import { MessageStream, collectMessages, sleep } from "./message-stream.ts";
 import { ClientConnection } from "./connection.ts";
 import { checkFirstEntry } from "./message-boundary.ts";
 import { ProduceLedger } from "./produce-ledger.ts";
@@ -141,12 +141,15 @@ export class KafkaClient {
    * One fetch (kafka-python's `get_message_set`): the complete messages at the request's offset and
    * the request for the next fetch, advanced by the bytes consumed (protocol §6.2). When the response
    * holds bytes but not one whole message, the fetch size is doubled and the fetch retried, up to
-   * `maxFetchBytes`; beyond that a MessageTooLargeError.
+   * `maxFetchBytes`; beyond that a MessageTooLargeError. Compressed messages are inflated in slices
+   * that let timers and I/O run; the whole response shares one `maxDecompressedBytes` budget
+   * (DecompressionLimitError past it), and a compressed message nested in another is refused
+   * (NestedCompressionError).
    */
   async getMessageSet(request: FetchRequest): Promise<MessageSetResult> {
     if (!(request instanceof FetchRequest)) throw new TypeError("getMessageSet needs a FetchRequest");
     const set = await this.fetchSet(request);
-    return [set.toArray(), request.withOffset(set.nextOffset)];
+    return [await collectMessages(set), request.withOffset(set.nextOffset)];
   }
 
   /** Several fetches in one MultiFetch request; one result per fetch, in order. */
@@ -159,7 +162,7 @@ export class KafkaClient {
         const set = this.decode(fetch, responses[i]!);
         // A part that needs a bigger fetch is retried alone, with growth.
         const complete = set.requiredBytes > 0 ? await this.fetchSet(fetch) : set;
-        return [complete.toArray(), fetch.withOffset(complete.nextOffset)];
+        return [await collectMessages(complete), fetch.withOffset(complete.nextOffset)];
       }),
     );
   }

@@ -14,7 +14,10 @@ export interface ClientOptions {
   readonly verifyCrc?: boolean;
   /** On a CRC mismatch: throw a CrcError (default) or skip the message. */
   readonly onCorrupt?: "throw" | "skip";
-  /** Cap on what one compressed message may inflate to. Default 64 MiB. */
+  /**
+   * Decompression budget of one fetch response (or MultiFetch part): bytes inflated across all its
+   * wrappers plus 64 bytes per message inside them. Past it, a DecompressionLimitError. Default 64 MiB.
+   */
   readonly maxDecompressedBytes?: number;
   /** First reconnect delay after a failure, in ms; doubles per failure, with jitter. Default 100. */
   readonly reconnectBackoffMs?: number;

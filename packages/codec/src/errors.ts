@@ -94,13 +94,31 @@ export class TimeoutError extends K07Error {}
 
 /** A compressed payload would inflate past the configured cap (a decompression bomb, or a cap set too low). */
 export class DecompressionLimitError extends K07Error {
-  constructor(readonly limit: number, context?: ErrorContext) {
-    super(`Decompressed payload exceeds maxDecompressedBytes (${limit}); raise the cap if this is legitimate`, context);
+  constructor(
+    readonly limit: number,
+    context?: ErrorContext,
+    /** What exceeded the cap, when it is more than one payload (replaces the default wording). */
+    description?: string,
+  ) {
+    super(description ?? `Decompressed payload exceeds maxDecompressedBytes (${limit}); raise the cap if this is legitimate`, context);
   }
 }
 
 /** A compressed payload that cannot be decompressed, or a compression codec k07 has no implementation for. */
 export class CompressionError extends K07Error {}
+
+/**
+ * A compressed message inside a compressed message, deeper than the decoder allows (by default
+ * none: 0.7 producers never nest wrappers, protocol §5.5), refused before it is decompressed.
+ */
+export class NestedCompressionError extends CompressionError {
+  constructor(readonly maxDepth: number, context?: ErrorContext) {
+    super(
+      `A compressed message nested ${maxDepth + 1} deep, more than maxCompressionDepth ${maxDepth} allows (0.7 producers never nest compressed messages)`,
+      context,
+    );
+  }
+}
 
 /**
  * Produce requests that were written but whose application by the broker could not be confirmed,

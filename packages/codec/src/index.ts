@@ -8,9 +8,11 @@ export {
   Compression,
   compressionCodec,
   compressionId,
+  decompressInSteps,
   registerCompressionCodec,
   type CompressionCodec,
   type CompressionName,
+  type IncrementalDecompression,
 } from "./compression.ts";
 export { gzipCodec, snappyCodec } from "./compression/defaults.ts";
 export { Reader, decodeUtf8 } from "./primitives/reader.ts";
@@ -36,6 +38,8 @@ export {
 export { EncodedMessageSet, messageSetSize, writeMessageSet, type MessageSetInput } from "./message/message-set.ts";
 export { FetchedMessage } from "./message/fetched-message.ts";
 export {
+  DECOMPRESSED_MESSAGE_COST,
+  DEFAULT_MAX_COMPRESSION_DEPTH,
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   MessageSetIterator,
   MessageSetView,
