@@ -70,7 +70,7 @@ export class ClientConnection {
   private constructor(name: string, options: ResolvedClientOptions) {
     this.name = name;
     this.options = options;
-    this.session = new ClientSession<Waiter>({ maxFrameBytes: options.maxResponseBytes });
+    this.session = new ClientSession<Waiter>({ maxFrameBytes: options.maxResponseBytes, maxRequestBytes: options.maxRequestBytes });
   }
 
   /** Connects through `transport`, within `connectTimeoutMs`. */
