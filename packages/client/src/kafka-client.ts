@@ -183,7 +183,8 @@ export class KafkaClient {
    * Iterates messages from the request's offset (kafka-python's `iter_messages`). With `auto`
    * (default) it pages through the log and ends at its end, or keeps polling with `follow`;
    * with `auto` false it yields only what one fetch of the requested range returns. One fetch is
-   * in flight ahead of the consumer at most.
+   * in flight ahead of the consumer at most. Paging fetches ask for at most `options.pageBytes`
+   * (default 256 KiB) even when the request's maxSize is larger, which keeps memory flat.
    */
   iterMessages(request: FetchRequest, auto = true, options: IterateOptions = {}): AsyncIterableIterator<FetchedMessage, undefined> {
     if (!(request instanceof FetchRequest)) throw new TypeError("iterMessages needs a FetchRequest");
