@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Consumer soak (issue 12): how much memory `iterMessages` holds over a long consume. A k07 broker
+// Consumer soak: how much memory `iterMessages` holds over a long consume. A k07 broker
 // runs in a child process and is filled with SOAK_BYTES of 100-byte payloads (default 1 GiB, so
 // ≈10.7 M messages); then a consumer in a third process (so neither the broker nor the producer
-// shares its heap) reads them all from offset 0 with 1 MiB fetches, checking each payload's
+// shares its heap) reads them all from offset 0 with 1 MiB requests, checking each payload's
 // sequence number, and samples its own RSS every 50 ms. Reports start, peak and end RSS and
 // messages/s, and writes bench/results/soak.json. Target: RSS growth (peak − start) < 64 MiB.
-// A second consume with `pageBytes` equal to the request size (1 MiB pages, as before issue 12)
-// shows what the default 256 KiB pages save.
+// A second consume with `pageBytes` equal to the request size (1 MiB pages, what iterMessages
+// read before it paged) shows what the default 256 KiB pages save.
 // Run by `npm run bench` (which builds first); alone: `npm run bench -- soak`; a quick run:
 // `SOAK_BYTES=100000000 npm run bench -- soak`.
 import { spawn } from "node:child_process";

@@ -1,8 +1,8 @@
 /**
  * A response whose size cannot be declared in int32 is refused, never sent with a wrong size: the
  * broker closes the connection, as for any request it cannot answer, and says why through its
- * connection events. The parts are views of the log, so nothing near 2 GiB is
- * allocated by the test or the broker.
+ * connection events. The parts are views of the log, so nothing near 2 GiB is allocated by the
+ * test or the broker.
  */
 import { connect } from "node:net";
 import { startBroker, type Broker, type ConnectionEvent } from "@k07/broker";

@@ -1,7 +1,7 @@
 /**
- * The proxy's bookkeeping is bounded (issue 12, finding 6): it counts at most `maxTopics` topics by
- * name (default 1,000), the first seen, and sums every later topic under OTHER_TOPICS, so clients
- * that name endless topics cannot grow it.
+ * The proxy's bookkeeping is bounded: it counts at most `maxTopics` topics by name (default 1,000),
+ * the first seen, and sums every later topic under OTHER_TOPICS, so clients that name endless
+ * topics cannot grow it.
  */
 import { connect } from "node:net";
 import { startBroker, type Broker } from "@k07/broker";

@@ -1,7 +1,7 @@
 /**
  * Every size k07 writes on the wire is checked before any byte of it is written: against int32, and
- * for requests against the broker's max.socket.request.bytes. One helper,
- * checkWireSize, does the check everywhere; what is too large is a RangeError naming it.
+ * for requests against the broker's max.socket.request.bytes. One helper, checkWireSize, does the
+ * check everywhere; what is too large is a RangeError naming it.
  */
 import {
   ClientSession,

@@ -1,7 +1,7 @@
 /**
  * iterMessages pages through a log in fetches of at most `pageBytes` (default 256 KiB), whatever the
- * request's maxSize: short-lived response buffers keep a fast consumer's memory flat (issue 12,
- * finding 7; bench/soak.bench.mjs measures it). These tests watch the fetches it sends.
+ * request's maxSize: short-lived response buffers keep a fast consumer's memory flat
+ * (bench/soak.bench.mjs measures it). These tests watch the fetches it sends.
  */
 import { startBroker, type Broker } from "@k07/broker";
 import {
