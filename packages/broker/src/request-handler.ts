@@ -2,6 +2,7 @@ import {
   ErrorCode,
   K07Error,
   RequestType,
+  checkWireSize,
   decodeRequest,
   encodeFetchResponseHeader,
   encodeOffsetsResponse,
@@ -77,7 +78,7 @@ export class RequestHandler {
         return new ProduceInProgress(this, request.produces).resume(allowance);
       case RequestType.Fetch: {
         if (request.maxSize < 0) return close(`negative fetch size ${request.maxSize}`);
-        return { kind: "respond", chunks: this.fetch(request) };
+        return refuseOversized(() => ({ kind: "respond", chunks: this.fetch(request) }));
       }
       case RequestType.MultiFetch:
         return this.multiFetch(request.fetches);
@@ -96,7 +97,7 @@ export class RequestHandler {
     return this.closed;
   }
 
-  /** One fetch response: its 6-byte header, then the raw log pieces (protocol §7.2, §7.5). */
+  /** One fetch response: its 6-byte header, then the raw log pieces (protocol §7.2, §7.5). RangeError if its size does not fit int32. */
   private fetch(request: FetchRequestData): Uint8Array[] {
     const read = this.readLog(request);
     return [encodeFetchResponseHeader(read.errorCode, read.length), ...read.pieces];
@@ -110,19 +111,26 @@ export class RequestHandler {
     return log.read(request.offset, request.maxSize);
   }
 
-  /** One outer header (size, error 0), then per fetch its own size, error and bytes (protocol §3.3). */
+  /**
+   * One outer header (size, error 0), then per fetch its own size, error and bytes (protocol §3.3). The
+   * parts are views of the logs; an answer whose size would pass int32 (many parts over the same
+   * bytes) is refused by closing the connection as soon as the running size does, before any byte.
+   */
   private multiFetch(fetches: readonly FetchRequestData[]): RequestOutcome {
     for (const fetch of fetches) if (fetch.maxSize < 0) return close(`negative fetch size ${fetch.maxSize}`);
-    const chunks: Uint8Array[] = [new Uint8Array(0)];
-    let size = 2;
-    for (const fetch of fetches) {
-      for (const piece of this.fetch(fetch)) {
-        chunks.push(piece);
-        size += piece.length;
+    return refuseOversized(() => {
+      const chunks: Uint8Array[] = [new Uint8Array(0)];
+      let bodySize = 0;
+      for (let i = 0; i < fetches.length; i++) {
+        for (const piece of this.fetch(fetches[i]!)) {
+          chunks.push(piece);
+          bodySize += piece.length;
+        }
+        checkWireSize(`a MultiFetch response (${i + 1} of ${fetches.length} parts so far)`, 2 + bodySize);
       }
-    }
-    chunks[0] = encodeFetchResponseHeader(0, size - 2);
-    return { kind: "respond", chunks };
+      chunks[0] = encodeFetchResponseHeader(0, bodySize, "a MultiFetch response");
+      return { kind: "respond", chunks };
+    });
   }
 
   /** Offsets (protocol §6.4); a bad topic or partition closes the connection (protocol §3.4). */
@@ -197,6 +205,16 @@ class ProduceInProgress implements PendingRequest {
 
 function errorRead(errorCode: number): LogRead {
   return { errorCode, pieces: [], length: 0 };
+}
+
+/** A response whose size cannot be declared (a RangeError from the codec's size check) closes the connection, as any request the broker cannot answer. */
+function refuseOversized(respond: () => RequestOutcome): RequestOutcome {
+  try {
+    return respond();
+  } catch (error) {
+    if (error instanceof RangeError) return close(`cannot answer: ${error.message}`);
+    throw error;
+  }
 }
 
 function close(reason: string): RequestOutcome {

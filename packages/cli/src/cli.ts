@@ -181,5 +181,6 @@ function addToolCommands(program: Command, io: CommandIo, run: Runner): void {
     .option("--allow-fetch <topics>", "topics clients may fetch from")
     .option("--allow-offsets <topics>", "topics clients may ask offsets for")
     .option("--log", "one JSON line per request on stderr")
+    .option("--max-topics <n>", "topics counted by name (default 1000); later ones are counted together as (other topics)")
     .action((o) => run(() => proxyCommand(o, io)));
 }

@@ -5,5 +5,5 @@ export { runCli, processIo } from "./cli.ts";
 export type { CommandIo } from "./commands/io.ts";
 export { compileFormat } from "./format.ts";
 export { startProxy, type Proxy, type ProxyOptions } from "./proxy/proxy-server.ts";
-export { ProxySession, type ProxyActions, type ProxyLogEntry, type ProxySessionOptions, type TopicCounters } from "./proxy/proxy-session.ts";
+export { DEFAULT_MAX_TOPICS, OTHER_TOPICS, ProxySession, type ProxyActions, type ProxyLogEntry, type ProxySessionOptions, type TopicCounters } from "./proxy/proxy-session.ts";
 export { allows, type Operation, type ProxyPolicy, type TopicMatcher } from "./proxy/policy.ts";

@@ -63,7 +63,7 @@ export class ClientConnection {
     this.name = name;
     this.options = options;
     this.ledger = ledger ?? new ProduceLedger(name);
-    this.session = new ClientSession<Waiter>({ maxFrameBytes: options.maxResponseBytes });
+    this.session = new ClientSession<Waiter>({ maxFrameBytes: options.maxResponseBytes, maxRequestBytes: options.maxRequestBytes });
   }
 
   /**

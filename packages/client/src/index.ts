@@ -4,6 +4,7 @@
  */
 export * from "@k07/codec";
 export {
+  DEFAULT_PAGE_BYTES,
   KafkaClient,
   type IterateOptions,
   type KafkaClientOptions,

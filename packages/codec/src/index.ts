@@ -19,7 +19,7 @@ export { Reader, decodeUtf8 } from "./primitives/reader.ts";
 export { Writer } from "./primitives/writer.ts";
 export { allocate, setAllocator, type Allocator } from "./primitives/allocate.ts";
 export { encodeUtf8, encodeTopic } from "./primitives/text.ts";
-export { checkTopic, isLegalTopicName, optionalInteger, topicNameProblem } from "./primitives/validate.ts";
+export { checkTopic, checkWireSize, isLegalTopicName, optionalInteger, topicNameProblem } from "./primitives/validate.ts";
 export {
   createMessage,
   createMessageFromString,
@@ -47,7 +47,7 @@ export {
   type DecodeMessageSetOptions,
 } from "./message/decode-message-set.ts";
 export { RequestType, expectsResponse, requestTypeName } from "./protocol/request-type.ts";
-export { SIZE_PREFIX } from "./protocol/frame.ts";
+export { SIZE_PREFIX, type FrameLimit } from "./protocol/frame.ts";
 export {
   FetchRequest,
   checkFetchSize,

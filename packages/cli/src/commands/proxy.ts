@@ -1,6 +1,7 @@
 import { describeListenError } from "@k07/broker";
-import { parseAddress } from "../address.ts";
+import { parseAddress, parseInteger } from "../address.ts";
 import { startProxy, type Proxy } from "../proxy/proxy-server.ts";
+import { OTHER_TOPICS } from "../proxy/proxy-session.ts";
 import type { CommandIo } from "./io.ts";
 
 export interface ProxyCommandOptions {
@@ -10,6 +11,7 @@ export interface ProxyCommandOptions {
   allowFetch?: string;
   allowOffsets?: string;
   log?: boolean;
+  maxTopics?: string;
 }
 
 const list = (value: string | undefined) => (value === undefined ? undefined : value.split(",").map((s) => s.trim()).filter(Boolean));
@@ -18,6 +20,7 @@ const list = (value: string | undefined) => (value === undefined ? undefined : v
 export async function proxyCommand(options: ProxyCommandOptions, io: CommandIo): Promise<number> {
   const listen = parseAddress(options.listen ?? "127.0.0.1:9093", 9093);
   const broker = parseAddress(options.broker);
+  const maxTopics = options.maxTopics === undefined ? undefined : parseInteger("--max-topics", options.maxTopics, 0);
   let proxy: Proxy;
   try {
     proxy = await startProxy({
@@ -26,6 +29,7 @@ export async function proxyCommand(options: ProxyCommandOptions, io: CommandIo):
       brokerHost: broker.host,
       brokerPort: broker.port,
       policy: { produce: list(options.allowProduce), fetch: list(options.allowFetch), offsets: list(options.allowOffsets) },
+      maxTopics,
       log: options.log ? (entry) => io.err(JSON.stringify(entry)) : undefined,
       onClose: options.log ? (client, reason) => io.err(JSON.stringify({ client, closed: reason })) : undefined,
     });
@@ -39,6 +43,6 @@ export async function proxyCommand(options: ProxyCommandOptions, io: CommandIo):
     io.signal.addEventListener("abort", () => resolve(), { once: true });
   });
   await proxy.close();
-  for (const [topic, c] of proxy.counters()) io.err(`${topic}: ${c.requests} requests, ${c.bytesProduced} bytes produced, ${c.bytesFetched} bytes fetched, ${c.denied} denied`);
+  for (const [topic, c] of proxy.counters()) io.err(`${topic === OTHER_TOPICS ? "(other topics)" : topic}: ${c.requests} requests, ${c.bytesProduced} bytes produced, ${c.bytesFetched} bytes fetched, ${c.denied} denied`);
   return 0;
 }

@@ -1,7 +1,8 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { DEFAULT_MAX_FRAME_BYTES } from "@k07/codec";
 import type { ProxyPolicy } from "./policy.ts";
-import { ProxySession, type ProxyActions, type ProxyLogEntry, type TopicCounters } from "./proxy-session.ts";
+import { optionalInteger } from "@k07/codec";
+import { DEFAULT_MAX_TOPICS, ProxySession, type ProxyActions, type ProxyLogEntry, type TopicCounters } from "./proxy-session.ts";
 
 export interface ProxyOptions {
   /** Where to listen. Default 127.0.0.1, port 0 (a free port). */
@@ -14,6 +15,11 @@ export interface ProxyOptions {
   readonly policy?: ProxyPolicy;
   /** Largest request frame let through (default 104,857,600, the broker's). */
   readonly maxFrameBytes?: number;
+  /**
+   * Most topics counted by name (default 1,000): the first ones seen; requests for any later topic
+   * are summed under OTHER_TOPICS (""), so the counters stay bounded whatever names clients send.
+   */
+  readonly maxTopics?: number;
   /** One call per request (and per part of a multi-request). */
   readonly log?: (entry: ProxyLogEntry) => void;
   /** Called when the proxy closes a client's connection, with why. */
@@ -24,7 +30,7 @@ export interface Proxy {
   readonly host: string;
   readonly port: number;
   readonly address: string;
-  /** Requests and bytes per topic since the start. */
+  /** Requests and bytes per topic since the start: at most `maxTopics` names, plus OTHER_TOPICS ("") for the rest. */
   counters(): ReadonlyMap<string, Readonly<TopicCounters>>;
   /** Bytes waiting in the proxy's socket buffers (bounded by backpressure). */
   bufferedBytes(): number;
@@ -38,6 +44,7 @@ export interface Proxy {
  */
 export async function startProxy(options: ProxyOptions): Promise<Proxy> {
   const counters = new Map<string, TopicCounters>();
+  const maxTopics = optionalInteger("maxTopics", options.maxTopics, DEFAULT_MAX_TOPICS, 0);
   const pairs = new Set<[Socket, Socket]>();
   const server: Server = createServer((client) => {
     const name = `${client.remoteAddress}:${client.remotePort}`;
@@ -54,6 +61,7 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
       maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
       log: options.log,
       counters,
+      maxTopics,
     });
     let closed = false;
     const shutdown = (reason: string) => {
