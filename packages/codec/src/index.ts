@@ -3,7 +3,8 @@
  * Encoders write into exactly sized buffers; decoders return views into the received bytes.
  */
 export * from "./errors.ts";
-export { crc32, pureCrc32, setCrc32, type Crc32Function } from "./crc32.ts";
+export { crc32, pureCrc32, type Crc32Function } from "./crc32.ts";
+export { resolveHooks, type CodecHooks, type EncodeOptions } from "./hooks.ts";
 export {
   Compression,
   compressionCodec,
@@ -17,7 +18,8 @@ export {
 export { gzipCodec, snappyCodec } from "./compression/defaults.ts";
 export { Reader, decodeUtf8 } from "./primitives/reader.ts";
 export { Writer } from "./primitives/writer.ts";
-export { allocate, setAllocator, type Allocator } from "./primitives/allocate.ts";
+export { allocate, type Allocator } from "./primitives/allocate.ts";
+export { Fifo } from "./primitives/fifo.ts";
 export { encodeUtf8, encodeTopic } from "./primitives/text.ts";
 export { checkTopic, checkWireSize, isLegalTopicName, optionalInteger, topicNameProblem } from "./primitives/validate.ts";
 export {

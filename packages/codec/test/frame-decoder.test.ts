@@ -3,7 +3,7 @@
  * exactly one when it spans chunks; a bad size prefix refused before any of the frame is buffered.
  */
 import fc from "fast-check";
-import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameTooLargeError, K07Error, MalformedError, setAllocator } from "../src/index.ts";
+import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameTooLargeError, K07Error, MalformedError } from "../src/index.ts";
 import { concat as concatBytes } from "./helpers/bytes.ts";
 
 function frame(content: Uint8Array): Uint8Array {
@@ -202,23 +202,23 @@ describe("FrameDecoder", () => {
 
 test("a frame announced but not yet sent allocates nothing: its buffer comes only with its last byte", () => {
   const sizes: number[] = [];
-  const previous = setAllocator((size) => {
+  const allocate = (size: number) => {
     sizes.push(size);
     return new Uint8Array(size);
-  });
-  try {
-    const decoder = new FrameDecoder({ maxFrameBytes: 100_000_000 });
-    const announced = new Uint8Array([0x05, 0xf5, 0xe1, 0x00, 1, 2, 3]); // 100,000,000 bytes promised, 3 sent
-    decoder.push(announced);
-    expect(decoder.next()).toBeUndefined();
-    expect(sizes).toEqual([]);
-    const small = new FrameDecoder();
-    small.push(new Uint8Array([0, 0, 0, 4, 9, 8]));
-    expect(small.next()).toBeUndefined();
-    small.push(new Uint8Array([7, 6]));
-    expect(Array.from(small.next()!)).toEqual([9, 8, 7, 6]);
-    expect(sizes).toEqual([4]);
-  } finally {
-    setAllocator(previous);
-  }
+  };
+  const decoder = new FrameDecoder({ maxFrameBytes: 100_000_000, allocate });
+  const announced = new Uint8Array([0x05, 0xf5, 0xe1, 0x00, 1, 2, 3]); // 100,000,000 bytes promised, 3 sent
+  decoder.push(announced);
+  expect(decoder.next()).toBeUndefined();
+  expect(sizes).toEqual([]);
+  const small = new FrameDecoder({ allocate });
+  small.push(new Uint8Array([0, 0, 0, 4, 9, 8]));
+  expect(small.next()).toBeUndefined();
+  small.push(new Uint8Array([7, 6]));
+  expect(Array.from(small.next()!)).toEqual([9, 8, 7, 6]);
+  expect(sizes).toEqual([4]);
+});
+
+test("the allocate option must be a function", () => {
+  expect(() => new FrameDecoder({ allocate: 4096 as never })).toThrow(new TypeError("the allocate option must be a function, got number"));
 });

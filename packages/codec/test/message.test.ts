@@ -13,7 +13,7 @@ import {
   entrySize,
   messagesSize,
   pureCrc32,
-  setCrc32,
+  type Crc32Function,
 } from "../src/index.ts";
 import { bytesToHex } from "./helpers/vectors.ts";
 
@@ -99,35 +99,42 @@ describe("CRC32", () => {
     expect(crcError.message).toMatch(/0x3a771143/);
   });
 
-  describe("setCrc32", () => {
-    let previous: ((bytes: Uint8Array) => number) | undefined;
-    afterEach(() => {
-      if (previous) setCrc32(previous);
-      previous = undefined;
-    });
-
-    test("replaces the function every encoder and checking decoder uses, and returns the old one", () => {
+  describe("the crc32 option", () => {
+    test("is the function the encoder and the checking decoder call (the default is the pure one)", () => {
       const calls: number[] = [];
-      previous = setCrc32((bytes) => {
+      const counting: Crc32Function = (bytes) => {
         calls.push(bytes.length);
         return pureCrc32(bytes);
-      });
-      expect(previous).toBe(pureCrc32);
-      const bytes = encodeMessages([createMessage("abc")]);
-      decodeMessageSet(bytes).toArray();
+      };
+      const bytes = encodeMessages([createMessage("abc")], { crc32: counting });
+      decodeMessageSet(bytes, { crc32: counting }).toArray();
+      expect(calls).toEqual([3, 3]);
+      expect(encodeMessages([createMessage("abc")])).toEqual(bytes);
       expect(calls).toEqual([3, 3]);
     });
 
-    test("a wrong CRC function makes encoded messages fail the default check (the hook is really used)", () => {
-      previous = setCrc32(() => 0x12345678);
-      const bytes = encodeMessages([createMessage("abc")]);
+    test("hashes the inner messages of a compressed one, and checks them when they are expanded", () => {
+      const calls: number[] = [];
+      const counting: Crc32Function = (bytes) => {
+        calls.push(bytes.length);
+        return pureCrc32(bytes);
+      };
+      const wrapper = createCompressedMessage([createMessage("a"), createMessage("bc")], Compression.Gzip, { crc32: counting });
+      expect(calls).toEqual([1, 2]);
+      expect(decodeMessageSet(encodeMessages([wrapper]), { crc32: counting }).toArray().map((m) => m.text())).toEqual(["a", "bc"]);
+      expect(calls).toEqual([1, 2, wrapper.payload.length, 1, 2]);
+    });
+
+    test("a wrong CRC function makes encoded messages fail the default check (the option is really used)", () => {
+      const wrong: Crc32Function = () => 0x12345678;
+      const bytes = encodeMessages([createMessage("abc")], { crc32: wrong });
       expect(bytesToHex(bytes.subarray(6, 10))).toBe("12345678");
-      setCrc32(previous);
       expect(() => decodeMessageSet(bytes).toArray()).toThrow(CrcError);
+      expect(decodeMessageSet(bytes, { crc32: wrong }).toArray()).toHaveLength(1);
     });
 
     test("refuses a non-function", () => {
-      expect(() => setCrc32(undefined as unknown as () => number)).toThrow(TypeError);
+      expect(() => decodeMessageSet(new Uint8Array(0), { crc32: "fast" as never })).toThrow(new TypeError("the crc32 option must be a function, got string"));
     });
   });
 });

@@ -170,7 +170,7 @@ describe("responses: encode → decode", () => {
 test("a Produce frame can be encoded into a caller-owned buffer (so a client can reuse its buffers)", () => {
   const request = new ProduceRequest("t", 0, [createMessage("into")]);
   const backing = new ArrayBuffer(4096);
-  const frame = encodeRequest(request, (size) => new Uint8Array(backing, 0, size));
+  const frame = encodeRequest(request, { allocate: (size) => new Uint8Array(backing, 0, size) });
   expect(frame.buffer).toBe(backing);
   expect(Buffer.from(frame).equals(Buffer.from(encodeRequest(request)))).toBe(true);
 });

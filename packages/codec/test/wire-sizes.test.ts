@@ -15,24 +15,19 @@ import {
   createMessage,
   encodeFetchResponseHeader,
   encodeRequest,
-  setAllocator,
+  type Allocator,
 } from "../src/index.ts";
 
 const INT32_MAX = 0x7fff_ffff;
 const MIB = 1024 * 1024;
 
-/** Runs `run` and returns the sizes the codec allocated meanwhile. */
-function allocationsDuring(run: () => void): number[] {
+/** Runs `run` with an allocator to give the codec, and returns the sizes it was asked for. */
+function allocationsDuring(run: (allocate: Allocator) => void): number[] {
   const sizes: number[] = [];
-  const previous = setAllocator((size) => {
+  run((size) => {
     sizes.push(size);
     return new Uint8Array(size);
   });
-  try {
-    run();
-  } finally {
-    setAllocator(previous);
-  }
   return sizes;
 }
 
@@ -79,8 +74,8 @@ test("a fetch response header whose size would pass int32 is a RangeError, never
 describe("requests over int32 or over the broker's maximum are refused before anything is allocated", () => {
   test("a MultiProduce past int32 (two produces of 1.1 GiB, one shared payload)", () => {
     const half = new ProduceRequest("t", 0, messagesOf(1100, MIB));
-    const sizes = allocationsDuring(() => {
-      expect(() => encodeRequest(new MultiProduceRequest([half, half]))).toThrow(/a MultiProduce request of \d+ bytes/);
+    const sizes = allocationsDuring((allocate) => {
+      expect(() => encodeRequest(new MultiProduceRequest([half, half]), { allocate })).toThrow(/a MultiProduce request of \d+ bytes/);
     });
     expect(sizes).toEqual([]);
   });
@@ -96,8 +91,8 @@ describe("requests over int32 or over the broker's maximum are refused before an
     ["MultiFetch", new MultiFetchRequest(Array.from({ length: 20 }, () => new FetchRequest("t", 0, 0, 100)))],
     ["Offsets", new OffsetRequest("t".repeat(200), 0, -1, 1)],
   ] as const)("%s over a limit of 100 bytes", (name, request) => {
-    const sizes = allocationsDuring(() => {
-      expect(() => encodeRequest(request, undefined, { maxBytes: 100, name: "maxRequestBytes" })).toThrow(
+    const sizes = allocationsDuring((allocate) => {
+      expect(() => encodeRequest(request, { allocate, limit: { maxBytes: 100, name: "maxRequestBytes" } })).toThrow(
         new RegExp(`an? ${name} request of \\d+ bytes exceeds maxRequestBytes of 100 bytes`),
       );
     });
@@ -107,9 +102,9 @@ describe("requests over int32 or over the broker's maximum are refused before an
 
 describe("ClientSession maxRequestBytes", () => {
   test("defaults to the broker's max.socket.request.bytes (104,857,600): a bigger produce is refused unsent", () => {
-    const session = new ClientSession();
     const tooBig = new ProduceRequest("t", 0, messagesOf(101, MIB));
-    const sizes = allocationsDuring(() => {
+    const sizes = allocationsDuring((allocate) => {
+      const session = new ClientSession({ allocate });
       expect(() => session.send(tooBig)).toThrow(/exceeds maxRequestBytes \(the broker's max.socket.request.bytes\) of 104857600 bytes/);
     });
     expect(sizes).toEqual([]);

@@ -1,4 +1,5 @@
-import { crc32 } from "../crc32.ts";
+import { pureCrc32, type Crc32Function } from "../crc32.ts";
+import { hookOption } from "../hooks.ts";
 import { Compression, compressionCodec, decompressInSteps, type IncrementalDecompression } from "../compression.ts";
 import {
   CompressionError,
@@ -32,6 +33,8 @@ export interface DecodeMessageSetOptions {
   readonly baseOffset?: number;
   /** Check every message's CRC32 while iterating. Default true. */
   readonly verifyCrc?: boolean;
+  /** The CRC-32 that checks them (a runtime's native one is faster). Default `pureCrc32`. */
+  readonly crc32?: Crc32Function;
   /** What a CRC mismatch does: throw a CrcError (default) or skip the message and count it in `corruptSkipped`. */
   readonly onCorrupt?: "throw" | "skip";
   /** Iterate into compressed wrappers (default true); false yields the wrappers themselves. */
@@ -91,6 +94,7 @@ export class MessageSetView implements Iterable<FetchedMessage> {
     this.options = {
       baseOffset: this.baseOffset,
       verifyCrc: options.verifyCrc ?? true,
+      crc32: hookOption("crc32", options.crc32, pureCrc32),
       onCorrupt: options.onCorrupt ?? "throw",
       decompress: options.decompress ?? true,
       maxDecompressedBytes: options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
@@ -346,7 +350,7 @@ export class MessageSetIterator implements Iterator<FetchedMessage> {
     let payload: Uint8Array | undefined;
     if (options.verifyCrc) {
       payload = bytes.subarray(payloadStart, end);
-      const actual = crc32(payload);
+      const actual = options.crc32(payload);
       if (actual !== storedCrc) {
         if (options.onCorrupt === "skip") {
           this.counter.corruptSkipped++;

@@ -1,5 +1,6 @@
 import type { Writer } from "../primitives/writer.ts";
 import { describe } from "../primitives/validate.ts";
+import type { Crc32Function } from "../crc32.ts";
 import { entrySize, writeEntry, type Message } from "./message.ts";
 
 /**
@@ -25,10 +26,11 @@ export function messageSetSize(input: MessageSetInput): number {
   return size;
 }
 
-export function writeMessageSet(writer: Writer, input: MessageSetInput): void {
+/** Writes a message set: pre-encoded bytes as they are, messages as entries hashed by `crc32` (default the pure one). */
+export function writeMessageSet(writer: Writer, input: MessageSetInput, crc32?: Crc32Function): void {
   if (input instanceof EncodedMessageSet) {
     writer.raw(input.bytes);
     return;
   }
-  for (let i = 0; i < input.length; i++) writeEntry(writer, input[i]!);
+  for (let i = 0; i < input.length; i++) writeEntry(writer, input[i]!, crc32);
 }

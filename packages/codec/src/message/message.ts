@@ -1,4 +1,5 @@
-import { crc32 } from "../crc32.ts";
+import { pureCrc32, type Crc32Function } from "../crc32.ts";
+import type { CodecHooks } from "../hooks.ts";
 import { Compression, compressionCodec, compressionId, type CompressionName } from "../compression.ts";
 import { encodeUtf8 } from "../primitives/text.ts";
 import { describe } from "../primitives/validate.ts";
@@ -43,27 +44,29 @@ export function createMessageFromString(text: string): Message {
 
 /**
  * A magic-1 wrapper message whose payload is `messages`, encoded as a message set and compressed
- * (protocol §5.5): what the Java producer sends for one (topic, partition) batch.
+ * (protocol §5.5): what the Java producer sends for one (topic, partition) batch. `hooks` hash and
+ * allocate the inner set.
  */
 export function createCompressedMessage(
   messages: readonly Message[],
   compression: CompressionName | Compression,
+  hooks?: CodecHooks,
 ): Message {
   const id = compressionId(compression);
   if (id === Compression.None) throw new RangeError("a compressed message needs gzip or snappy");
-  const inner = encodeMessages(messages);
+  const inner = encodeMessages(messages, hooks);
   const payload = compressionCodec(id).compress(inner);
   return Object.freeze({ magic: 1 as const, attributes: id, payload });
 }
 
 /** kafka-python's `create_gzip_message`. */
-export function createGzipMessage(messages: readonly Message[]): Message {
-  return createCompressedMessage(messages, Compression.Gzip);
+export function createGzipMessage(messages: readonly Message[], hooks?: CodecHooks): Message {
+  return createCompressedMessage(messages, Compression.Gzip, hooks);
 }
 
 /** kafka-python's `create_snappy_message`. */
-export function createSnappyMessage(messages: readonly Message[]): Message {
-  return createCompressedMessage(messages, Compression.Snappy);
+export function createSnappyMessage(messages: readonly Message[], hooks?: CodecHooks): Message {
+  return createCompressedMessage(messages, Compression.Snappy, hooks);
 }
 
 /** Wire size of one message-set entry (length prefix included). */
@@ -71,8 +74,8 @@ export function entrySize(message: Message): number {
   return (message.magic === 0 ? ENTRY_OVERHEAD_MAGIC0 : ENTRY_OVERHEAD_MAGIC1) + message.payload.length;
 }
 
-/** Writes one message-set entry; the CRC is computed over the payload in place. */
-export function writeEntry(writer: Writer, message: Message): void {
+/** Writes one message-set entry; the CRC (by `crc32`, default the pure one) is computed over the payload in place. */
+export function writeEntry(writer: Writer, message: Message, crc32: Crc32Function = pureCrc32): void {
   const payload = message.payload;
   if (message.magic === 0) {
     writer.int32(5 + payload.length).int8(0);
@@ -89,9 +92,10 @@ export function messagesSize(messages: readonly Message[]): number {
   return size;
 }
 
-/** Encodes messages as a message set into a fresh, exactly sized buffer. */
-export function encodeMessages(messages: readonly Message[]): Uint8Array {
-  const writer = Writer.ofSize(messagesSize(messages));
-  for (let i = 0; i < messages.length; i++) writeEntry(writer, messages[i]!);
+/** Encodes messages as a message set into a fresh, exactly sized buffer (from `hooks.allocate`, hashed by `hooks.crc32`). */
+export function encodeMessages(messages: readonly Message[], hooks?: CodecHooks): Uint8Array {
+  const writer = Writer.ofSize(messagesSize(messages), hooks?.allocate);
+  const crc32 = hooks?.crc32;
+  for (let i = 0; i < messages.length; i++) writeEntry(writer, messages[i]!, crc32);
   return writer.finish();
 }

@@ -1,4 +1,4 @@
-import { allocate } from "./allocate.ts";
+import { allocate, type Allocator } from "./allocate.ts";
 import { INT32_MAX, INT32_MIN } from "./validate.ts";
 
 /**
@@ -18,9 +18,9 @@ export class Writer {
     this.position = position;
   }
 
-  /** A writer over a fresh buffer of exactly `size` bytes. */
-  static ofSize(size: number): Writer {
-    return new Writer(allocate(size));
+  /** A writer over a fresh buffer of exactly `size` bytes, from `into` (default: zero-filled). */
+  static ofSize(size: number, into: Allocator = allocate): Writer {
+    return new Writer(into(size));
   }
 
   int8(value: number): this {

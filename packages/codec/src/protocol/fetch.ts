@@ -2,7 +2,8 @@ import { Reader } from "../primitives/reader.ts";
 import { encodeTopic } from "../primitives/text.ts";
 import { checkInt32, checkSafeInteger, checkTopic, checkWireSize } from "../primitives/validate.ts";
 import { Writer } from "../primitives/writer.ts";
-import { frameWriter, type FrameLimit } from "./frame.ts";
+import type { EncodeOptions } from "../hooks.ts";
+import { frameWriter } from "./frame.ts";
 import { RequestType } from "./request-type.ts";
 
 /** The fields of a fetch (protocol §2.3), as decoded or as given to the encoder. */
@@ -76,10 +77,10 @@ export function readFetchBody(reader: Reader): FetchRequestData {
   return { topic, partition, offset, maxSize };
 }
 
-/** A complete Fetch request frame (size prefix included; RangeError if it would exceed `limit`). */
-export function encodeFetchRequest(fetch: FetchRequestData, limit?: FrameLimit): Uint8Array {
+/** A complete Fetch request frame (size prefix included; RangeError if it would exceed `options.limit`). */
+export function encodeFetchRequest(fetch: FetchRequestData, options: EncodeOptions = {}): Uint8Array {
   checkFetchData(fetch);
-  const writer = frameWriter("a Fetch request", 2 + fetchBodySize(fetch), undefined, limit);
+  const writer = frameWriter("a Fetch request", 2 + fetchBodySize(fetch), options.allocate, options.limit);
   writer.int16(RequestType.Fetch);
   writeFetchBody(writer, fetch);
   return writer.finish();

@@ -9,7 +9,8 @@ import {
   type FetchRequestData,
   type FetchResponse,
 } from "./fetch.ts";
-import { frameWriter, type FrameLimit } from "./frame.ts";
+import type { EncodeOptions } from "../hooks.ts";
+import { frameWriter } from "./frame.ts";
 import { RequestType } from "./request-type.ts";
 
 /** Smallest encoded fetch body: empty topic (2) + partition (4) + offset (8) + maxSize (4). */
@@ -34,12 +35,12 @@ function checkFetchList(fetches: readonly FetchRequestData[]): readonly FetchReq
   );
 }
 
-/** A complete MultiFetch request frame (RangeError if it would exceed `limit`). */
-export function encodeMultiFetchRequest(fetches: readonly FetchRequestData[], limit?: FrameLimit): Uint8Array {
+/** A complete MultiFetch request frame (RangeError if it would exceed `options.limit`). */
+export function encodeMultiFetchRequest(fetches: readonly FetchRequestData[], options: EncodeOptions = {}): Uint8Array {
   const checked = checkFetchList(fetches);
   let size = 2 + 2;
   for (const f of checked) size += fetchBodySize(f);
-  const writer = frameWriter("a MultiFetch request", size, undefined, limit);
+  const writer = frameWriter("a MultiFetch request", size, options.allocate, options.limit);
   writer.int16(RequestType.MultiFetch).int16(checked.length);
   for (const f of checked) writeFetchBody(writer, f);
   return writer.finish();

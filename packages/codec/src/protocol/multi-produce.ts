@@ -1,7 +1,7 @@
 import { Reader } from "../primitives/reader.ts";
 import { INT16_MAX, describe } from "../primitives/validate.ts";
-import type { Allocator } from "../primitives/allocate.ts";
-import { frameWriter, type FrameLimit } from "./frame.ts";
+import type { EncodeOptions } from "../hooks.ts";
+import { frameWriter } from "./frame.ts";
 import {
   ProduceRequest,
   produceBodySize,
@@ -36,14 +36,14 @@ function checkProduceList(produces: readonly ProduceRequestData[]): readonly Pro
   );
 }
 
-/** A complete MultiProduce request frame, allocated once (by `into` when given, and checked against `limit`, as for Produce). */
-export function encodeMultiProduceRequest(produces: readonly ProduceRequestData[], into?: Allocator, limit?: FrameLimit): Uint8Array {
+/** A complete MultiProduce request frame, allocated once (with the options' hooks, and checked against `options.limit`, as for Produce). */
+export function encodeMultiProduceRequest(produces: readonly ProduceRequestData[], options: EncodeOptions = {}): Uint8Array {
   const checked = checkProduceList(produces);
   let size = 2 + 2;
   for (const p of checked) size += produceBodySize(p);
-  const writer = frameWriter("a MultiProduce request", size, into, limit);
+  const writer = frameWriter("a MultiProduce request", size, options.allocate, options.limit);
   writer.int16(RequestType.MultiProduce).int16(checked.length);
-  for (const p of checked) writeProduceBody(writer, p);
+  for (const p of checked) writeProduceBody(writer, p, options.crc32);
   return writer.finish();
 }
 

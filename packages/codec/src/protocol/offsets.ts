@@ -1,7 +1,8 @@
 import { Reader } from "../primitives/reader.ts";
 import { encodeTopic } from "../primitives/text.ts";
 import { checkInt32, checkSafeInteger, checkTopic, describe } from "../primitives/validate.ts";
-import { frameWriter, type FrameLimit } from "./frame.ts";
+import type { EncodeOptions } from "../hooks.ts";
+import { frameWriter } from "./frame.ts";
 import { RequestType } from "./request-type.ts";
 
 /** Offsets `time` values: the newest offset, and the oldest (protocol §2.6). */
@@ -34,13 +35,13 @@ export class OffsetRequest implements OffsetRequestData {
   }
 }
 
-/** A complete Offsets request frame (RangeError if it would exceed `limit`). */
-export function encodeOffsetRequest(request: OffsetRequestData, limit?: FrameLimit): Uint8Array {
+/** A complete Offsets request frame (RangeError if it would exceed `options.limit`). */
+export function encodeOffsetRequest(request: OffsetRequestData, options: EncodeOptions = {}): Uint8Array {
   if (!(request instanceof OffsetRequest)) {
     new OffsetRequest(request.topic, request.partition, request.time, request.maxNumOffsets);
   }
   const topic = encodeTopic(request.topic);
-  const writer = frameWriter("an Offsets request", 2 + 2 + topic.length + 4 + 8 + 4, undefined, limit);
+  const writer = frameWriter("an Offsets request", 2 + 2 + topic.length + 4 + 8 + 4, options.allocate, options.limit);
   writer.int16(RequestType.Offsets).shortString(topic).int32(request.partition).int64(request.time).int32(request.maxNumOffsets);
   return writer.finish();
 }

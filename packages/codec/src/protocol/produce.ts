@@ -5,8 +5,9 @@ import { Reader } from "../primitives/reader.ts";
 import { encodeTopic } from "../primitives/text.ts";
 import { INT32_MAX, checkInt32, checkTopic, checkWireSize, describe } from "../primitives/validate.ts";
 import type { Writer } from "../primitives/writer.ts";
-import type { Allocator } from "../primitives/allocate.ts";
-import { SIZE_PREFIX, frameWriter, type FrameLimit } from "./frame.ts";
+import type { CodecHooks, EncodeOptions } from "../hooks.ts";
+import { SIZE_PREFIX, frameWriter } from "./frame.ts";
+import type { Crc32Function } from "../crc32.ts";
 import { RequestType } from "./request-type.ts";
 
 /** The fields of a produce (protocol §2.2), as decoded or as given to the encoder. */
@@ -24,7 +25,8 @@ export interface DecodedProduce {
   readonly messageSet: Uint8Array;
 }
 
-export interface ProduceRequestOptions {
+/** With `compression`, the hooks hash and allocate the batch that is compressed here. */
+export interface ProduceRequestOptions extends CodecHooks {
   /** Compress the batch into one magic-1 wrapper message, as the Java producer does. */
   readonly compression?: CompressionName | Compression;
 }
@@ -57,7 +59,7 @@ export class ProduceRequest implements ProduceRequestData {
     this.messageSet =
       this.compression === 0 || (this.messages as readonly Message[]).length === 0
         ? this.messages
-        : Object.freeze([createCompressedMessage(this.messages as readonly Message[], this.compression)]);
+        : Object.freeze([createCompressedMessage(this.messages as readonly Message[], this.compression, options)]);
     this.messageSetBytes = messageSetSize(this.messageSet);
     // Checked here as well as at encoding, so that an unsendable request is never built.
     checkWireSize("a Produce request", 2 + produceBodySize(this), INT32_MAX - SIZE_PREFIX, "the largest frame");
@@ -93,13 +95,13 @@ export function produceBodySize(produce: ProduceRequestData): number {
   return 2 + encodeTopic(produce.topic).length + 4 + 4 + setBytesOf(produce);
 }
 
-/** Writes one produce body (the part MultiProduce repeats). */
-export function writeProduceBody(writer: Writer, produce: ProduceRequestData): void {
+/** Writes one produce body (the part MultiProduce repeats); messages are hashed by `crc32` (default the pure one). */
+export function writeProduceBody(writer: Writer, produce: ProduceRequestData, crc32?: Crc32Function): void {
   writer
     .shortString(encodeTopic(produce.topic))
     .int32(produce.partition)
     .int32(setBytesOf(produce));
-  writeMessageSet(writer, produce.messageSet);
+  writeMessageSet(writer, produce.messageSet, crc32);
 }
 
 /** Reads one produce body; a declared set size beyond the frame is a sticky error. */
@@ -112,15 +114,16 @@ export function readProduceBody(reader: Reader): DecodedProduce {
 }
 
 /**
- * A complete Produce request frame (size prefix included), allocated once — by `into` when given:
- * a caller-owned buffer of exactly the size asked (a client can reuse its buffers). A frame over
- * `limit` (the broker's maximum) is a RangeError before anything is allocated.
+ * A complete Produce request frame (size prefix included), allocated once — by `options.allocate`
+ * when given: a buffer of exactly the size asked (a client can reuse its buffers) — and hashed by
+ * `options.crc32`. A frame over `options.limit` (the broker's maximum) is a RangeError before
+ * anything is allocated.
  */
-export function encodeProduceRequest(produce: ProduceRequestData, into?: Allocator, limit?: FrameLimit): Uint8Array {
+export function encodeProduceRequest(produce: ProduceRequestData, options: EncodeOptions = {}): Uint8Array {
   checkProduceData(produce);
-  const writer = frameWriter("a Produce request", 2 + produceBodySize(produce), into, limit);
+  const writer = frameWriter("a Produce request", 2 + produceBodySize(produce), options.allocate, options.limit);
   writer.int16(RequestType.Produce);
-  writeProduceBody(writer, produce);
+  writeProduceBody(writer, produce, options.crc32);
   return writer.finish();
 }
 

@@ -1,6 +1,5 @@
 import { MalformedError } from "../errors.ts";
-import type { Allocator } from "../primitives/allocate.ts";
-import type { FrameLimit } from "./frame.ts";
+import type { EncodeOptions } from "../hooks.ts";
 import { Reader } from "../primitives/reader.ts";
 import { FetchRequest, decodeFetchRequestBody, encodeFetchRequest, type FetchRequestData } from "./fetch.ts";
 import { MultiFetchRequest, decodeMultiFetchRequestBody, encodeMultiFetchRequest } from "./multi-fetch.ts";
@@ -13,17 +12,17 @@ import { RequestType } from "./request-type.ts";
 export type Request = ProduceRequest | FetchRequest | MultiFetchRequest | MultiProduceRequest | OffsetRequest;
 
 /**
- * A complete request frame for any request (size prefix included). `into`, when given, supplies the
- * buffers of Produce and MultiProduce frames (the only large ones), as for encodeProduceRequest.
- * A frame over `limit` (the broker's max.socket.request.bytes) or over int32 is a RangeError,
- * thrown before anything is allocated.
+ * A complete request frame for any request (size prefix included), allocated by `options.allocate`
+ * with its messages hashed by `options.crc32`, as for encodeProduceRequest. A frame over
+ * `options.limit` (the broker's max.socket.request.bytes) or over int32 is a RangeError, thrown
+ * before anything is allocated.
  */
-export function encodeRequest(request: Request, into?: Allocator, limit?: FrameLimit): Uint8Array {
-  if (request instanceof FetchRequest) return encodeFetchRequest(request, limit);
-  if (request instanceof ProduceRequest) return encodeProduceRequest(request, into, limit);
-  if (request instanceof OffsetRequest) return encodeOffsetRequest(request, limit);
-  if (request instanceof MultiFetchRequest) return encodeMultiFetchRequest(request.fetches, limit);
-  if (request instanceof MultiProduceRequest) return encodeMultiProduceRequest(request.produces, into, limit);
+export function encodeRequest(request: Request, options: EncodeOptions = {}): Uint8Array {
+  if (request instanceof FetchRequest) return encodeFetchRequest(request, options);
+  if (request instanceof ProduceRequest) return encodeProduceRequest(request, options);
+  if (request instanceof OffsetRequest) return encodeOffsetRequest(request, options);
+  if (request instanceof MultiFetchRequest) return encodeMultiFetchRequest(request.fetches, options);
+  if (request instanceof MultiProduceRequest) return encodeMultiProduceRequest(request.produces, options);
   throw new TypeError("not a k07 request (use FetchRequest, ProduceRequest, OffsetRequest, MultiFetchRequest or MultiProduceRequest)");
 }
 

@@ -5,13 +5,15 @@ import { OffsetRequest, decodeOffsetsResponse, type OffsetsResponse } from "../p
 import type { MultiProduceRequest } from "../protocol/multi-produce.ts";
 import type { ProduceRequest } from "../protocol/produce.ts";
 import { encodeRequest, type Request } from "../protocol/request.ts";
-import type { Allocator } from "../primitives/allocate.ts";
-import type { FrameLimit } from "../protocol/frame.ts";
+import { resolveHooks, type CodecHooks, type EncodeOptions } from "../hooks.ts";
+import { Fifo } from "../primitives/fifo.ts";
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, type FrameDecoderOptions } from "./frame-decoder.ts";
 
-export interface ClientSessionOptions extends FrameDecoderOptions {
-  /** Supplies the buffers Produce and MultiProduce frames are encoded into (default: fresh ones). */
-  readonly frameAllocator?: Allocator;
+/**
+ * `allocate` supplies the buffers of Produce and MultiProduce frames and of responses assembled
+ * across chunks; `crc32` hashes the messages of Produce and MultiProduce frames.
+ */
+export interface ClientSessionOptions extends FrameDecoderOptions, CodecHooks {
   /**
    * Largest request frame (size prefix value) `send` encodes: the broker's `max.socket.request.bytes`,
    * over which it closes the connection. Default 104,857,600, 0.7.2's default.
@@ -43,21 +45,19 @@ export type SessionEvent<T> =
  */
 export class ClientSession<T = undefined> {
   private readonly decoder: FrameDecoder;
-  private queue: (PendingRequest<T> | undefined)[] = [];
-  private head = 0;
+  private readonly queue = new Fifo<PendingRequest<T>>();
   private failure: unknown;
-
-  private readonly frameAllocator: Allocator | undefined;
-  private readonly requestLimit: FrameLimit;
+  /** How request frames are encoded: the hooks and the broker's limit. */
+  private readonly encoding: EncodeOptions;
 
   constructor(options: ClientSessionOptions = {}) {
-    this.decoder = new FrameDecoder(options);
-    this.frameAllocator = options.frameAllocator;
+    const hooks = resolveHooks(options);
+    this.decoder = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes, allocate: hooks.allocate });
     const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_FRAME_BYTES;
     if (!Number.isSafeInteger(maxRequestBytes) || maxRequestBytes < 1 || maxRequestBytes > 0x7fff_ffff) {
       throw new RangeError(`maxRequestBytes must be an integer in [1, 2147483647], got ${String(maxRequestBytes)}`);
     }
-    this.requestLimit = { maxBytes: maxRequestBytes, name: "maxRequestBytes (the broker's max.socket.request.bytes)" };
+    this.encoding = { ...hooks, limit: { maxBytes: maxRequestBytes, name: "maxRequestBytes (the broker's max.socket.request.bytes)" } };
   }
 
   /** The frame to write for a Produce or MultiProduce: no response will come, nothing is queued. */
@@ -69,7 +69,7 @@ export class ClientSession<T = undefined> {
   send(request: Request, token: T): Uint8Array;
   send(request: Request, token?: T): Uint8Array {
     if (this.failure !== undefined) throw this.failure;
-    const frame = encodeRequest(request, this.frameAllocator, this.requestLimit);
+    const frame = encodeRequest(request, this.encoding);
     if (request instanceof FetchRequest || request instanceof MultiFetchRequest || request instanceof OffsetRequest) {
       this.queue.push({ request, token } as PendingRequest<T>);
     }
@@ -96,13 +96,14 @@ export class ClientSession<T = undefined> {
     return events;
   }
 
-  /** Requests sent and still awaiting a response, oldest first. */
-  get pending(): readonly PendingRequest<T>[] {
-    return this.queue.slice(this.head) as PendingRequest<T>[];
+  /** The oldest request still awaiting a response (the next response answers it), if any. */
+  get oldest(): PendingRequest<T> | undefined {
+    return this.queue.peek();
   }
 
+  /** Number of requests sent and still awaiting a response. */
   get pendingCount(): number {
-    return this.queue.length - this.head;
+    return this.queue.length;
   }
 
   /** The error that failed the session, if any. */
@@ -110,25 +111,14 @@ export class ClientSession<T = undefined> {
     return this.failure;
   }
 
-  /** Removes and returns every pending request (when the connection is gone). */
+  /** Removes and returns every pending request, oldest first (when the connection is gone). */
   takePending(): PendingRequest<T>[] {
-    const pending = this.pending.slice();
-    this.queue = [];
-    this.head = 0;
-    return pending;
+    return this.queue.drain();
   }
 
   private match(frame: Uint8Array): SessionEvent<T> {
-    if (this.head >= this.queue.length) {
-      throw new MalformedError("Received a response while no request was waiting for one", 0);
-    }
-    const pending = this.queue[this.head]!;
-    this.queue[this.head] = undefined;
-    this.head++;
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
+    const pending = this.queue.shift();
+    if (pending === undefined) throw new MalformedError("Received a response while no request was waiting for one", 0);
     const request = pending.request;
     if (request instanceof FetchRequest) {
       return { kind: "fetch", request, token: pending.token, response: decodeFetchResponse(frame) };

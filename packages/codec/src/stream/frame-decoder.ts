@@ -1,5 +1,6 @@
 import { FrameTooLargeError, MalformedError, type K07Error } from "../errors.ts";
-import { allocate } from "../primitives/allocate.ts";
+import { hookOption } from "../hooks.ts";
+import { allocate, type Allocator } from "../primitives/allocate.ts";
 
 /** The broker's default `max.socket.request.bytes`, used as the default frame limit. */
 export const DEFAULT_MAX_FRAME_BYTES = 104_857_600;
@@ -7,6 +8,8 @@ export const DEFAULT_MAX_FRAME_BYTES = 104_857_600;
 export interface FrameDecoderOptions {
   /** Largest frame (size prefix value) accepted. Default 104857600. */
   readonly maxFrameBytes?: number;
+  /** Supplies the buffers frames that span chunks are assembled into (filled completely). Default: zero-filled ones. */
+  readonly allocate?: Allocator;
 }
 
 /**
@@ -36,6 +39,7 @@ export class FrameDecoder {
   private partialPieces: Uint8Array[] = [];
   private partialFill = 0;
   private failure: K07Error | undefined;
+  private readonly allocate: Allocator;
   /** Stream position of the next unread byte, for error messages. */
   private streamPosition = 0;
 
@@ -45,6 +49,7 @@ export class FrameDecoder {
       throw new RangeError(`maxFrameBytes must be an integer in [1, 2147483647], got ${String(max)}`);
     }
     this.maxFrameBytes = max;
+    this.allocate = hookOption("allocate", options.allocate, allocate);
   }
 
   /** Adds received bytes. Frames become available through `next`. */
@@ -99,7 +104,7 @@ export class FrameDecoder {
 
   /** The gathered frame in one buffer of exactly its size (the single copy of a frame that spans chunks). */
   private assemblePartial(): Uint8Array {
-    const frame = allocate(this.partialSize);
+    const frame = this.allocate(this.partialSize);
     let at = 0;
     for (const piece of this.partialPieces) {
       frame.set(piece, at);
