@@ -1,15 +1,16 @@
 import {
   ClientSession,
-  ConnectionClosedError,
   FetchRequest,
   K07Error,
   MultiFetchRequest,
   MultiProduceRequest,
   OffsetRequest,
   ProduceRequest,
-  TimeoutError,
+  type FetchResponse,
+  type OffsetsResponse,
   type SessionEvent,
 } from "@k07/codec";
+import { ConnectionClosedError, TimeoutError } from "./errors.ts";
 import type { ResolvedClientOptions } from "./options.ts";
 import { ProduceLedger, type ProduceLike } from "./produce-ledger.ts";
 import type { Transport, TransportConnection, TransportTarget } from "./transport.ts";
@@ -17,14 +18,14 @@ import type { Transport, TransportConnection, TransportTarget } from "./transpor
 /** A request that gets a response. */
 export type ResponseRequest = FetchRequest | MultiFetchRequest | OffsetRequest;
 
+/** What the session keeps with each request that gets a response (its token): who waits for the answer. */
 interface Waiter {
-  resolve(event: SessionEvent<Waiter>): void;
+  resolve(response: SessionEvent<Waiter>["response"]): void;
   reject(error: Error): void;
   deadline: number;
   /** For a confirm: produces the ledger numbered below this are covered. −1 otherwise. */
   confirmsBelow: number;
-  /** What was sent, and the first produce written between the request before it and it (to name what a close followed). */
-  request?: ResponseRequest;
+  /** The first produce written between the request before this one and it (to name what a close followed). */
   producedBefore?: ProduceLike;
 }
 
@@ -33,7 +34,7 @@ const COALESCE_BYTES = 64 * 1024;
 
 /**
  * One connection to a broker: pipelined requests matched to responses by order (the codec's
- * ClientSession), writes coalesced per microtask, backpressure from the transport, one deadline
+ * ClientSession, whose queue of pending requests holds each one's waiter), writes coalesced per microtask, backpressure from the transport, one deadline
  * timer for the oldest request, and produce confirmation (0.7 has no produce acknowledgement).
  * Once failed it stays failed; the client opens a new one.
  */
@@ -42,8 +43,6 @@ export class ClientConnection {
   private readonly session: ClientSession<Waiter>;
   private readonly options: ResolvedClientOptions;
   private transport: TransportConnection | undefined;
-  private inflight: Waiter[] = [];
-  private inflightHead = 0;
   private outgoing: Uint8Array[] = [];
   private outgoingBytes = 0;
   private flushScheduled = false;
@@ -63,7 +62,12 @@ export class ClientConnection {
     this.name = name;
     this.options = options;
     this.ledger = ledger ?? new ProduceLedger(name);
-    this.session = new ClientSession<Waiter>({ maxFrameBytes: options.maxResponseBytes, maxRequestBytes: options.maxRequestBytes });
+    this.session = new ClientSession<Waiter>({
+      maxFrameBytes: options.maxResponseBytes,
+      maxRequestBytes: options.maxRequestBytes,
+      crc32: options.crc32,
+      allocate: options.allocate,
+    });
   }
 
   /**
@@ -104,10 +108,15 @@ export class ClientConnection {
     return this.failure !== undefined;
   }
 
-  /** Sends a request and resolves with its matched response. */
-  async request(request: ResponseRequest): Promise<SessionEvent<unknown>> {
+  /** Sends a Fetch and resolves with its response. */
+  request(request: FetchRequest): Promise<FetchResponse>;
+  /** Sends a MultiFetch and resolves with its responses, one per fetch, in order. */
+  request(request: MultiFetchRequest): Promise<FetchResponse[]>;
+  /** Sends an Offsets request and resolves with its response. */
+  request(request: OffsetRequest): Promise<OffsetsResponse>;
+  async request(request: ResponseRequest): Promise<SessionEvent<Waiter>["response"]> {
     await this.ready();
-    return new Promise<SessionEvent<Waiter>>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.enqueueRequest(request, { resolve, reject, deadline: 0, confirmsBelow: -1 });
     });
   }
@@ -149,7 +158,7 @@ export class ClientConnection {
     }
     // Its answer covers every produce written before it, also those written while it waited for drain.
     const confirmsBelow = this.ledger.writtenCount;
-    await new Promise<SessionEvent<Waiter>>((resolve, reject) => {
+    await new Promise<unknown>((resolve, reject) => {
       this.enqueueRequest(new OffsetRequest(topic, 0, -1, 0), { resolve, reject, deadline: 0, confirmsBelow });
     });
   }
@@ -158,15 +167,11 @@ export class ClientConnection {
   async close(): Promise<void> {
     if (this.failure !== undefined) return;
     this.flush();
-    if (this.inflightCount > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (this.session.pendingCount > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     if (this.failure !== undefined) return;
     this.closedByClient = true;
     this.fail(new ConnectionClosedError(`Connection to ${this.name} was closed by the client`));
     await this.transport?.end();
-  }
-
-  private get inflightCount(): number {
-    return this.inflight.length - this.inflightHead;
   }
 
   /** Waits while the transport is full; throws if the connection failed. */
@@ -190,10 +195,8 @@ export class ClientConnection {
       return;
     }
     waiter.deadline = Date.now() + this.options.requestTimeoutMs;
-    waiter.request = request;
     waiter.producedBefore = this.producedSinceRequest;
     this.producedSinceRequest = undefined;
-    this.inflight.push(waiter);
     this.enqueue(frame);
     if (this.timer === undefined) this.armTimer(this.options.requestTimeoutMs);
   }
@@ -240,17 +243,11 @@ export class ClientConnection {
       this.fail(error instanceof K07Error ? error : new ConnectionClosedError(`Bad response from ${this.name}: ${reason}`));
       return;
     }
-    for (const event of events) {
-      const waiter = this.inflight[this.inflightHead]!;
-      this.inflight[this.inflightHead++] = undefined as unknown as Waiter;
+    for (const { token: waiter, response } of events) {
       if (waiter.confirmsBelow >= 0) this.ledger.confirmed(this, waiter.confirmsBelow);
-      waiter.resolve(event);
+      waiter.resolve(response);
     }
-    if (this.inflightHead > 1024 && this.inflightHead * 2 > this.inflight.length) {
-      this.inflight = this.inflight.slice(this.inflightHead);
-      this.inflightHead = 0;
-    }
-    if (this.inflightCount === 0) {
+    if (this.session.pendingCount === 0) {
       const idle = this.idleWaiters;
       this.idleWaiters = [];
       for (const resolve of idle) resolve();
@@ -273,8 +270,8 @@ export class ClientConnection {
    */
   private transportClosed(error: Error | undefined): void {
     if (this.closedByClient) return;
-    const head = this.inflightCount > 0 ? this.inflight[this.inflightHead] : undefined;
-    const unprocessed = head === undefined ? this.producedSinceRequest : (head.producedBefore ?? head.request);
+    const head = this.session.oldest;
+    const unprocessed = head === undefined ? this.producedSinceRequest : (head.token.producedBefore ?? head.request);
     const after = unprocessed === undefined ? "" : ` after ${describeRequest(unprocessed)}`;
     const how = error
       ? `: ${error.message}${after}`
@@ -293,8 +290,8 @@ export class ClientConnection {
 
   private checkDeadline(): void {
     this.timer = undefined;
-    if (this.failure !== undefined || this.inflightCount === 0) return;
-    const head = this.inflight[this.inflightHead]!;
+    const head = this.session.oldest?.token;
+    if (this.failure !== undefined || head === undefined) return;
     const now = Date.now();
     if (head.deadline <= now) {
       this.fail(new TimeoutError(`No response from ${this.name} within ${this.options.requestTimeoutMs} ms; the connection was dropped`));
@@ -313,11 +310,9 @@ export class ClientConnection {
     this.ledger.failed(this, error);
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    const waiters = this.inflight.slice(this.inflightHead);
-    this.inflight = [];
-    this.inflightHead = 0;
+    const pending = this.session.takePending();
     this.outgoing = [];
-    for (const waiter of waiters) waiter.reject(error);
+    for (const { token: waiter } of pending) waiter.reject(error);
     for (const resolve of this.drainWaiters) resolve();
     this.drainWaiters = [];
     for (const resolve of this.idleWaiters) resolve();

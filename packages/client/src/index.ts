@@ -17,5 +17,6 @@ export { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } 
 export { Backoff } from "./backoff.ts";
 export { sleep } from "./message-stream.ts";
 export { ClientConnection } from "./connection.ts";
+export { ConnectionClosedError, ProduceNotConfirmedError, TimeoutError } from "./errors.ts";
 export { ProduceLedger, type ProduceLike } from "./produce-ledger.ts";
 export type { Transport, TransportConnection, TransportHandlers, TransportTarget } from "./transport.ts";

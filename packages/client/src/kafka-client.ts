@@ -1,5 +1,4 @@
 import {
-  ConnectionClosedError,
   EARLIEST_TIME,
   FetchRequest,
   LATEST_TIME,
@@ -17,8 +16,8 @@ import {
   type FetchedMessage,
   type Message,
   type MessageSetView,
-  type OffsetsResponse,
 } from "@k07/codec";
+import { ConnectionClosedError } from "./errors.ts";
 import { Backoff } from "./backoff.ts";
 import { MessageStream, collectMessages, sleep } from "./message-stream.ts";
 import { ClientConnection } from "./connection.ts";
@@ -111,7 +110,11 @@ export class KafkaClient {
     } else {
       if (target === null || typeof target !== "object") throw new TypeError("sendMessagesSimple needs a topic or { topic, partition, compression }");
       const all = partition === undefined ? payloads : [partition as Payload, ...payloads];
-      request = new ProduceRequest(target.topic, target.partition ?? -1, all.map(toMessage), { compression: target.compression });
+      request = new ProduceRequest(target.topic, target.partition ?? -1, all.map(toMessage), {
+        compression: target.compression,
+        crc32: this.options.crc32,
+        allocate: this.options.allocate,
+      });
     }
     return this.sendMessageSet(request);
   }
@@ -166,8 +169,7 @@ export class KafkaClient {
   /** Several fetches in one MultiFetch request; one result per fetch, in order. */
   async getMultiMessageSet(requests: readonly FetchRequest[]): Promise<MessageSetResult[]> {
     const multi = new MultiFetchRequest(requests);
-    const event = await (await this.connect()).request(multi);
-    const responses = event.response as FetchResponse[];
+    const responses = await (await this.connect()).request(multi);
     return Promise.all(
       multi.fetches.map(async (fetch, i): Promise<MessageSetResult> => {
         const set = this.decode(fetch, responses[i]!);
@@ -209,8 +211,7 @@ export class KafkaClient {
    */
   async getOffsets(request: OffsetRequest): Promise<number[]> {
     if (!(request instanceof OffsetRequest)) throw new TypeError("getOffsets needs an OffsetRequest");
-    const event = await (await this.connect()).request(request);
-    const response = event.response as OffsetsResponse;
+    const response = await (await this.connect()).request(request);
     // A 0.7.2 broker closes the connection instead (protocol §3.4); another server may send a code.
     if (response.errorCode !== 0) throw brokerErrorFor(response.errorCode, { topic: request.topic, partition: request.partition });
     return response.offsets;
@@ -252,8 +253,7 @@ export class KafkaClient {
   private async fetchSet(request: FetchRequest): Promise<MessageSetView> {
     let fetch = request;
     for (;;) {
-      const event = await (await this.connect()).request(fetch);
-      const set = this.decode(fetch, event.response as FetchResponse);
+      const set = this.decode(fetch, await (await this.connect()).request(fetch));
       if (set.requiredBytes === 0) return set;
       const limit = this.options.maxFetchBytes;
       if (fetch.maxSize >= limit) {
@@ -274,6 +274,7 @@ export class KafkaClient {
     return decodeMessageSet(response.messageSet, {
       baseOffset: fetch.offset,
       verifyCrc: this.options.verifyCrc,
+      crc32: this.options.crc32,
       onCorrupt: this.options.onCorrupt,
       maxDecompressedBytes: this.options.maxDecompressedBytes,
       context: { topic: fetch.topic, partition: fetch.partition },

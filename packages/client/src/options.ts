@@ -1,4 +1,4 @@
-import { checkTopic, optionalInteger } from "@k07/codec";
+import { checkTopic, optionalInteger, resolveHooks, type Allocator, type Crc32Function } from "@k07/codec";
 
 /** Client settings. Every field is optional. */
 export interface ClientOptions {
@@ -32,6 +32,17 @@ export interface ClientOptions {
   readonly maxRequestBytes?: number;
   /** Passed to the transport to use TLS (for brokers behind a TLS terminator). */
   readonly tls?: unknown;
+  /**
+   * The CRC-32 that hashes produced messages and checks fetched ones. Default the codec's pure one;
+   * `@k07/transport-node` passes one using `node:zlib`'s native crc32 from 512 bytes up.
+   */
+  readonly crc32?: Crc32Function;
+  /**
+   * Supplies the buffers request frames are encoded into and responses spanning reads are assembled
+   * in (filled completely). Default zero-filled ones; `@k07/transport-node` passes uninitialised
+   * `Buffer` memory from 4 KiB up.
+   */
+  readonly allocate?: Allocator;
 }
 
 export type ResolvedClientOptions = Required<Omit<ClientOptions, "tls">> & { readonly tls?: unknown };
@@ -58,6 +69,7 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     maxResponseBytes: integer("maxResponseBytes", options.maxResponseBytes, 104_857_600 + 6, 6),
     maxRequestBytes: integer("maxRequestBytes", options.maxRequestBytes, 104_857_600, 1),
     tls: options.tls,
+    ...resolveHooks(options),
   };
 }
 

@@ -1,4 +1,5 @@
-import { ProduceNotConfirmedError, ProduceRequest, type MultiProduceRequest } from "@k07/codec";
+import { ProduceRequest, type MultiProduceRequest } from "@k07/codec";
+import { ProduceNotConfirmedError } from "./errors.ts";
 
 /** A request the broker never answers. */
 export type ProduceLike = ProduceRequest | MultiProduceRequest;

@@ -1,13 +1,12 @@
 import {
   K07Error,
-  ProduceNotConfirmedError,
   checkTopic,
   ProduceRequest,
   createMessage,
   type CompressionName,
   type Message,
 } from "@k07/codec";
-import { KafkaClient, type NodeClientOptions } from "@k07/transport-node";
+import { KafkaClient, ProduceNotConfirmedError, type NodeClientOptions } from "@k07/transport-node";
 import { ZooKeeperSession, type BrokerPartition } from "@k07/zookeeper";
 import { ClusterView } from "./cluster-view.ts";
 import { InvalidPartitionError, javaCompatiblePartitioner, type Partitioner } from "./partitioner.ts";

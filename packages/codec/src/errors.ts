@@ -1,7 +1,8 @@
 /**
- * Typed errors shared by every k07 package. One base class, subclasses by cause, so callers can
- * `catch (e) { if (e instanceof K07Error) ... }` and tell a broker's answer from bad bytes or a
- * dropped connection. Argument mistakes are not K07Errors: they throw TypeError/RangeError.
+ * Typed errors of the wire format, and K07Error, the base of every k07 error. One base class,
+ * subclasses by cause, so callers can `catch (e) { if (e instanceof K07Error) ... }` and tell a
+ * broker's answer from bad bytes or (with the client's errors) a dropped connection. Argument
+ * mistakes are not K07Errors: they throw TypeError/RangeError.
  */
 
 /** Where a problem happened, when it is known. Every field is optional. */
@@ -86,12 +87,6 @@ export class OffsetNotAtMessageBoundaryError extends K07Error {
   }
 }
 
-/** The connection closed (or could not be opened) before the request was answered. */
-export class ConnectionClosedError extends K07Error {}
-
-/** A connect or request did not complete in time. */
-export class TimeoutError extends K07Error {}
-
 /** A compressed payload would inflate past the configured cap (a decompression bomb, or a cap set too low). */
 export class DecompressionLimitError extends K07Error {
   constructor(
@@ -117,21 +112,6 @@ export class NestedCompressionError extends CompressionError {
       `A compressed message nested ${maxDepth + 1} deep, more than maxCompressionDepth ${maxDepth} allows (0.7 producers never nest compressed messages)`,
       context,
     );
-  }
-}
-
-/**
- * Produce requests that were written but whose application by the broker could not be confirmed,
- * because the connection dropped first (0.7 has no produce acknowledgements).
- */
-export class ProduceNotConfirmedError extends K07Error {
-  constructor(
-    message: string,
-    /** The requests that may or may not have been applied, in the order they were sent. */
-    readonly requests: readonly unknown[],
-    options?: { cause?: unknown },
-  ) {
-    super(message, undefined, options);
   }
 }
 

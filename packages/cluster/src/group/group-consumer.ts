@@ -1,5 +1,5 @@
-import { ConnectionClosedError, EARLIEST_TIME, K07Error, LATEST_TIME, OffsetRequest, TimeoutError, type OffsetOutOfRangeError } from "@k07/codec";
-import { KafkaClient, sleep } from "@k07/transport-node";
+import { EARLIEST_TIME, K07Error, LATEST_TIME, OffsetRequest, type OffsetOutOfRangeError } from "@k07/codec";
+import { ConnectionClosedError, KafkaClient, TimeoutError, sleep } from "@k07/transport-node";
 import {
   NODE_EXISTS,
   ZooKeeperError,
