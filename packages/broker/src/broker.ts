@@ -1,6 +1,5 @@
-import { Buffer } from "node:buffer";
 import { createServer, type Server, type Socket } from "node:net";
-import { setAllocator } from "@k07/codec";
+import type { FrameDecoderOptions } from "@k07/codec";
 import { BrokerRegistration, ZooKeeperSession } from "@k07/zookeeper";
 import { BrokerConnection, type ConnectionEvent } from "./connection.ts";
 import { LogManager } from "./log/log-manager.ts";
@@ -36,14 +35,11 @@ export interface Broker {
  */
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
   const resolved = resolveBrokerOptions(options);
-  // Produce frames that span socket reads are assembled in buffers the decoder fills completely:
-  // no need to zero them first (a measurable share of the broker's time on large produces).
-  setAllocator((size) => (size >= 4096 ? new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size) : new Uint8Array(size)));
   const now = () => Date.now();
   const logs = new LogManager({ ...resolved, now });
   const report = resolved.onEvent ?? (() => {});
   const handler = new RequestHandler(logs, { ...resolved, now, random: Math.random });
-  const { server, sockets } = serve(handler, resolved.maxRequestBytes, report);
+  const { server, sockets } = serve(handler, { maxFrameBytes: resolved.maxRequestBytes, allocate: resolved.allocate }, report);
   let port: number;
   try {
     port = await listen(server, resolved.port, resolved.host);
@@ -95,12 +91,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
 }
 
 /** A server (not yet listening) that serves each connection with the handler; `sockets` are the open ones. */
-function serve(handler: RequestHandler, maxRequestBytes: number, report: (event: ConnectionEvent) => void): { server: Server; sockets: Set<Socket> } {
+function serve(handler: RequestHandler, frames: FrameDecoderOptions, report: (event: ConnectionEvent) => void): { server: Server; sockets: Set<Socket> } {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
-    new BrokerConnection(socket, handler, maxRequestBytes, report);
+    new BrokerConnection(socket, handler, frames, report);
   });
   return { server, sockets };
 }

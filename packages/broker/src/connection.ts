@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { FrameDecoder, K07Error } from "@k07/codec";
+import { FrameDecoder, K07Error, type FrameDecoderOptions } from "@k07/codec";
 import type { PendingRequest, RequestHandler, RequestOutcome } from "./request-handler.ts";
 
 /** Longest stretch one connection's request may hold the event loop before other connections get a turn. */
@@ -32,10 +32,11 @@ export class BrokerConnection {
   constructor(
     private readonly socket: Socket,
     private readonly handler: RequestHandler,
-    maxRequestBytes: number,
+    /** The request frame limit (`maxFrameBytes`) and the allocator of frames spanning reads. */
+    frames: FrameDecoderOptions,
     private readonly report: (event: ConnectionEvent) => void,
   ) {
-    this.decoder = new FrameDecoder({ maxFrameBytes: maxRequestBytes });
+    this.decoder = new FrameDecoder(frames);
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => {

@@ -1,4 +1,4 @@
-import { K07Error, decodeMessageSet, type MessageSetIterator } from "@k07/codec";
+import { K07Error, decodeMessageSet, type Crc32Function, type MessageSetIterator } from "@k07/codec";
 
 /** What the broker does with one produced (topic, partition) message set (protocol §8.3). */
 export type ProduceVerdict =
@@ -11,6 +11,8 @@ export type ProduceVerdict =
 export interface ProduceValidationOptions {
   readonly maxMessageSize: number;
   readonly maxDecompressedBytes: number;
+  /** The CRC-32 that checks every message (default the codec's pure one). */
+  readonly crc32?: Crc32Function;
 }
 
 /**
@@ -40,7 +42,7 @@ export class ProducedSetValidation {
   };
 
   constructor(messageSet: Uint8Array, options: ProduceValidationOptions) {
-    const set = decodeMessageSet(messageSet, { maxDecompressedBytes: options.maxDecompressedBytes });
+    const set = decodeMessageSet(messageSet, { maxDecompressedBytes: options.maxDecompressedBytes, crc32: options.crc32 });
     this.bytes = messageSet;
     this.validBytes = set.validBytes;
     if (set.malformed !== undefined && set.entryCount === 0) {

@@ -2,20 +2,27 @@
  * k07 for Node.js: the Kafka 0.7 `KafkaClient` over `node:net` / `node:tls`, with everything a user
  * needs from the codec and client re-exported.
  */
-import { KafkaClient as BaseKafkaClient, type ClientOptions, type Transport } from "@k07/client";
-import { installNodeAllocator } from "./native-allocator.ts";
-import { installNativeCrc32 } from "./native-crc32.ts";
+import { KafkaClient as BaseKafkaClient, type ClientOptions, type CodecHooks, type Transport } from "@k07/client";
+import { nodeAllocator } from "./native-allocator.ts";
+import { hybridCrc32 } from "./native-crc32.ts";
 import { nodeTransport } from "./node-transport.ts";
-
-installNativeCrc32();
-installNodeAllocator();
 
 export * from "@k07/client";
 export { nodeTransport } from "./node-transport.ts";
-export { hybridCrc32, installNativeCrc32, NATIVE_CRC32_THRESHOLD } from "./native-crc32.ts";
-export { installNodeAllocator, nodeAllocator, UNINITIALISED_ALLOCATION_THRESHOLD } from "./native-allocator.ts";
+export { hybridCrc32, NATIVE_CRC32_THRESHOLD } from "./native-crc32.ts";
+export { nodeAllocator, UNINITIALISED_ALLOCATION_THRESHOLD } from "./native-allocator.ts";
 
-/** Options of the Node client: the client's, plus `tls` (`true` or `tls.ConnectionOptions`) and an optional transport. */
+/**
+ * Node's faster CRC-32 and allocator, for the codec's `crc32` and `allocate` options: the Node
+ * `KafkaClient` uses them by default; pass them to codec functions called directly (importing this
+ * package installs nothing).
+ */
+export const nodeHooks: Required<CodecHooks> = Object.freeze({ crc32: hybridCrc32, allocate: nodeAllocator });
+
+/**
+ * Options of the Node client: the client's, plus `tls` (`true` or `tls.ConnectionOptions`) and an
+ * optional transport. `crc32` and `allocate` default to `nodeHooks`.
+ */
 export interface NodeClientOptions extends ClientOptions {
   readonly tls?: boolean | import("node:tls").ConnectionOptions;
   readonly transport?: Transport;
@@ -24,6 +31,11 @@ export interface NodeClientOptions extends ClientOptions {
 /** `new KafkaClient("localhost", 9092)`: a Kafka 0.7 client over TCP (lazy connect). */
 export class KafkaClient extends BaseKafkaClient {
   constructor(host: string, port: number, options: NodeClientOptions = {}) {
-    super(host, port, { ...options, transport: options.transport ?? nodeTransport });
+    super(host, port, {
+      ...options,
+      crc32: options.crc32 ?? nodeHooks.crc32,
+      allocate: options.allocate ?? nodeHooks.allocate,
+      transport: options.transport ?? nodeTransport,
+    });
   }
 }

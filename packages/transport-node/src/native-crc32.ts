@@ -1,5 +1,5 @@
 import * as zlib from "node:zlib";
-import { pureCrc32, setCrc32, type Crc32Function } from "@k07/codec";
+import { pureCrc32, type Crc32Function } from "@k07/codec";
 
 /**
  * Payloads at least this long are hashed with `node:zlib`'s native crc32; shorter ones with the pure
@@ -10,17 +10,8 @@ export const NATIVE_CRC32_THRESHOLD = 512;
 
 const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
-/** The hybrid CRC-32 the Node transport installs (the pure one where node:zlib has no crc32). */
+/** The hybrid CRC-32 the Node `KafkaClient` passes as its `crc32` option (the pure one where node:zlib has no crc32). */
 export const hybridCrc32: Crc32Function =
   nativeCrc32 === undefined
     ? pureCrc32
     : (bytes) => (bytes.length >= NATIVE_CRC32_THRESHOLD ? nativeCrc32(bytes) >>> 0 : pureCrc32(bytes));
-
-let installed = false;
-
-/** Installs the hybrid CRC-32 into the codec (once). */
-export function installNativeCrc32(): void {
-  if (installed) return;
-  installed = true;
-  setCrc32(hybridCrc32);
-}

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, rmSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
-import { isLegalTopicName } from "@k07/codec";
+import { isLegalTopicName, type Crc32Function } from "@k07/codec";
 import { PartitionLog, type LogPolicy } from "./partition-log.ts";
 import { validPrefixLength } from "./recovery.ts";
 import { FileSegment, MemorySegment, parseSegmentFileName, segmentFileName, type Segment } from "./segment.ts";
@@ -13,6 +13,8 @@ export interface LogManagerOptions extends LogPolicy {
   /** fsync segment files when flushing. */
   readonly fsync: boolean;
   readonly now: () => number;
+  /** The CRC-32 that checks the last segment of each log at start (default the codec's pure one). */
+  readonly crc32?: Crc32Function;
 }
 
 /**
@@ -122,7 +124,7 @@ export class LogManager {
         const lastPath = join(dir, segmentFileName(starts[starts.length - 1]!));
         const lastSize = statSync(lastPath).size;
         const probe = this.openFileSegment(lastPath, starts[starts.length - 1]!);
-        const valid = validPrefixLength(lastSize, (position, length) => probe.readBytes(position, length));
+        const valid = validPrefixLength(lastSize, (position, length) => probe.readBytes(position, length), this.options.crc32);
         probe.close();
         if (valid < lastSize) truncateSync(lastPath, valid);
       }

@@ -1,18 +1,19 @@
-import { K07Error, decodeMessageSet } from "@k07/codec";
+import { K07Error, decodeMessageSet, type Crc32Function } from "@k07/codec";
 
 const WINDOW_BYTES = 8 * 1024 * 1024;
 
 /**
  * Length of the longest prefix of a segment made of whole, CRC-valid entries: where a log torn by
  * a crash mid-append must be cut (what 0.7's recovery of the last segment does). Reads the
- * segment through `read` in windows, so a large file is never loaded whole.
+ * segment through `read` in windows, so a large file is never loaded whole. `crc32` checks the
+ * entries (default the codec's pure one).
  */
-export function validPrefixLength(size: number, read: (position: number, length: number) => Uint8Array): number {
+export function validPrefixLength(size: number, read: (position: number, length: number) => Uint8Array, crc32?: Crc32Function): number {
   let position = 0;
   let window = WINDOW_BYTES;
   while (position < size) {
     const bytes = read(position, Math.min(window, size - position));
-    const set = decodeMessageSet(bytes, { baseOffset: position, decompress: false });
+    const set = decodeMessageSet(bytes, { baseOffset: position, decompress: false, crc32 });
     if (set.entryCount === 0) {
       // An entry bigger than the window: read a window that holds it, if the file does.
       if (set.requiredBytes > bytes.length && position + set.requiredBytes <= size) {
