@@ -34,8 +34,9 @@ const COALESCE_BYTES = 64 * 1024;
 
 /**
  * One connection to a broker: pipelined requests matched to responses by order (the codec's
- * ClientSession, whose queue of pending requests holds each one's waiter), writes coalesced per microtask, backpressure from the transport, one deadline
- * timer for the oldest request, and produce confirmation (0.7 has no produce acknowledgement).
+ * ClientSession, whose pending requests carry their waiters: the one queue), writes coalesced per
+ * microtask, backpressure from the transport, one deadline timer for the oldest request, and
+ * produce confirmation (0.7 has no produce acknowledgement).
  * Once failed it stays failed; the client opens a new one.
  */
 export class ClientConnection {
