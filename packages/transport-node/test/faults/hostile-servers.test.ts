@@ -1,0 +1,212 @@
+/**
+ * Fault injection: hostile servers against the Node client. Each case runs the client in a child
+ * process (its own RSS, and a stalled event loop cannot stall jest) against a fake server here, and
+ * asserts a typed error (the named K07Error subclass), a settle time, the worst event-loop stall
+ * the client's process saw, and its peak RSS growth. A child past 600 MB of growth or 15 s is
+ * killed: the case then fails instead of taking the machine down.
+ */
+import type { Socket } from "node:net";
+import { createMessage, encodeFetchResponse, encodeMessages } from "@k07/transport-node";
+import { fakeServer, onEachRequest } from "../helpers/fake-server.ts";
+import { emptyMessagesBombSet, gzipBombSet, nestedGzipSet } from "../helpers/hostile-payloads.ts";
+import { SeededRandom, faultSeed } from "../helpers/seeded-random.ts";
+import { WatchedChild, buildPackagesForChildren, mb } from "../helpers/watched-child.ts";
+
+const seed = faultSeed("hostile-servers");
+const MB = 1024 * 1024;
+const TOPIC = "hostile";
+/** Generous bounds: the defects they catch cost seconds and gigabytes. */
+const SETTLE_LIMIT_MS = 10_000;
+const STALL_LIMIT_MS = 1_000;
+const GROWTH_LIMIT_BYTES = 200 * MB;
+
+type Operation = "getMessageSet" | "iterMessages" | "getOffsets" | "produceThenConfirm";
+
+/** What a server does with its n-th connection. */
+type Serve = (socket: Socket, connection: number) => void;
+
+interface HostileServer {
+  /** Makes the server's behaviour (building its payload before the client starts). */
+  readonly serve: () => Serve;
+  /** The client operations run against it (each in its own child process). */
+  readonly operations: readonly Operation[];
+  /** The error class names accepted; "any K07Error" for random input, where several are right. */
+  readonly expected: readonly string[] | "any K07Error";
+  /** Runs of the operation, each with a fresh client (random cases vary per connection). */
+  readonly repeat?: number;
+  readonly clientOptions?: Record<string, unknown>;
+  /** Extra facts the error must carry. */
+  readonly names?: { readonly context?: boolean; readonly requests?: number };
+}
+
+const int32 = (n: number) => {
+  const bytes = Buffer.alloc(4);
+  bytes.writeInt32BE(n);
+  return bytes;
+};
+/** Answers every request with the same response. */
+const answerEvery = (response: () => Uint8Array) => (): Serve => {
+  const bytes = response();
+  return (socket) => onEachRequest(socket, () => socket.write(bytes));
+};
+const fetchAnswer = (messageSet: Uint8Array) => encodeFetchResponse({ errorCode: 0, messageSet });
+const textSet = (...texts: string[]) => encodeMessages(texts.map((t) => createMessage(t)));
+
+/** A message set whose second message has one payload byte flipped after its CRC was computed. */
+function crcCorruptSet(): Uint8Array {
+  const set = textSet("intact", "corrupted in transit");
+  set[set.length - 1]! ^= 0x20;
+  return set;
+}
+
+const cases: Record<string, HostileServer> = {
+  "random bytes instead of a response": {
+    serve: () => (socket, connection) => {
+      const random = new SeededRandom(seed, 1000 + connection);
+      onEachRequest(socket, () => socket.write(random.bytes(64 * 1024)));
+    },
+    operations: ["getMessageSet"],
+    expected: "any K07Error",
+    repeat: 20,
+    clientOptions: { requestTimeoutMs: 500 },
+  },
+  "a correctly sized frame of random bytes": {
+    serve: () => (socket, connection) => {
+      const random = new SeededRandom(seed, 2000 + connection);
+      onEachRequest(socket, () => {
+        const body = random.bytes(random.int(2, 2048));
+        socket.write(Buffer.concat([int32(body.length), body]));
+      });
+    },
+    operations: ["getMessageSet", "getOffsets"],
+    expected: "any K07Error",
+    repeat: 20,
+    clientOptions: { requestTimeoutMs: 500 },
+  },
+  "a 2 GiB size prefix": {
+    serve: answerEvery(() => Buffer.concat([int32(0x7fff_ffff), Buffer.alloc(1024 * 1024)])),
+    operations: ["getMessageSet"],
+    expected: ["FrameTooLargeError"],
+  },
+  "a frame truncated at a random byte, then closed": {
+    serve: () => (socket, connection) => {
+      const random = new SeededRandom(seed, 3000 + connection);
+      const response = fetchAnswer(textSet("one", "two", "three"));
+      onEachRequest(socket, () => socket.end(response.subarray(0, random.int(0, response.length - 1))));
+    },
+    operations: ["getMessageSet"],
+    expected: ["ConnectionClosedError"],
+    repeat: 10,
+  },
+  "a message whose CRC does not match": {
+    serve: answerEvery(() => fetchAnswer(crcCorruptSet())),
+    operations: ["getMessageSet", "iterMessages"],
+    expected: ["CrcError"],
+    names: { context: true },
+  },
+  "a message length far beyond the response": {
+    serve: answerEvery(() => fetchAnswer(Buffer.concat([int32(0x7fff_fff0), Buffer.alloc(100)]))),
+    operations: ["getMessageSet"],
+    expected: ["MessageTooLargeError"],
+    names: { context: true },
+  },
+  "a gzip bomb: 1 GiB of zeros in a 1 MB wrapper": {
+    serve: answerEvery(() => fetchAnswer(gzipBombSet())),
+    operations: ["getMessageSet", "iterMessages"],
+    expected: ["DecompressionLimitError"],
+    names: { context: true },
+  },
+  "object amplification: 6 M empty messages in a 116 KB wrapper (issue 12 finding 2)": {
+    serve: answerEvery(() => fetchAnswer(emptyMessagesBombSet())),
+    operations: ["getMessageSet", "iterMessages"],
+    expected: ["DecompressionLimitError"],
+    names: { context: true },
+  },
+  "nested wrappers: 1,000 wrappers of 60 MiB in a 216 KB wrapper (issue 12 finding 1)": {
+    serve: answerEvery(() => fetchAnswer(nestedGzipSet(1000))),
+    operations: ["getMessageSet", "iterMessages"],
+    // Over the decompression budget, or refused as nesting deeper than 0.7 producers write.
+    expected: ["DecompressionLimitError", "CompressionError"],
+    names: { context: true },
+  },
+  "an Offsets answer with error code 3 (issue 12 finding 5)": {
+    serve: answerEvery(() => Buffer.concat([int32(6), Buffer.from([0, 3]), int32(0)])),
+    operations: ["getOffsets"],
+    expected: ["WrongPartitionError"],
+  },
+  "a server that accepts but never answers": {
+    serve: () => () => {},
+    operations: ["getOffsets", "getMessageSet"],
+    expected: ["TimeoutError"],
+    clientOptions: { requestTimeoutMs: 300 },
+  },
+  "a server that never reads, then resets, while confirm() waits for the socket to drain (issue 12 finding 4)": {
+    serve: () => (socket) => {
+      socket.pause();
+      setTimeout(() => socket.resetAndDestroy(), 300);
+    },
+    operations: ["produceThenConfirm"],
+    expected: ["ProduceNotConfirmedError"],
+    names: { requests: 1 },
+  },
+};
+
+/** One line per case run, printed at the end: the figures the issue asks to quote. */
+const summary: string[] = [];
+beforeAll(() => buildPackagesForChildren(), 120_000);
+afterAll(() => console.log(`hostile servers (seed ${seed}):\n${summary.join("\n")}`));
+
+const runs = Object.entries(cases).flatMap(([name, hostile]) => hostile.operations.map((operation) => [name, operation, hostile] as const));
+
+test.each(runs)("%s: %s fails with the expected typed error, in time, in bounded memory", async (name, operation, hostile) => {
+  const server = await fakeServer(hostile.serve());
+  const repeat = hostile.repeat ?? 1;
+  const child = new WatchedChild(
+    "client-child.mjs",
+    { port: server.port, operation, repeat, topic: TOPIC, clientOptions: hostile.clientOptions, messages: 40, messageBytes: 500_000 },
+    { killAboveGrowthBytes: 3 * GROWTH_LIMIT_BYTES, deadlineMs: 1.5 * SETTLE_LIMIT_MS },
+  );
+  const results: { outcome: string; value?: number; settleMs: number; error?: Record<string, unknown> }[] = [];
+  let done: Record<string, unknown> | undefined;
+  for (let line = await child.next(); line !== undefined; line = await child.next()) {
+    if (line.result !== undefined) results.push(line.result as (typeof results)[number]);
+    if (line.done !== undefined) done = line;
+  }
+  await server.close();
+
+  const growth = child.growthBytes(Number(done?.peakRss ?? 0));
+  const worstStallMs = Number(done?.worstStallMs ?? Number.NaN);
+  const slowest = Math.max(0, ...results.map((r) => r.settleMs));
+  const errors = results.map((r) => (r.outcome === "rejected" ? String(r.error!.name) : `resolved (${r.value})`));
+  summary.push(
+    `  ${name} [${operation}]: ` +
+      (child.killed
+        ? `KILLED at its ${child.killed} after ${child.killedAfterMs} ms (${results.length}/${repeat} runs settled), peak RSS growth ${mb(growth)}`
+        : `${[...new Set(errors)].join(", ")}; slowest settle ${slowest} ms, worst stall ${worstStallMs} ms, peak RSS growth ${mb(growth)}`),
+  );
+
+  const acceptable = (r: (typeof results)[number]) => {
+    if (r.outcome !== "rejected" || r.error!.k07 !== true) return false;
+    if (hostile.expected !== "any K07Error" && !hostile.expected.includes(String(r.error!.name))) return false;
+    if (hostile.names?.context && (r.error!.topic !== TOPIC || r.error!.partition !== 0 || r.error!.offset === undefined)) return false;
+    if (hostile.names?.requests !== undefined && r.error!.requestsNamed !== hostile.names.requests) return false;
+    return true;
+  };
+  const describe = (r: (typeof results)[number]) =>
+    acceptable(r) ? "as expected" : r.outcome === "rejected" ? `${String(r.error!.name)}: ${String(r.error!.message)} (named ${JSON.stringify({ topic: r.error!.topic, partition: r.error!.partition, offset: r.error!.offset, requests: r.error!.requestsNamed })})` : `resolved with ${r.value}`;
+  expect({
+    seed,
+    killed: child.killed ?? "no",
+    outcomes: results.map(describe),
+    slowestSettleMs: child.killed === undefined && slowest < SETTLE_LIMIT_MS ? "in time" : slowest,
+    worstStallMs: worstStallMs < STALL_LIMIT_MS ? "in bound" : worstStallMs,
+    peakRssGrowth: growth < GROWTH_LIMIT_BYTES ? "in bound" : mb(growth),
+  }).toEqual({
+    seed,
+    killed: "no",
+    outcomes: Array.from({ length: repeat }, () => "as expected"),
+    slowestSettleMs: "in time",
+    worstStallMs: "in bound",
+    peakRssGrowth: "in bound",
+  });
+}, 60_000);
