@@ -111,13 +111,13 @@ const cases: Record<string, HostileServer> = {
     names: { context: true },
   },
   "a gzip bomb: 1 GiB of zeros in a 1 MB wrapper": {
-    serve: answerEvery(() => fetchAnswer(gzipBombSet())),
+    serve: answerEvery(() => fetchAnswer(gzipBombSet(256))),
     operations: ["getMessageSet", "iterMessages"],
     expected: ["DecompressionLimitError"],
     names: { context: true },
   },
-  "object amplification: 6 M empty messages in a 116 KB wrapper (issue 12 finding 2)": {
-    serve: answerEvery(() => fetchAnswer(emptyMessagesBombSet())),
+  "object amplification: 6 M empty messages in a 117 KB wrapper (issue 12 finding 2)": {
+    serve: answerEvery(() => fetchAnswer(emptyMessagesBombSet(6_000_000))),
     operations: ["getMessageSet", "iterMessages"],
     expected: ["DecompressionLimitError"],
     names: { context: true },
