@@ -13,6 +13,7 @@ import {
   encodeMessages,
   sleep,
 } from "@k07/transport-node";
+import { connect } from "node:net";
 import { emptyMessagesBombSet, gzipBombSet, nestedGzipSet } from "../../transport-node/test/helpers/hostile-payloads.ts";
 import { SeededRandom, faultSeed } from "../../transport-node/test/helpers/seeded-random.ts";
 import { WatchedChild, buildPackagesForChildren, mb } from "../../transport-node/test/helpers/watched-child.ts";
@@ -203,6 +204,32 @@ const cases: Record<string, HostileClient> = {
 
   async "a gzip bomb in a produce: 512 MiB of zeros in a 0.5 MB wrapper"(port) {
     return invalidProduce(port, "bomb", gzipBombSet(128));
+  },
+
+  async "a MultiFetch whose answer would pass 2 GiB: 1,100 parts of 2 MiB over a 2.4 MB log (issue 12 finding 3)"(port) {
+    const problems: string[] = [];
+    const setup = new KafkaClient("127.0.0.1", port);
+    const payload = new Uint8Array(800_000);
+    for (let i = 0; i < 3; i++) await setup.sendMessagesSimple("big", 0, payload);
+    await setup.close();
+    const part = rawFetch("big", 0, 0, 2 * MB).subarray(6);
+    const multiFetch = requestFrame(2, concat(int16(1100), ...Array.from({ length: 1100 }, () => part)));
+    // Only the size prefix matters: a wrong one is the defect, a closed connection the refusal.
+    const prefix = await new Promise<Buffer | "closed">((resolve) => {
+      const socket = connect(port, "127.0.0.1", () => socket.write(multiFetch));
+      let received = Buffer.alloc(0);
+      socket.on("data", (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        if (received.length >= 4) {
+          socket.destroy();
+          resolve(received.subarray(0, 4));
+        }
+      });
+      socket.on("error", () => {});
+      socket.on("close", () => resolve("closed"));
+    });
+    if (prefix !== "closed") problems.push(`the broker answered with a size prefix of ${prefix.readInt32BE(0)} for a response of 1,100 × 2 MiB`);
+    return { problems };
   },
 
   async "slowloris: 16 connections sending one byte per 100 ms"(port) {
