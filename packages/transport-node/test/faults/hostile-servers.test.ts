@@ -74,7 +74,9 @@ const cases: Record<string, HostileServer> = {
     serve: () => (socket, connection) => {
       const random = new SeededRandom(seed, 2000 + connection);
       onEachRequest(socket, () => {
+        // Half the answers claim success (error code 0), so the random rest is decoded as messages or offsets.
         const body = random.bytes(random.int(2, 2048));
+        if (random.chance(0.5)) body.fill(0, 0, 2);
         socket.write(Buffer.concat([int32(body.length), body]));
       });
     },

@@ -28,6 +28,12 @@ function residentBytes(pid: number): number | undefined {
   }
 }
 
+/** Children still running: killed when this process exits, however it exits, so none is left behind. */
+const running = new Set<import("node:child_process").ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 export interface WatchLimits {
   /** Kill the child when its RSS exceeds its first report's `rss` by this many bytes. */
   readonly killAboveGrowthBytes: number;
@@ -60,6 +66,7 @@ export class WatchedChild {
       cwd: root,
       stdio: ["pipe", "pipe", "inherit"],
     });
+    running.add(this.child);
     let buffered = "";
     this.child.stdout.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();
@@ -73,6 +80,7 @@ export class WatchedChild {
     this.exited = new Promise((resolvePromise) =>
       this.child.on("close", (code) => {
         this.closed = true;
+        running.delete(this.child);
         clearInterval(this.sampler);
         this.wake();
         resolvePromise(code);
