@@ -153,6 +153,15 @@ const cases: Record<string, HostileServer> = {
   },
 };
 
+/** What the child reports for one run of the operation. */
+interface RunResult {
+  readonly outcome: "resolved" | "rejected";
+  readonly value?: number;
+  readonly settleMs: number;
+  /** The rejection as data: class name, whether a K07Error, message and the context it names. */
+  readonly error?: Record<string, unknown>;
+}
+
 /** One line per case run, printed at the end: the figures the issue asks to quote. */
 const summary: string[] = [];
 beforeAll(() => buildPackagesForChildren(), 120_000);
@@ -165,13 +174,14 @@ test.each(runs)("%s: %s fails with the expected typed error, in time, in bounded
   const repeat = hostile.repeat ?? 1;
   const child = new WatchedChild(
     "client-child.mjs",
+    // produceThenConfirm sends 40 messages of 500 KB in one request: more than the socket buffers hold.
     { port: server.port, operation, repeat, topic: TOPIC, clientOptions: hostile.clientOptions, messages: 40, messageBytes: 500_000 },
     { killAboveGrowthBytes: 3 * GROWTH_LIMIT_BYTES, deadlineMs: 1.5 * SETTLE_LIMIT_MS },
   );
-  const results: { outcome: string; value?: number; settleMs: number; error?: Record<string, unknown> }[] = [];
+  const results: RunResult[] = [];
   let done: Record<string, unknown> | undefined;
   for (let line = await child.next(); line !== undefined; line = await child.next()) {
-    if (line.result !== undefined) results.push(line.result as (typeof results)[number]);
+    if (line.result !== undefined) results.push(line.result as RunResult);
     if (line.done !== undefined) done = line;
   }
   await server.close();
@@ -187,19 +197,23 @@ test.each(runs)("%s: %s fails with the expected typed error, in time, in bounded
         : `${[...new Set(errors)].join(", ")}; slowest settle ${slowest} ms, worst stall ${worstStallMs} ms, peak RSS growth ${mb(growth)}`),
   );
 
-  const acceptable = (r: (typeof results)[number]) => {
+  const acceptable = (r: RunResult) => {
     if (r.outcome !== "rejected" || r.error!.k07 !== true) return false;
     if (hostile.expected !== "any K07Error" && !hostile.expected.includes(String(r.error!.name))) return false;
     if (hostile.names?.context && (r.error!.topic !== TOPIC || r.error!.partition !== 0 || r.error!.offset === undefined)) return false;
     if (hostile.names?.requests !== undefined && r.error!.requestsNamed !== hostile.names.requests) return false;
     return true;
   };
-  const describe = (r: (typeof results)[number]) =>
-    acceptable(r) ? "as expected" : r.outcome === "rejected" ? `${String(r.error!.name)}: ${String(r.error!.message)} (named ${JSON.stringify({ topic: r.error!.topic, partition: r.error!.partition, offset: r.error!.offset, requests: r.error!.requestsNamed })})` : `resolved with ${r.value}`;
+  const verdict = (r: RunResult) => {
+    if (acceptable(r)) return "as expected";
+    if (r.outcome === "resolved") return `resolved with ${r.value}`;
+    const { name, message, topic, partition, offset, requestsNamed } = r.error!;
+    return `${String(name)}: ${String(message)} (naming ${JSON.stringify({ topic, partition, offset, requests: requestsNamed })})`;
+  };
   expect({
     seed,
     killed: child.killed ?? "no",
-    outcomes: results.map(describe),
+    outcomes: results.map(verdict),
     slowestSettleMs: child.killed === undefined && slowest < SETTLE_LIMIT_MS ? "in time" : slowest,
     worstStallMs: worstStallMs < STALL_LIMIT_MS ? "in bound" : worstStallMs,
     peakRssGrowth: growth < GROWTH_LIMIT_BYTES ? "in bound" : mb(growth),
