@@ -28,7 +28,7 @@ interface Produce {
   readonly trial: number;
   /** sendMessageSet resolved: the request was handed to a connection. */
   sent: boolean;
-  /** A confirm() or close() called after the send resolved. */
+  /** Covered by a confirm() or close() that was called after the send and resolved. */
   confirmed: boolean;
   /** How many ProduceNotConfirmedErrors named it. */
   named: number;
