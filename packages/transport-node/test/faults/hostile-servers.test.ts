@@ -6,7 +6,7 @@
  * killed: the case then fails instead of taking the machine down.
  */
 import type { Socket } from "node:net";
-import { createMessage, encodeFetchResponse, encodeMessages } from "@k07/transport-node";
+import { RequestType, createMessage, encodeFetchResponse, encodeMessages, encodeMultiFetchResponse } from "@k07/transport-node";
 import { fakeServer, onEachRequest } from "../helpers/fake-server.ts";
 import { emptyMessagesBombSet, gzipBombSet, nestedGzipSet } from "../helpers/hostile-payloads.ts";
 import { SeededRandom, faultSeed } from "../helpers/seeded-random.ts";
@@ -20,7 +20,7 @@ const SETTLE_LIMIT_MS = 10_000;
 const STALL_LIMIT_MS = 1_000;
 const GROWTH_LIMIT_BYTES = 200 * MB;
 
-type Operation = "getMessageSet" | "iterMessages" | "getOffsets" | "produceThenConfirm";
+type Operation = "getMessageSet" | "getMultiMessageSet" | "iterMessages" | "getOffsets" | "produceThenConfirm";
 
 /** What a server does with its n-th connection. */
 type Serve = (socket: Socket, connection: number) => void;
@@ -50,6 +50,18 @@ const answerEvery = (response: () => Uint8Array) => (): Serve => {
   return (socket) => onEachRequest(socket, () => socket.write(bytes));
 };
 const fetchAnswer = (messageSet: Uint8Array) => encodeFetchResponse({ errorCode: 0, messageSet });
+/** Answers every Fetch, and every part of every MultiFetch, with the same message set. */
+const answerFetches = (messageSet: () => Uint8Array) => (): Serve => {
+  const set = messageSet();
+  const single = fetchAnswer(set);
+  return (socket) =>
+    onEachRequest(socket, (request) => {
+      const view = Buffer.from(request.buffer, request.byteOffset, request.byteLength);
+      if (view.readInt16BE(0) !== RequestType.MultiFetch) return socket.write(single);
+      const parts = Array.from({ length: view.readInt16BE(2) }, () => ({ errorCode: 0, messageSet: set }));
+      return socket.write(encodeMultiFetchResponse(parts));
+    });
+};
 const textSet = (...texts: string[]) => encodeMessages(texts.map((t) => createMessage(t)));
 
 /** A message set whose second message has one payload byte flipped after its CRC was computed. */
@@ -101,31 +113,31 @@ const cases: Record<string, HostileServer> = {
     repeat: 10,
   },
   "a message whose CRC does not match": {
-    serve: answerEvery(() => fetchAnswer(crcCorruptSet())),
-    operations: ["getMessageSet", "iterMessages"],
+    serve: answerFetches(() => crcCorruptSet()),
+    operations: ["getMessageSet", "iterMessages", "getMultiMessageSet"],
     expected: ["CrcError"],
     names: { context: true },
   },
   "a message length far beyond the response": {
-    serve: answerEvery(() => fetchAnswer(Buffer.concat([int32(0x7fff_fff0), Buffer.alloc(100)]))),
+    serve: answerFetches(() => Buffer.concat([int32(0x7fff_fff0), Buffer.alloc(100)])),
     operations: ["getMessageSet"],
     expected: ["MessageTooLargeError"],
     names: { context: true },
   },
   "a gzip bomb: 1 GiB of zeros in a 1 MB wrapper": {
-    serve: answerEvery(() => fetchAnswer(gzipBombSet(256))),
-    operations: ["getMessageSet", "iterMessages"],
+    serve: answerFetches(() => gzipBombSet(256)),
+    operations: ["getMessageSet", "iterMessages", "getMultiMessageSet"],
     expected: ["DecompressionLimitError"],
     names: { context: true },
   },
   "object amplification: 6 M empty messages in a 117 KB wrapper (issue 12 finding 2)": {
-    serve: answerEvery(() => fetchAnswer(emptyMessagesBombSet(6_000_000))),
-    operations: ["getMessageSet", "iterMessages"],
+    serve: answerFetches(() => emptyMessagesBombSet(6_000_000)),
+    operations: ["getMessageSet", "iterMessages", "getMultiMessageSet"],
     expected: ["DecompressionLimitError"],
     names: { context: true },
   },
   "nested wrappers: 1,000 wrappers of 60 MiB in a 216 KB wrapper (issue 12 finding 1)": {
-    serve: answerEvery(() => fetchAnswer(nestedGzipSet(1000))),
+    serve: answerFetches(() => nestedGzipSet(1000)),
     operations: ["getMessageSet", "iterMessages"],
     // Over the decompression budget, or refused as nesting deeper than 0.7 producers write.
     expected: ["DecompressionLimitError", "CompressionError"],

@@ -28,6 +28,12 @@ const operations = {
     const [messages] = await kafka.getMessageSet(new FetchRequest(spec.topic, 0, 0, spec.maxSize ?? 1024 * 1024));
     return messages.length;
   },
+  async getMultiMessageSet(kafka) {
+    // Two parts, both for partition 0, so the first to fail names the same context as a single fetch.
+    const fetch = new FetchRequest(spec.topic, 0, 0, spec.maxSize ?? 1024 * 1024);
+    const parts = await kafka.getMultiMessageSet([fetch, fetch]);
+    return parts.reduce((n, [messages]) => n + messages.length, 0);
+  },
   async iterMessages(kafka) {
     // One fetch's worth (auto = false): a hostile server answering every fetch alike cannot make it page forever.
     let count = 0;
