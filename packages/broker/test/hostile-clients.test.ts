@@ -196,11 +196,11 @@ const cases: Record<string, HostileClient> = {
     return tally(outcomes, problems);
   },
 
-  async "nested compression in a produce: 10 wrappers of 60 MiB in a 2.4 KB wrapper (issue 12 finding 1)"(port) {
+  async "nested compression in a produce: 10 wrappers of 60 MiB in a 2.4 KB wrapper"(port) {
     return invalidProduce(port, "nested", nestedGzipSet(10));
   },
 
-  async "object amplification in a produce: 6 M empty messages in a 117 KB wrapper (issue 12 finding 2)"(port) {
+  async "object amplification in a produce: 6 M empty messages in a 117 KB wrapper"(port) {
     return invalidProduce(port, "amplified", emptyMessagesBombSet(6_000_000));
   },
 
@@ -208,7 +208,7 @@ const cases: Record<string, HostileClient> = {
     return invalidProduce(port, "bomb", gzipBombSet(128));
   },
 
-  async "a MultiFetch whose answer would pass 2 GiB: 1,100 parts of 2 MiB over a 2.4 MB log (issue 12 finding 3)"(port) {
+  async "a MultiFetch whose answer would pass 2 GiB: 1,100 parts of 2 MiB over a 2.4 MB log"(port) {
     const problems: string[] = [];
     const setup = new KafkaClient("127.0.0.1", port);
     const payload = new Uint8Array(800_000);
