@@ -120,10 +120,22 @@ const cases: Record<string, HostileServer> = {
     expected: ["CrcError"],
     names: { context: true },
   },
-  "a message length far beyond the response": {
-    serve: answerFetches(() => Buffer.concat([int32(0x7fff_fff0), Buffer.alloc(100)])),
+  "a message length of 2 GiB in a response as long as the fetch size (the client grows the fetch, then gives up)": {
+    // A full response may end in a big message, so the client doubles the fetch up to maxFetchBytes.
+    serve: () => (socket) =>
+      onEachRequest(socket, (request) => {
+        const maxSize = Buffer.from(request.buffer, request.byteOffset, request.byteLength).readInt32BE(request.length - 4);
+        socket.write(fetchAnswer(Buffer.concat([int32(0x7fff_fff0), Buffer.alloc(maxSize - 4)])));
+      }),
     operations: ["getMessageSet"],
     expected: ["MessageTooLargeError"],
+    names: { context: true },
+  },
+  "a message length beyond a response shorter than the fetch size": {
+    // The broker sent all the segment holds, and it never stores part of a message.
+    serve: answerFetches(() => Buffer.concat([int32(0x7fff_fff0), Buffer.alloc(100)])),
+    operations: ["getMessageSet", "iterMessages"],
+    expected: ["OffsetNotAtMessageBoundaryError"],
     names: { context: true },
   },
   "a gzip bomb: 1 GiB of zeros in a 1 MB wrapper": {
