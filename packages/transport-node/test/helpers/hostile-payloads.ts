@@ -3,6 +3,7 @@
  * wrappers, each small on the wire and huge once inflated. Built once per process and cached.
  */
 import { Compression, createGzipMessage, createMessage, encodeMessages, gzipCodec, type Message } from "@k07/transport-node";
+import { emptyMessageSet } from "../../../codec/test/helpers/hostile.ts";
 
 const MiB = 1024 * 1024;
 
@@ -33,10 +34,7 @@ export const gzipBombSet = cachedBy((members) => {
  * Object amplification within the cap: one gzip wrapper (117 KB) of 6,000,000 empty messages,
  * 60 MB inflated, under the 64 MiB per-wrapper cap: six million message objects.
  */
-export const emptyMessagesBombSet = cachedBy((count) => {
-  const entry = encodeMessages([createMessage(new Uint8Array(0))]);
-  return encodeMessages([gzipWrapper(gzipCodec.compress(Buffer.alloc(count * entry.length, entry)))]);
-});
+export const emptyMessagesBombSet = cachedBy((count) => encodeMessages([gzipWrapper(gzipCodec.compress(emptyMessageSet(count)))]));
 
 const wrapperOf60MiB = cachedBy(() => createGzipMessage([createMessage(new Uint8Array(60 * MiB))]));
 
