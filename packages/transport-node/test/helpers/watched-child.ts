@@ -6,7 +6,7 @@
  * The children run the packages' built output (`dist`), so the packages are built first (a no-op
  * when they are up to date, as in `npm test`, which builds before running jest).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
@@ -28,8 +28,8 @@ function residentBytes(pid: number): number | undefined {
   }
 }
 
-/** Children still running: killed when this process exits, however it exits, so none is left behind. */
-const running = new Set<import("node:child_process").ChildProcess>();
+/** Children still running: killed when this process exits (jest's forceExit included), so none is left behind. */
+const running = new Set<ChildProcess>();
 process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
