@@ -1,5 +1,5 @@
 /**
- * Hostile compressed produces (issue 12, findings 1 and 2): one decompression budget per produced
+ * Hostile compressed produces: one decompression budget per produced
  * set, nesting refused, and no long stall: while one connection's produce is validated, the broker
  * keeps answering the others, and that connection's later frames wait their turn.
  */

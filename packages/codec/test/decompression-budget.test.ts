@@ -1,5 +1,5 @@
 /**
- * One decompression budget per decode (issue 12, findings 1 and 2): the bytes inflated by every
+ * One decompression budget per decode: the bytes inflated by every
  * wrapper of a message set, plus DECOMPRESSED_MESSAGE_COST per message found inside them, count
  * against one `maxDecompressedBytes`; a compressed message inside a compressed message is refused;
  * and the work can be done in caller-sized steps (`advance`, `step`, `decompressInSteps`).

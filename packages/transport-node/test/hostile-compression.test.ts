@@ -1,5 +1,5 @@
 /**
- * Hostile compressed fetch responses (issue 12, findings 1 and 2), from a fake server: one
+ * Hostile compressed fetch responses, from a fake server: one
  * decompression budget per fetch response, nesting refused, and no long event-loop stall while a
  * big legitimate wrapper is decoded by `getMessageSet` or `iterMessages`.
  */
