@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { root } from "./run-cli.ts";
 
 const run = promisify(execFile);
-const PACKAGES = ["codec", "client", "zookeeper", "broker", "transport-node", "transport-deno", "cluster", "cli"];
+const PACKAGES = ["codec", "client", "zookeeper", "broker", "transport-node", "transport-deno", "cluster", "proxy", "cli"];
 const VERSION: string = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
 const DEV_ONLY = ["prozess", "franz-kafka", "kafkajs"];
 const tsc = join(root, "node_modules/typescript/bin/tsc");
@@ -252,6 +252,7 @@ describeInstalled("the installed packages", () => {
         "transport-node": /^\[ '\d+: some message', '\d+: another message'.*next fetch at \d+\noffsets \[ \d+, 0 \]\n$/s,
         client: /^log end \d+\n$/,
         cli: /^proxy on 127\.0\.0\.1:\d+\n$/,
+        proxy: /^proxy on 127\.0\.0\.1:\d+\n$/,
       };
       for (const [name, output] of Object.entries(printed)) {
         const readme = readFileSync(inApp("node_modules/@k07", name, "README.md"), "utf8");

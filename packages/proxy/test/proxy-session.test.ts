@@ -1,5 +1,5 @@
 /** The proxy's protocol logic without sockets: responses split anywhere come out whole, in order, unchanged. */
-import { ProxySession, type TopicCounters } from "@k07/cli";
+import { ProxySession, type TopicCounters } from "@k07/proxy";
 import {
   FetchRequest,
   OffsetRequest,
