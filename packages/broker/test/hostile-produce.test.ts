@@ -16,7 +16,7 @@ import {
 } from "@k07/codec";
 import { hex, rawFetch, rawOffsets, rawProduce } from "./helpers/bytes.ts";
 import { RawConnection } from "./helpers/raw-connection.ts";
-import { emptyMessageSet } from "../../codec/test/helpers/hostile.ts";
+import { emptyMessageSet } from "@k07/testing/hostile.ts";
 
 let broker: Broker;
 const events: ConnectionEvent[] = [];

@@ -14,7 +14,7 @@ import {
   encodeMultiProduceRequest,
   ProduceRequest,
 } from "@k07/codec";
-import { concat } from "../../codec/test/helpers/bytes.ts";
+import { concat } from "@k07/testing/bytes.ts";
 
 function session() {
   const counters = new Map<string, TopicCounters>();

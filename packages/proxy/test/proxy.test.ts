@@ -19,7 +19,7 @@ import {
   decodeMultiFetchResponse,
   FrameDecoder,
 } from "@k07/transport-node";
-import { scenarios } from "../../client/test/conformance/scenarios.ts";
+import { scenarios } from "@k07/testing/scenarios.ts";
 
 let broker: Broker;
 let proxy: Proxy;

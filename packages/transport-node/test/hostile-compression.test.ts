@@ -16,7 +16,7 @@ import {
   gzipCodec,
   type Message,
 } from "@k07/transport-node";
-import { emptyMessageSet } from "../../codec/test/helpers/hostile.ts";
+import { emptyMessageSet } from "@k07/testing/hostile.ts";
 
 /** A fake 0.7 server: the first fetch gets `messageSet`, every later one an empty set. */
 async function serving(messageSet: Uint8Array): Promise<Server> {
