@@ -1,7 +1,6 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { DEFAULT_MAX_FRAME_BYTES } from "@k07/codec";
+import { DEFAULT_MAX_FRAME_BYTES, optionalInteger } from "@k07/codec";
 import type { ProxyPolicy } from "./policy.ts";
-import { optionalInteger } from "@k07/codec";
 import { DEFAULT_MAX_TOPICS, ProxySession, type ProxyActions, type ProxyLogEntry, type TopicCounters } from "./proxy-session.ts";
 
 export interface ProxyOptions {
@@ -37,88 +36,120 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
+/** What every connection of one proxy shares: the counters, and the open client/broker pairs. */
+interface ProxyState {
+  readonly options: ProxyOptions;
+  readonly counters: Map<string, TopicCounters>;
+  readonly maxTopics: number;
+  readonly pairs: Set<SocketPair>;
+}
+
+/** A client's connection and the broker connection opened for it. */
+interface SocketPair {
+  readonly client: Socket;
+  readonly broker: Socket;
+}
+
 /**
  * Starts a protocol-aware Kafka 0.7 proxy: one broker connection per client connection, frames
  * forwarded as received, allow lists enforced, and backpressure end to end (a side that does not
  * read pauses the other side instead of filling memory).
  */
 export async function startProxy(options: ProxyOptions): Promise<Proxy> {
-  const counters = new Map<string, TopicCounters>();
-  const maxTopics = optionalInteger("maxTopics", options.maxTopics, DEFAULT_MAX_TOPICS, 0);
-  const pairs = new Set<[Socket, Socket]>();
-  const server: Server = createServer((client) => {
-    const name = `${client.remoteAddress}:${client.remotePort}`;
-    const broker = connect({ host: options.brokerHost, port: options.brokerPort });
-    // Responses are forwarded piece by piece as they arrive: Nagle's algorithm would hold the last
-    // piece of each back for the peer's delayed ACK.
-    client.setNoDelay(true);
-    broker.setNoDelay(true);
-    const pair: [Socket, Socket] = [client, broker];
-    pairs.add(pair);
-    const session = new ProxySession({
-      client: name,
-      policy: options.policy ?? {},
-      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-      log: options.log,
-      counters,
-      maxTopics,
-    });
-    let closed = false;
-    const shutdown = (reason: string) => {
-      if (closed) return;
-      closed = true;
-      pairs.delete(pair);
-      options.onClose?.(name, reason);
-      client.end(() => client.destroy());
-      broker.destroy();
-    };
-    const apply = (actions: ProxyActions) => {
-      if (actions.toBroker.length > 0) {
-        broker.cork();
-        let ok = true;
-        for (const bytes of actions.toBroker) ok = broker.write(bytes);
-        broker.uncork();
-        if (!ok) client.pause();
-      }
-      if (actions.toClient.length > 0) {
-        client.cork();
-        let ok = true;
-        for (const bytes of actions.toClient) ok = client.write(bytes);
-        client.uncork();
-        if (!ok) broker.pause();
-      }
-      if (actions.close !== undefined) shutdown(actions.close);
-    };
-    client.pause();
-    broker.once("connect", () => client.resume());
-    client.on("data", (chunk: Buffer) => apply(session.fromClient(chunk)));
-    broker.on("data", (chunk: Buffer) => apply(session.fromBroker(chunk)));
-    broker.on("drain", () => client.resume());
-    client.on("drain", () => broker.resume());
-    client.on("error", () => {});
-    broker.on("error", (error) => shutdown(`broker connection failed: ${error.message}`));
-    client.on("close", () => shutdown("client closed"));
-    broker.on("close", () => shutdown("broker closed the connection"));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const address = server.address() as { port: number };
+  const state: ProxyState = {
+    options,
+    counters: new Map(),
+    maxTopics: optionalInteger("maxTopics", options.maxTopics, DEFAULT_MAX_TOPICS, 0),
+    pairs: new Set(),
+  };
+  const server = createServer((client) => forwardConnection(client, state));
   const host = options.host ?? "127.0.0.1";
+  const port = await listen(server, host, options.port ?? 0);
+  return proxyHandle(server, host, port, state);
+}
+
+/** Opens the broker connection for a new client and forwards between the two through a `ProxySession`. */
+function forwardConnection(client: Socket, state: ProxyState): void {
+  const { options } = state;
+  const name = `${client.remoteAddress}:${client.remotePort}`;
+  const broker = connect({ host: options.brokerHost, port: options.brokerPort });
+  // Responses are forwarded piece by piece as they arrive: Nagle's algorithm would hold the last
+  // piece of each back for the peer's delayed ACK.
+  client.setNoDelay(true);
+  broker.setNoDelay(true);
+  const pair: SocketPair = { client, broker };
+  state.pairs.add(pair);
+  const session = new ProxySession({
+    client: name,
+    policy: options.policy ?? {},
+    maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+    log: options.log,
+    counters: state.counters,
+    maxTopics: state.maxTopics,
+  });
+  let closed = false;
+  const shutdown = (reason: string) => {
+    if (closed) return;
+    closed = true;
+    state.pairs.delete(pair);
+    options.onClose?.(name, reason);
+    client.end(() => client.destroy());
+    broker.destroy();
+  };
+  const apply = (actions: ProxyActions) => {
+    writeAll(broker, actions.toBroker, client);
+    writeAll(client, actions.toClient, broker);
+    if (actions.close !== undefined) shutdown(actions.close);
+  };
+  // Nothing is read from the client until its broker connection is up.
+  client.pause();
+  broker.once("connect", () => client.resume());
+  client.on("data", (chunk: Buffer) => apply(session.fromClient(chunk)));
+  broker.on("data", (chunk: Buffer) => apply(session.fromBroker(chunk)));
+  broker.on("drain", () => client.resume());
+  client.on("drain", () => broker.resume());
+  client.on("error", () => {});
+  broker.on("error", (error) => shutdown(`broker connection failed: ${error.message}`));
+  client.on("close", () => shutdown("client closed"));
+  broker.on("close", () => shutdown("broker closed the connection"));
+}
+
+/**
+ * Writes `chunks` to `target` in one corked batch; when `target`'s buffer is full, pauses `source`
+ * (the side they came from) until `target` drains.
+ */
+function writeAll(target: Socket, chunks: readonly Uint8Array[], source: Socket): void {
+  if (chunks.length === 0) return;
+  target.cork();
+  let ok = true;
+  for (const bytes of chunks) ok = target.write(bytes);
+  target.uncork();
+  if (!ok) source.pause();
+}
+
+/** Listens on host:port (port 0: a free one) and resolves with the port; rejects if listening fails. */
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve((server.address() as { port: number }).port));
+  });
+}
+
+/** The running proxy as its caller sees it. */
+function proxyHandle(server: Server, host: string, port: number, state: ProxyState): Proxy {
   return {
     host,
-    port: address.port,
-    address: `${host}:${address.port}`,
-    counters: () => counters,
+    port,
+    address: `${host}:${port}`,
+    counters: () => state.counters,
     bufferedBytes() {
       let total = 0;
-      for (const [client, broker] of pairs) total += client.writableLength + broker.writableLength;
+      for (const { client, broker } of state.pairs) total += client.writableLength + broker.writableLength;
       return total;
     },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const [client, broker] of pairs) {
+        for (const { client, broker } of state.pairs) {
           client.destroy();
           broker.destroy();
         }
