@@ -14,9 +14,9 @@ import {
   sleep,
 } from "@k07/transport-node";
 import { connect } from "node:net";
-import { emptyMessagesBombSet, gzipBombSet, nestedGzipSet } from "../../transport-node/test/helpers/hostile-payloads.ts";
-import { SeededRandom, faultSeed } from "../../transport-node/test/helpers/seeded-random.ts";
-import { WatchedChild, buildPackagesForChildren, mb } from "../../transport-node/test/helpers/watched-child.ts";
+import { emptyMessagesBombSet, gzipBombSet, nestedGzipSet } from "@k07/testing/hostile-payloads.ts";
+import { SeededRandom, faultSeed } from "@k07/testing/seeded-random.ts";
+import { WatchedChild, buildPackagesForChildren, mb } from "@k07/testing/watched-child.ts";
 import { concat, int16, int32, rawFetch, rawOffsets, rawProduce, requestFrame, shortString, textSet } from "./helpers/bytes.ts";
 import { RawConnection } from "./helpers/raw-connection.ts";
 

@@ -22,7 +22,7 @@ import {
   type Message,
 } from "../src/index.ts";
 import { PARTIAL_ENTRY, h11TripleBytes } from "./helpers/h11-triple.ts";
-import { emptyMessageSet } from "./helpers/hostile.ts";
+import { emptyMessageSet } from "@k07/testing/hostile.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

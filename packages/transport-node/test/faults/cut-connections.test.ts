@@ -9,7 +9,7 @@
 import { startBroker, type Broker } from "@k07/broker";
 import { FetchRequest, K07Error, KafkaClient, ProduceNotConfirmedError, ProduceRequest, createMessage } from "@k07/transport-node";
 import { CuttingRelay, type Cut } from "../helpers/cutting-relay.ts";
-import { SeededRandom, faultSeed } from "../helpers/seeded-random.ts";
+import { SeededRandom, faultSeed } from "@k07/testing/seeded-random.ts";
 
 const TRIALS = 200;
 /**

@@ -8,9 +8,9 @@
 import type { Socket } from "node:net";
 import { RequestType, createMessage, encodeFetchResponse, encodeMessages, encodeMultiFetchResponse } from "@k07/transport-node";
 import { fakeServer, onEachRequest } from "../helpers/fake-server.ts";
-import { emptyMessagesBombSet, gzipBombSet, nestedGzipSet } from "../helpers/hostile-payloads.ts";
-import { SeededRandom, faultSeed } from "../helpers/seeded-random.ts";
-import { WatchedChild, buildPackagesForChildren, mb } from "../helpers/watched-child.ts";
+import { emptyMessagesBombSet, gzipBombSet, nestedGzipSet } from "@k07/testing/hostile-payloads.ts";
+import { SeededRandom, faultSeed } from "@k07/testing/seeded-random.ts";
+import { WatchedChild, buildPackagesForChildren, mb } from "@k07/testing/watched-child.ts";
 
 const seed = faultSeed("hostile-servers");
 const MB = 1024 * 1024;

@@ -3,7 +3,7 @@
  * wrappers, each small on the wire and huge once inflated. Built once per process and cached.
  */
 import { Compression, createGzipMessage, createMessage, encodeMessages, gzipCodec, type Message } from "@k07/transport-node";
-import { emptyMessageSet } from "../../../codec/test/helpers/hostile.ts";
+import { emptyMessageSet } from "./hostile.ts";
 
 const MiB = 1024 * 1024;
 

@@ -10,7 +10,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-const root = resolve(__dirname, "../../../..");
+const root = resolve(__dirname, "../../..");
 const MB = 1024 * 1024;
 
 /** Builds the packages the child scripts import (incremental: about 0.2 s when nothing changed). */
