@@ -5,5 +5,7 @@ export { runCli, processIo } from "./cli.ts";
 export type { CommandIo } from "./commands/io.ts";
 export { compileFormat } from "./format.ts";
 export { startProxy, type Proxy, type ProxyOptions } from "./proxy/proxy-server.ts";
+export { startWebSocketProxy, originRefusal, DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES, type WebSocketProxyOptions } from "./proxy/ws-bridge.ts";
+export { browserBundleRoutes, serveStatic, type StaticFiles } from "./proxy/static-files.ts";
 export { ProxySession, type ProxyActions, type ProxyLogEntry, type ProxySessionOptions, type TopicCounters } from "./proxy/proxy-session.ts";
 export { allows, type Operation, type ProxyPolicy, type TopicMatcher } from "./proxy/policy.ts";

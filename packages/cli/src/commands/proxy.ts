@@ -1,9 +1,16 @@
-import { parseAddress } from "../address.ts";
-import { startProxy } from "../proxy/proxy-server.ts";
+import { CliError, parseAddress, parseInteger } from "../address.ts";
+import { startProxy, type Proxy } from "../proxy/proxy-server.ts";
+import type { TopicCounters } from "../proxy/proxy-session.ts";
+import { browserBundleRoutes } from "../proxy/static-files.ts";
+import { startWebSocketProxy } from "../proxy/ws-bridge.ts";
 import type { CommandIo } from "./io.ts";
 
 export interface ProxyCommandOptions {
   listen?: string;
+  listenWs?: string;
+  allowOrigin?: string;
+  maxWsMessage?: string;
+  serve?: string;
   broker: string;
   allowProduce?: string;
   allowFetch?: string;
@@ -13,25 +20,53 @@ export interface ProxyCommandOptions {
 
 const list = (value: string | undefined) => (value === undefined ? undefined : value.split(",").map((s) => s.trim()).filter(Boolean));
 
-/** `k07 proxy`: forwards clients to a broker with topic allow lists and a JSON request log on stderr. */
+/**
+ * `k07 proxy`: forwards clients to a broker with topic allow lists and a JSON request log on stderr;
+ * TCP clients on --listen, web pages over WebSocket on --listen-ws (one counter set for both).
+ */
 export async function proxyCommand(options: ProxyCommandOptions, io: CommandIo): Promise<number> {
-  const listen = parseAddress(options.listen ?? "127.0.0.1:9093", 9093);
+  const webSocketOnly = ["allowOrigin", "maxWsMessage", "serve"] as const;
+  for (const option of webSocketOnly) {
+    if (options[option] !== undefined && options.listenWs === undefined) throw new CliError(`--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --listen-ws`);
+  }
   const broker = parseAddress(options.broker);
-  const proxy = await startProxy({
-    host: listen.host,
-    port: listen.port,
+  const counters = new Map<string, TopicCounters>();
+  const common = {
     brokerHost: broker.host,
     brokerPort: broker.port,
     policy: { produce: list(options.allowProduce), fetch: list(options.allowFetch), offsets: list(options.allowOffsets) },
-    log: options.log ? (entry) => io.err(JSON.stringify(entry)) : undefined,
-    onClose: options.log ? (client, reason) => io.err(JSON.stringify({ client, closed: reason })) : undefined,
-  });
-  io.out(`k07 proxy listening on ${proxy.address}, forwarding to ${broker.host}:${broker.port}\n`);
+    log: options.log ? (entry: object) => io.err(JSON.stringify(entry)) : undefined,
+    onClose: options.log ? (client: string, reason: string) => io.err(JSON.stringify({ client, closed: reason })) : undefined,
+    counters,
+  };
+  const listeners: Proxy[] = [];
+  if (options.listen !== undefined || options.listenWs === undefined) {
+    const listen = parseAddress(options.listen ?? "127.0.0.1:9093", 9093);
+    const proxy = await startProxy({ ...common, host: listen.host, port: listen.port });
+    listeners.push(proxy);
+    io.out(`k07 proxy listening on ${proxy.address}, forwarding to ${broker.host}:${broker.port}\n`);
+  }
+  if (options.listenWs !== undefined) {
+    const listen = parseAddress(options.listenWs, 9094);
+    const routes = options.serve === undefined ? undefined : browserBundleRoutes();
+    if (options.serve !== undefined && routes === undefined) io.err("k07 proxy: @k07/transport-websocket is not installed next to k07: /k07-browser.js is not served");
+    const proxy = await startWebSocketProxy({
+      ...common,
+      host: listen.host,
+      port: listen.port,
+      allowOrigins: list(options.allowOrigin),
+      maxMessageBytes: options.maxWsMessage === undefined ? undefined : parseInteger("--max-ws-message", options.maxWsMessage, 1),
+      files: options.serve === undefined ? undefined : { dir: options.serve, routes },
+    });
+    listeners.push(proxy);
+    const page = options.serve === undefined ? "" : `, serving ${options.serve} at http://${proxy.address}/`;
+    io.out(`k07 proxy listening for WebSockets on ws://${proxy.address}/${page}, forwarding to ${broker.host}:${broker.port}\n`);
+  }
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     io.signal.addEventListener("abort", () => resolve(), { once: true });
   });
-  await proxy.close();
-  for (const [topic, c] of proxy.counters()) io.err(`${topic}: ${c.requests} requests, ${c.bytesProduced} bytes produced, ${c.bytesFetched} bytes fetched, ${c.denied} denied`);
+  await Promise.all(listeners.map((proxy) => proxy.close()));
+  for (const [topic, c] of counters) io.err(`${topic}: ${c.requests} requests, ${c.bytesProduced} bytes produced, ${c.bytesFetched} bytes fetched, ${c.denied} denied`);
   return 0;
 }

@@ -18,6 +18,8 @@ export interface ProxyOptions {
   readonly log?: (entry: ProxyLogEntry) => void;
   /** Called when the proxy closes a client's connection, with why. */
   readonly onClose?: (client: string, reason: string) => void;
+  /** Counters shared with another listener of the same proxy (its WebSocket one). Default: its own. */
+  readonly counters?: Map<string, TopicCounters>;
 }
 
 export interface Proxy {
@@ -37,7 +39,7 @@ export interface Proxy {
  * read pauses the other side instead of filling memory).
  */
 export async function startProxy(options: ProxyOptions): Promise<Proxy> {
-  const counters = new Map<string, TopicCounters>();
+  const counters = options.counters ?? new Map<string, TopicCounters>();
   const pairs = new Set<[Socket, Socket]>();
   const server: Server = createServer((client) => {
     const name = `${client.remoteAddress}:${client.remotePort}`;
