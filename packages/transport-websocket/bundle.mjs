@@ -23,6 +23,8 @@ const result = await build({
   platform: "browser",
   target: "es2022",
   minify: true,
+  // Error classes name themselves after their class (`error.name` is "UnknownBrokerError"): keep the names.
+  keepNames: true,
   sourcemap: true,
   legalComments: "none",
   metafile: true,

@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { root } from "./run-cli.ts";
 
 const run = promisify(execFile);
-const PACKAGES = ["codec", "client", "zookeeper", "broker", "transport-node", "transport-deno", "cluster", "cli"];
+const PACKAGES = ["codec", "client", "zookeeper", "broker", "transport-node", "transport-deno", "transport-websocket", "cluster", "cli"];
 const VERSION: string = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
 const DEV_ONLY = ["prozess", "franz-kafka", "kafkajs"];
 const tsc = join(root, "node_modules/typescript/bin/tsc");
