@@ -117,7 +117,7 @@ describeInBrowser("the client in Chromium, through k07 proxy --listen-ws", () =>
     for (const scenario of scenarios) {
       test(scenario.name, async () => {
         expect(await page.evaluate((name) => (window as unknown as { runScenario(n: string): Promise<string> }).runScenario(name), scenario.name)).toBe("ok");
-      });
+      }, 60_000);
     }
   });
 
