@@ -50,45 +50,41 @@ beforeAll(async () => {
 afterAll(() => broker.close());
 
 describe("frames through the bridge", () => {
-  test("well-formed frames reach the broker byte for byte, whatever the message chunking; a malformed one never does, and the page gets 1008 with why", async () => {
+  /** What reached a recording fake broker, and how the page's connection ended, after `send`. */
+  async function throughFakeBroker(send: (page: WebSocket) => void, options: { maxMessageBytes?: number } = {}) {
     const fake = await recordingBroker();
-    const proxy = await startWebSocketProxy({ brokerHost: "127.0.0.1", brokerPort: fake.port });
+    const proxy = await startWebSocketProxy({ brokerHost: "127.0.0.1", brokerPort: fake.port, ...options });
     const { page, closed } = await openPage(proxy);
+    send(page);
+    const ended = await closed;
+    await settle();
+    await proxy.close();
+    fake.server.close();
+    return { ended, forwarded: fake.bytes() };
+  }
+
+  test("well-formed frames reach the broker byte for byte, whatever the message chunking; a malformed one never does, and the page gets 1008 with why", async () => {
     // Produces only: the bridge closes once no response is owed, and the fake broker answers nothing.
     const first = encodeProduceRequest(new ProduceRequest("t", 0, [createMessage("x")]));
     const good = Buffer.concat([first, encodeProduceRequest(new ProduceRequest("u", 0, [createMessage("yz")]))]);
-    // Cut across the frame boundary and inside a size prefix.
-    for (const [from, to] of [[0, 3], [3, 10], [10, first.length + 2], [first.length + 2, good.length]]) page.send(good.subarray(from, to));
-    page.send(Buffer.from([0, 0, 0, 2, 0, 9])); // request type 9 does not exist
-    expect(await closed).toEqual({ code: 1008, reason: expect.stringMatching(/^malformed request from 127\.0\.0\.1:\d+/) });
-    await settle();
-    expect(fake.bytes().equals(good)).toBe(true);
-    await proxy.close();
-    fake.server.close();
+    const { ended, forwarded } = await throughFakeBroker((page) => {
+      // Cut across the frame boundary and inside a size prefix.
+      for (const [from, to] of [[0, 3], [3, 10], [10, first.length + 2], [first.length + 2, good.length]]) page.send(good.subarray(from, to));
+      page.send(Buffer.from([0, 0, 0, 2, 0, 9])); // request type 9 does not exist
+    });
+    expect(ended).toEqual({ code: 1008, reason: expect.stringMatching(/^malformed request from 127\.0\.0\.1:\d+/) });
+    expect(forwarded.equals(good)).toBe(true);
   });
 
   test("a text message closes the connection with 1003 and forwards nothing", async () => {
-    const fake = await recordingBroker();
-    const proxy = await startWebSocketProxy({ brokerHost: "127.0.0.1", brokerPort: fake.port });
-    const { page, closed } = await openPage(proxy);
-    page.send("\u0000\u0000\u0000\u0002\u0000\u0004");
-    expect((await closed).code).toBe(1003);
-    await settle();
-    expect(fake.bytes().length).toBe(0);
-    await proxy.close();
-    fake.server.close();
+    const { ended, forwarded } = await throughFakeBroker((page) => page.send("\u0000\u0000\u0000\u0002\u0000\u0004"));
+    expect([ended.code, forwarded.length]).toEqual([1003, 0]);
   });
 
   test("a message over the size cap closes the connection with 1009 and forwards nothing of it", async () => {
-    const fake = await recordingBroker();
-    const proxy = await startWebSocketProxy({ brokerHost: "127.0.0.1", brokerPort: fake.port, maxMessageBytes: 1000 });
-    const { page, closed } = await openPage(proxy);
-    page.send(encodeProduceRequest(new ProduceRequest("t", 0, [createMessage("x".repeat(2000))])));
-    expect((await closed).code).toBe(1009);
-    await settle();
-    expect(fake.bytes().length).toBe(0);
-    await proxy.close();
-    fake.server.close();
+    const oversized = encodeProduceRequest(new ProduceRequest("t", 0, [createMessage("x".repeat(2000))]));
+    const { ended, forwarded } = await throughFakeBroker((page) => page.send(oversized), { maxMessageBytes: 1000 });
+    expect([ended.code, forwarded.length]).toEqual([1009, 0]);
   });
 
   test("the client's large produce fits under the default cap: it sends at most 64 KiB per message", async () => {

@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { DEFAULT_MAX_FRAME_BYTES } from "@k07/codec";
+import { writeCorked } from "./corked-write.ts";
 import type { ProxyPolicy } from "./policy.ts";
 import { ProxySession, type ProxyActions, type ProxyLogEntry, type TopicCounters } from "./proxy-session.ts";
 
@@ -33,6 +34,17 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
+/** The protocol logic for one client connection of a proxy (TCP or WebSocket alike). */
+export function proxySession(options: ProxyOptions, client: string, counters: Map<string, TopicCounters>): ProxySession {
+  return new ProxySession({
+    client,
+    policy: options.policy ?? {},
+    maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+    log: options.log,
+    counters,
+  });
+}
+
 /**
  * Starts a protocol-aware Kafka 0.7 proxy: one broker connection per client connection, frames
  * forwarded as received, allow lists enforced, and backpressure end to end (a side that does not
@@ -50,13 +62,7 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
     broker.setNoDelay(true);
     const pair: [Socket, Socket] = [client, broker];
     pairs.add(pair);
-    const session = new ProxySession({
-      client: name,
-      policy: options.policy ?? {},
-      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-      log: options.log,
-      counters,
-    });
+    const session = proxySession(options, name, counters);
     let closed = false;
     const shutdown = (reason: string) => {
       if (closed) return;
@@ -67,20 +73,8 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
       broker.destroy();
     };
     const apply = (actions: ProxyActions) => {
-      if (actions.toBroker.length > 0) {
-        broker.cork();
-        let ok = true;
-        for (const bytes of actions.toBroker) ok = broker.write(bytes);
-        broker.uncork();
-        if (!ok) client.pause();
-      }
-      if (actions.toClient.length > 0) {
-        client.cork();
-        let ok = true;
-        for (const bytes of actions.toClient) ok = client.write(bytes);
-        client.uncork();
-        if (!ok) broker.pause();
-      }
+      if (actions.toBroker.length > 0 && !writeCorked(broker, actions.toBroker)) client.pause();
+      if (actions.toClient.length > 0 && !writeCorked(client, actions.toClient)) broker.pause();
       if (actions.close !== undefined) shutdown(actions.close);
     };
     client.pause();

@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { DEFAULT_MAX_FRAME_BYTES } from "@k07/codec";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
-import type { Proxy, ProxyOptions } from "./proxy-server.ts";
-import { ProxySession, type ProxyActions, type TopicCounters } from "./proxy-session.ts";
+import { proxySession, type Proxy, type ProxyOptions } from "./proxy-server.ts";
+import type { ProxyActions, TopicCounters } from "./proxy-session.ts";
+import { writeCorked } from "./corked-write.ts";
 import { serveStatic, type StaticFiles } from "./static-files.ts";
 
 /** Default largest WebSocket message a page may send (the k07 client sends at most 64 KiB per message). */
@@ -81,13 +81,7 @@ export async function startWebSocketProxy(options: WebSocketProxyOptions): Promi
     broker.setNoDelay(true);
     const pair = { page, broker };
     bridges.add(pair);
-    const session = new ProxySession({
-      client: name,
-      policy: options.policy ?? {},
-      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-      log: options.log,
-      counters,
-    });
+    const session = proxySession(options, name, counters);
     let closed = false;
     let brokerPaused = false;
     const shutdown = (reason: string, code: number) => {
@@ -106,22 +100,16 @@ export async function startWebSocketProxy(options: WebSocketProxyOptions): Promi
       }
     };
     const apply = (actions: ProxyActions) => {
-      if (actions.toBroker.length > 0) {
-        broker.cork();
-        let ok = true;
-        for (const bytes of actions.toBroker) ok = broker.write(bytes);
-        broker.uncork();
-        if (!ok) page.pause();
-      }
+      if (actions.toBroker.length > 0 && !writeCorked(broker, actions.toBroker)) page.pause();
       if (actions.toClient.length > 0 && !closed) {
         // One message per batch: pieces of a response (its size prefix, then the bytes) travel together.
-        page.send(concat(actions.toClient), { binary: true }, resumeBrokerIfSent);
+        page.send(actions.toClient.length === 1 ? actions.toClient[0]! : Buffer.concat(actions.toClient), { binary: true }, resumeBrokerIfSent);
         if (page.bufferedAmount >= WEBSOCKET_HIGH_WATER_BYTES && !brokerPaused) {
           brokerPaused = true;
           broker.pause();
         }
       }
-      if (actions.close !== undefined) shutdown(actions.close, actions.close === "broker closed the connection" ? CLOSE.brokerClosed : CLOSE.refused);
+      if (actions.close !== undefined) shutdown(actions.close, brokerFault(actions.close) ? CLOSE.brokerFailed : CLOSE.refused);
     };
     page.pause();
     broker.once("connect", () => page.resume());
@@ -191,17 +179,9 @@ export function originRefusal(request: IncomingMessage, allowOrigins: readonly s
   return `origin ${origin} is not allowed (the proxy serves ${request.headers.host ?? "no host"}; list other origins with --allow-origin)`;
 }
 
-function concat(pieces: readonly Uint8Array[]): Uint8Array {
-  if (pieces.length === 1) return pieces[0]!;
-  let total = 0;
-  for (const piece of pieces) total += piece.length;
-  const joined = new Uint8Array(total);
-  let at = 0;
-  for (const piece of pieces) {
-    joined.set(piece, at);
-    at += piece.length;
-  }
-  return joined;
+/** Whether the session closed because of the broker (its answers made no sense) rather than the page. */
+function brokerFault(reason: string): boolean {
+  return reason.startsWith("malformed response from the broker") || reason.startsWith("the broker sent");
 }
 
 function truncateUtf8(text: string, maxBytes: number): string {
