@@ -226,8 +226,10 @@ describe("static files", () => {
 });
 
 describe("k07 proxy --listen-ws", () => {
-  test("the WebSocket-only options need --listen-ws", async () => {
+  test("the WebSocket-only options need --listen-ws, and --serve a directory", async () => {
     const result = await k07(["proxy", "--broker", `${broker.host}:${broker.port}`, "--serve", "examples/browser"]);
     expect(result).toMatchObject({ status: 2, stderr: "k07: --serve needs --listen-ws\n" });
+    const missing = await k07(["proxy", "--broker", `${broker.host}:${broker.port}`, "--listen-ws", "127.0.0.1:0", "--serve", "no/such/dir"]);
+    expect(missing).toMatchObject({ status: 2, stderr: "k07: --serve: no/such/dir is not a directory\n" });
   });
 });

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { CliError, parseAddress, parseInteger } from "../address.ts";
 import { startProxy, type Proxy } from "../proxy/proxy-server.ts";
 import type { TopicCounters } from "../proxy/proxy-session.ts";
@@ -29,6 +30,7 @@ export async function proxyCommand(options: ProxyCommandOptions, io: CommandIo):
   for (const option of webSocketOnly) {
     if (options[option] !== undefined && options.listenWs === undefined) throw new CliError(`--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --listen-ws`);
   }
+  if (options.serve !== undefined && !statSync(options.serve, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`--serve: ${options.serve} is not a directory`);
   const broker = parseAddress(options.broker);
   const counters = new Map<string, TopicCounters>();
   const common = {

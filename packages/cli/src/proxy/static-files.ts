@@ -40,7 +40,12 @@ export async function serveStatic(files: StaticFiles, request: IncomingMessage, 
   }
   let file = files.routes?.[pathname];
   if (file === undefined && files.dir !== undefined) {
-    const root = realpathSync(resolve(files.dir));
+    let root: string;
+    try {
+      root = realpathSync(resolve(files.dir));
+    } catch {
+      return fail(404, "not found");
+    }
     const candidate = resolve(root, `.${pathname.endsWith("/") ? `${pathname}index.html` : pathname}`);
     if (pathname.includes("\0") || (candidate !== root && !candidate.startsWith(root + sep))) return fail(403, "outside the served directory");
     try {
