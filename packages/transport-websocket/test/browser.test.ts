@@ -25,9 +25,11 @@ const root = join(__dirname, "../../..");
 const bundle = join(root, "packages/transport-websocket/dist/k07-browser.js");
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium && process.env.K07_REQUIRE_CHROMIUM === "1") {
-  throw new Error(`K07_REQUIRE_CHROMIUM=1 but there is no browser at ${CHROMIUM} (.ci/install-system-deps installs Debian's chromium)`);
-}
-if (!hasChromium) {
+  // A failing test rather than a skip, so that CI counts it.
+  test("Chromium is installed (K07_REQUIRE_CHROMIUM=1)", () => {
+    throw new Error(`K07_REQUIRE_CHROMIUM=1 but there is no browser at ${CHROMIUM} (.ci/install-system-deps installs Debian's chromium)`);
+  });
+} else if (!hasChromium) {
   // eslint-disable-next-line no-console
   console.log(`skipping the browser suite: no Chromium at ${CHROMIUM} (run .ci/install-system-deps)`);
 }
