@@ -7,18 +7,17 @@
 // warm-up round. Prints a table and writes bench/results/e2e.json. Run by `npm run bench` (which
 // builds first); alone: `npm run bench -- e2e`. E2E_MESSAGES overrides N (default 1,000,000);
 // E2E_PEER_SECONDS caps a slow peer's run (default 60 s per phase, estimated from its warm-up).
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as k07 from "./e2e-peers/k07.mjs";
+import { startBrokerProcess } from "./broker-process.mjs";
 // The peers are imported only when their turn comes, after k07 has run: loading prozess or
 // franz-kafka patches Buffer, which slows every typed-array view in the process (about 40% on the
 // codec's decode), and that would tax k07's run too.
 
 const here = dirname(fileURLToPath(import.meta.url));
-const BROKER_BIN = join(here, "..", "packages", "broker", "bin", "k07-broker.js");
 
 const MESSAGES = Number(process.env.E2E_MESSAGES ?? 1_000_000);
 const PAYLOAD_BYTES = 100;
@@ -49,34 +48,6 @@ function checker() {
     },
     get count() {
       return expected;
-    },
-  };
-}
-
-// ---- the broker, in its own process ----------------------------------------------------------
-async function startBrokerProcess() {
-  // stderr is piped, not inherited: a broker left behind must not hold this process's output open.
-  const child = spawn(process.execPath, [BROKER_BIN, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
-  child.stderr.resume();
-  const address = await new Promise((resolve, reject) => {
-    let text = "";
-    child.once("exit", (code) => reject(new Error(`broker exited with ${code} before listening`)));
-    child.stdout.on("data", (chunk) => {
-      text += chunk;
-      const match = /k07 broker listening on ([\d.]+):(\d+)/.exec(text);
-      if (match) resolve({ host: match[1], port: Number(match[2]) });
-    });
-  });
-  child.stdout.resume();
-  return {
-    ...address,
-    async stop() {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
-      process.off("exit", killOnExit);
     },
   };
 }

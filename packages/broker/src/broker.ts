@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import { createServer, type Server, type Socket } from "node:net";
 import { setAllocator } from "@k07/codec";
 import { BrokerRegistration, ZooKeeperSession } from "@k07/zookeeper";
-import { BrokerConnection } from "./connection.ts";
+import { BrokerConnection, type ConnectionEvent } from "./connection.ts";
 import { LogManager } from "./log/log-manager.ts";
 import { resolveBrokerOptions, type BrokerOptions, type ResolvedBrokerOptions } from "./options.ts";
 import { RequestHandler } from "./request-handler.ts";
@@ -31,6 +31,8 @@ export interface Broker {
 /**
  * Starts an embedded Kafka 0.7.2 broker (protocol §13): no reply to produce, deep validation, raw log
  * slices on fetch, segment-boundary offsets, and 0.7's on-disk layout when given a `dataDir`.
+ * If it cannot start (the port is in use, ZooKeeper refuses it) it rejects with the cause and
+ * leaves nothing open.
  */
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
   const resolved = resolveBrokerOptions(options);
@@ -39,49 +41,26 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   setAllocator((size) => (size >= 4096 ? new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size) : new Uint8Array(size)));
   const now = () => Date.now();
   const logs = new LogManager({ ...resolved, now });
-  const handler = new RequestHandler(logs, { ...resolved, now, random: Math.random });
-  const sockets = new Set<Socket>();
   const report = resolved.onEvent ?? (() => {});
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    new BrokerConnection(socket, handler, resolved.maxRequestBytes, report);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(resolved.port, resolved.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const timers: NodeJS.Timeout[] = [];
-  if (resolved.flushIntervalMs > 0) timers.push(setInterval(() => logs.flushAll(), resolved.flushIntervalMs).unref());
-  timers.push(setInterval(() => logs.enforceRetention(), resolved.retentionCheckIntervalMs).unref());
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : resolved.port;
+  const handler = new RequestHandler(logs, { ...resolved, now, random: Math.random });
+  const { server, sockets } = serve(handler, resolved.maxRequestBytes, report);
+  let port: number;
+  try {
+    port = await listen(server, resolved.port, resolved.host);
+  } catch (error) {
+    logs.close();
+    throw error;
+  }
+  const stopMaintenance = scheduleMaintenance(logs, resolved);
+  const stopServing = () => closeServer(server, sockets);
   let zookeeper: ZooKeeperSession | undefined;
-  if (resolved.zookeeper !== undefined) {
-    try {
-      zookeeper = await ZooKeeperSession.connect(resolved.zookeeper, { sessionTimeoutMs: resolved.zookeeperSessionTimeoutMs });
-      const registration = await BrokerRegistration.register(zookeeper, {
-        brokerId: resolved.brokerId!,
-        host: resolved.advertisedHost ?? resolved.host,
-        port,
-        topics: () => logs.topics().map((topic) => [topic, logs.partitionCount(topic)] as const),
-        onError: (error) => report({ kind: "zookeeper-error", remote: resolved.zookeeper!, reason: error.message }),
-      });
-      logs.onTopicCreated = (topic) => {
-        registration.registerTopic(topic, logs.partitionCount(topic)).catch((error: Error) =>
-          report({ kind: "zookeeper-error", remote: resolved.zookeeper!, reason: error.message }),
-        );
-      };
-    } catch (error) {
-      for (const timer of timers) clearInterval(timer);
-      await zookeeper?.close();
-      await new Promise((resolve) => server.close(resolve));
-      logs.close();
-      throw error;
-    }
+  try {
+    zookeeper = await joinCluster(logs, resolved, port, report);
+  } catch (error) {
+    stopMaintenance();
+    await stopServing();
+    logs.close();
+    throw error;
   }
   let closing: Promise<void> | undefined;
   return {
@@ -102,16 +81,85 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     },
     close() {
       closing ??= (async () => {
-        for (const timer of timers) clearInterval(timer);
+        stopMaintenance();
         // Leave ZooKeeper first: clients stop routing here at once (the ephemeral nodes vanish).
         await zookeeper?.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          for (const socket of sockets) socket.destroy();
-        });
+        await stopServing();
+        // A produce still being validated must not append to closed logs.
+        handler.close();
         logs.close();
       })();
       return closing;
     },
   };
+}
+
+/** A server (not yet listening) that serves each connection with the handler; `sockets` are the open ones. */
+function serve(handler: RequestHandler, maxRequestBytes: number, report: (event: ConnectionEvent) => void): { server: Server; sockets: Set<Socket> } {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    new BrokerConnection(socket, handler, maxRequestBytes, report);
+  });
+  return { server, sockets };
+}
+
+/** Listens, resolving with the port (the one picked when `port` is 0); rejects with the system error (EADDRINUSE…). */
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const address = server.address();
+      resolve(typeof address === "object" && address !== null ? address.port : port);
+    });
+  });
+}
+
+/** Time-based flushing and retention; returns the function that stops them. */
+function scheduleMaintenance(logs: LogManager, options: ResolvedBrokerOptions): () => void {
+  const timers: NodeJS.Timeout[] = [];
+  if (options.flushIntervalMs > 0) timers.push(setInterval(() => logs.flushAll(), options.flushIntervalMs).unref());
+  timers.push(setInterval(() => logs.enforceRetention(), options.retentionCheckIntervalMs).unref());
+  return () => {
+    for (const timer of timers) clearInterval(timer);
+  };
+}
+
+/** Registers the broker and its topics in ZooKeeper when configured (protocol §9); undefined otherwise. */
+async function joinCluster(
+  logs: LogManager,
+  options: ResolvedBrokerOptions,
+  port: number,
+  report: (event: ConnectionEvent) => void,
+): Promise<ZooKeeperSession | undefined> {
+  const connect = options.zookeeper;
+  if (connect === undefined) return undefined;
+  const reportError = (error: Error) => report({ kind: "zookeeper-error", remote: connect, reason: error.message });
+  const zookeeper = await ZooKeeperSession.connect(connect, { sessionTimeoutMs: options.zookeeperSessionTimeoutMs });
+  try {
+    const registration = await BrokerRegistration.register(zookeeper, {
+      brokerId: options.brokerId!,
+      host: options.advertisedHost ?? options.host,
+      port,
+      topics: () => logs.topics().map((topic) => [topic, logs.partitionCount(topic)] as const),
+      onError: reportError,
+    });
+    logs.onTopicCreated = (topic) => {
+      registration.registerTopic(topic, logs.partitionCount(topic)).catch(reportError);
+    };
+    return zookeeper;
+  } catch (error) {
+    await zookeeper.close();
+    throw error;
+  }
+}
+
+/** Stops listening and closes every open connection. */
+function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    for (const socket of sockets) socket.destroy();
+  });
 }

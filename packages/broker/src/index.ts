@@ -10,4 +10,16 @@ export { LogManager } from "./log/log-manager.ts";
 export { PartitionLog, type LogPolicy, type LogRead } from "./log/partition-log.ts";
 export { validPrefixLength } from "./log/recovery.ts";
 export { segmentFileName, parseSegmentFileName } from "./log/segment.ts";
-export { runBrokerCommand } from "./command.ts";
+export {
+  BROKER_FLAGS,
+  brokerArguments,
+  brokerUsage,
+  describeListenError,
+  parseBrokerArguments,
+  runBroker,
+  runBrokerCommand,
+  type BrokerCommandArguments,
+  type BrokerCommandIo,
+  type BrokerFlag,
+  type BrokerFlagValues,
+} from "./command.ts";

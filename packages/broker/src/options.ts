@@ -31,7 +31,11 @@ export interface BrokerOptions {
   readonly retentionCheckIntervalMs?: number;
   /** fsync segment files on flush. Default false (data reaches the OS at once; fsync costs latency). */
   readonly fsync?: boolean;
-  /** Cap on what one compressed wrapper may inflate to during validation. Default 64 MiB. */
+  /**
+   * Decompression budget of one produce request's validation: bytes inflated across all its
+   * wrappers plus 64 bytes per message inside them. Past it the produce is invalid (the connection
+   * is closed). Default 64 MiB.
+   */
   readonly maxDecompressedBytes?: number;
   /**
    * Register in ZooKeeper as a 0.7.2 broker does (protocol §9): a connect string (`host:port[/chroot]`).

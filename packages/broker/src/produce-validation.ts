@@ -1,4 +1,4 @@
-import { K07Error, decodeMessageSet } from "@k07/codec";
+import { K07Error, decodeMessageSet, type MessageSetIterator } from "@k07/codec";
 
 /** What the broker does with one produced (topic, partition) message set (protocol §8.3). */
 export type ProduceVerdict =
@@ -16,24 +16,59 @@ export interface ProduceValidationOptions {
 /**
  * Validates a produced message set as 0.7.2 does: every top-level payload within the size limit
  * (shallow pass), then every message, inner ones included, with a valid magic, codec and CRC (deep
- * pass). A trailing partial entry is trimmed silently; a truncated or impossible first entry is an error.
+ * pass). A trailing partial entry is trimmed silently; a truncated or impossible first entry is an
+ * error. Decompression counts against one `maxDecompressedBytes` budget for the whole set, and a
+ * compressed message inside a compressed one is refused (0.7 producers never nest them).
  */
 export function validateProducedSet(messageSet: Uint8Array, options: ProduceValidationOptions): ProduceVerdict {
-  const set = decodeMessageSet(messageSet, { maxDecompressedBytes: options.maxDecompressedBytes });
-  if (set.malformed !== undefined && set.entryCount === 0) return { kind: "reject", reason: set.malformed.message };
-  if (messageSet.length > 0 && set.entryCount === 0) return { kind: "reject", reason: "the first message of the set is truncated" };
-  // Shallow pass first, as 0.7.2 does: an oversize payload drops the part even if a later CRC is bad.
-  const oversize = largestPayload(messageSet, set.validBytes);
-  if (oversize > options.maxMessageSize) {
-    return { kind: "drop", reason: `a payload of ${oversize} bytes exceeds maxMessageSize ${options.maxMessageSize}` };
+  return new ProducedSetValidation(messageSet, options).step(Number.POSITIVE_INFINITY)!;
+}
+
+/**
+ * The validation of `validateProducedSet`, done in steps the caller drives, so that a set with
+ * big compressed wrappers never holds the thread for long: each `step` does about `allowance`
+ * bytes of work (bytes inflated, message bytes checked) and returns the verdict once there is one.
+ */
+export class ProducedSetValidation {
+  private verdict: ProduceVerdict | undefined;
+  private readonly messages: MessageSetIterator | undefined;
+  private readonly bytes: Uint8Array;
+  private readonly validBytes: number;
+  private messageCount = 0;
+  private readonly count = (): void => {
+    this.messageCount++;
+  };
+
+  constructor(messageSet: Uint8Array, options: ProduceValidationOptions) {
+    const set = decodeMessageSet(messageSet, { maxDecompressedBytes: options.maxDecompressedBytes });
+    this.bytes = messageSet;
+    this.validBytes = set.validBytes;
+    if (set.malformed !== undefined && set.entryCount === 0) {
+      this.verdict = { kind: "reject", reason: set.malformed.message };
+    } else if (messageSet.length > 0 && set.entryCount === 0) {
+      this.verdict = { kind: "reject", reason: "the first message of the set is truncated" };
+    } else {
+      // Shallow pass first, as 0.7.2 does: an oversize payload drops the part even if a later CRC is bad.
+      const oversize = largestPayload(messageSet, set.validBytes);
+      if (oversize > options.maxMessageSize) {
+        this.verdict = { kind: "drop", reason: `a payload of ${oversize} bytes exceeds maxMessageSize ${options.maxMessageSize}` };
+      } else {
+        this.messages = set[Symbol.iterator]();
+      }
+    }
   }
-  try {
-    let messageCount = 0;
-    for (const _ of set) messageCount++;
-    return { kind: "append", bytes: messageSet.subarray(0, set.validBytes), messageCount };
-  } catch (error) {
-    if (error instanceof K07Error) return { kind: "reject", reason: error.message };
-    throw error;
+
+  /** About `allowance` bytes of validation: the verdict once known, undefined while more steps are needed. */
+  step(allowance: number): ProduceVerdict | undefined {
+    if (this.verdict !== undefined) return this.verdict;
+    try {
+      if (!this.messages!.step(allowance, this.count)) return undefined;
+      this.verdict = { kind: "append", bytes: this.bytes.subarray(0, this.validBytes), messageCount: this.messageCount };
+    } catch (error) {
+      if (!(error instanceof K07Error)) throw error;
+      this.verdict = { kind: "reject", reason: error.message };
+    }
+    return this.verdict;
   }
 }
 

@@ -2,10 +2,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
 import { startBroker, type Broker } from "@k07/broker";
 import { encodeMessages, createMessageFromString, createGzipMessage } from "@k07/codec";
-import { ensureBuilt, k07, root } from "./run-cli.ts";
+import { ensureBuilt, k07, k07Bin, startCommand } from "./run-cli.ts";
 import { describeWithZooKeeper } from "../../zookeeper/test/harness.ts";
 import { ZooKeeperSession } from "@k07/zookeeper";
 
@@ -106,21 +105,10 @@ test("errors are one clear line with a non-zero status; --verbose adds the stack
 });
 
 test("k07 broker starts a broker, prints where it listens, and stops on SIGTERM", async () => {
-  const child = spawn(process.execPath, [join(root, "packages/cli/bin/k07.js"), "broker", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
-  const address = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on("error", reject);
-  });
-  const produced = await k07(["produce", "-b", address, "-t", "via-cli-broker", "--confirm"], "x\n");
+  const running = await startCommand(k07Bin, ["broker", "--port", "0"]);
+  const produced = await k07(["produce", "-b", running.address, "-t", "via-cli-broker", "--confirm"], "x\n");
   expect(produced.status).toBe(0);
-  child.kill("SIGTERM");
-  const status = await new Promise((resolve) => child.on("close", resolve));
-  expect(status).toBe(0);
+  expect((await running.stop()).status).toBe(0);
 });
 
 describeWithZooKeeper("k07 with a ZooKeeper cluster", (server) => {

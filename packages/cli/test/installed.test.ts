@@ -208,7 +208,9 @@ describeInstalled("the installed packages", () => {
     expect(checked).toEqual({ code: 0, stdout: "", stderr: "" });
   }, 180_000);
 
-  test("the installed k07 command prints its help", async () => {
+  test("the installed k07 command prints its version and its help", async () => {
+    const version = await run("npx", ["--no-install", "k07", "--version"], { cwd: appDir, timeout: 30_000 });
+    expect(version.stdout.trim()).toBe(VERSION);
     const { stdout } = await run("npx", ["--no-install", "k07", "--help"], { cwd: appDir, timeout: 30_000 });
     expect(stdout).toMatch(/^Usage: k07 /);
     expect(stdout).toContain("broker [options]");

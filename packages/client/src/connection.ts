@@ -6,30 +6,26 @@ import {
   MultiFetchRequest,
   MultiProduceRequest,
   OffsetRequest,
-  ProduceNotConfirmedError,
   ProduceRequest,
   TimeoutError,
   type SessionEvent,
 } from "@k07/codec";
 import type { ResolvedClientOptions } from "./options.ts";
+import { ProduceLedger, type ProduceLike } from "./produce-ledger.ts";
 import type { Transport, TransportConnection, TransportTarget } from "./transport.ts";
 
 /** A request that gets a response. */
 export type ResponseRequest = FetchRequest | MultiFetchRequest | OffsetRequest;
-/** A request the broker never answers. */
-export type ProduceLike = ProduceRequest | MultiProduceRequest;
 
 interface Waiter {
   resolve(event: SessionEvent<Waiter>): void;
   reject(error: Error): void;
   deadline: number;
-  /** For a confirm: produces with a sequence number below this are covered. −1 otherwise. */
+  /** For a confirm: produces the ledger numbered below this are covered. −1 otherwise. */
   confirmsBelow: number;
-}
-
-interface SentProduce {
-  readonly seq: number;
-  readonly request: ProduceLike;
+  /** What was sent, and the first produce written between the request before it and it (to name what a close followed). */
+  request?: ResponseRequest;
+  producedBefore?: ProduceLike;
 }
 
 /** Frames up to this total are merged into one write; larger bursts are written frame by frame. */
@@ -54,24 +50,29 @@ export class ClientConnection {
   private writable = true;
   private drainWaiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
-  private produceSeq = 0;
-  private unconfirmed: SentProduce[] = [];
+  private readonly ledger: ProduceLedger;
   private failure: Error | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closedByClient = false;
-  /** Called once when the connection fails, with the produces no confirm covered (they may be lost). */
-  onFailed: ((error: Error, unconfirmed: ProduceLike[]) => void) | undefined;
+  /** The first produce written since the last request that gets a response. */
+  private producedSinceRequest: ProduceLike | undefined;
+  /** Called once when the connection fails (the ledger holds what it may have lost). */
+  onFailed: ((error: Error) => void) | undefined;
 
-  private constructor(name: string, options: ResolvedClientOptions) {
+  private constructor(name: string, options: ResolvedClientOptions, ledger: ProduceLedger | undefined) {
     this.name = name;
     this.options = options;
-    this.session = new ClientSession<Waiter>({ maxFrameBytes: options.maxResponseBytes });
+    this.ledger = ledger ?? new ProduceLedger(name);
+    this.session = new ClientSession<Waiter>({ maxFrameBytes: options.maxResponseBytes, maxRequestBytes: options.maxRequestBytes });
   }
 
-  /** Connects through `transport`, within `connectTimeoutMs`. */
-  static async open(transport: Transport, target: TransportTarget, options: ResolvedClientOptions): Promise<ClientConnection> {
+  /**
+   * Connects through `transport`, within `connectTimeoutMs`. Produces are recorded in `ledger`
+   * (a client passes the one it keeps across its connections; default: one of this connection's own).
+   */
+  static async open(transport: Transport, target: TransportTarget, options: ResolvedClientOptions, ledger?: ProduceLedger): Promise<ClientConnection> {
     const name = `${target.host}:${target.port}`;
-    const connection = new ClientConnection(name, options);
+    const connection = new ClientConnection(name, options, ledger);
     const abort = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -114,36 +115,43 @@ export class ClientConnection {
   /** Queues a produce; resolves once it is handed to the transport's queue (no response exists). */
   async produce(request: ProduceLike): Promise<void> {
     await this.ready();
+    // The connection may have failed while this call resumed: a produce recorded now would never be written.
+    if (this.failure !== undefined) throw this.failure;
     const frame = this.session.send(request);
-    this.unconfirmed.push({ seq: this.produceSeq++, request });
+    this.ledger.written(this, request);
+    this.producedSinceRequest ??= request;
     this.enqueue(frame);
   }
 
   /**
-   * Resolves once the broker has processed every produce sent on this connection before the call:
-   * an Offsets request (maxNumOffsets 0, valid for any topic it accepted a produce for) queued behind
-   * them is answered only after they were applied, and a broker that rejected one closes the
-   * connection instead, which rejects with a ProduceNotConfirmedError naming them.
+   * Resolves once the broker has applied every produce written in the ledger before the call, or
+   * an earlier confirm's error named it; else rejects with a ProduceNotConfirmedError naming those
+   * that may not have been applied (see ProduceLedger).
    */
-  async confirm(): Promise<void> {
-    if (this.failure === undefined && this.unconfirmed.length === 0) return;
+  confirm(): Promise<void> {
+    return this.ledger.confirm((below) => this.awaitApplied(below));
+  }
+
+  /**
+   * Settles once the broker processed this connection's produces numbered below `below`, or the
+   * connection failed (the ledger then holds them as lost). An Offsets request (maxNumOffsets 0,
+   * valid for partition 0 of any topic the broker accepted a produce for) queued behind them is
+   * answered only after they were applied; a broker that rejected one closes the connection instead.
+   */
+  async awaitApplied(below: number): Promise<void> {
+    if (!this.ledger.pendingOn(this, below)) return;
     await this.ready();
-    const topic = this.confirmTopic();
-    if (topic === undefined) return;
-    const confirmsBelow = this.produceSeq;
+    const topic = this.ledger.topicOn(this, below);
+    // Only empty MultiProduces are pending: there is nothing to apply.
+    if (topic === undefined) {
+      this.ledger.confirmed(this, below);
+      return;
+    }
+    // Its answer covers every produce written before it, also those written while it waited for drain.
+    const confirmsBelow = this.ledger.writtenCount;
     await new Promise<SessionEvent<Waiter>>((resolve, reject) => {
       this.enqueueRequest(new OffsetRequest(topic, 0, -1, 0), { resolve, reject, deadline: 0, confirmsBelow });
     });
-  }
-
-  /** A topic the broker accepted a produce for (so an Offsets request for partition 0 of it is valid). */
-  private confirmTopic(): string | undefined {
-    for (let i = this.unconfirmed.length - 1; i >= 0; i--) {
-      const request = this.unconfirmed[i]!.request;
-      const topic = request instanceof ProduceRequest ? request.topic : request.produces[0]?.topic;
-      if (topic !== undefined) return topic;
-    }
-    return undefined;
   }
 
   /** Writes what is queued, waits for outstanding responses, then closes. */
@@ -182,6 +190,9 @@ export class ClientConnection {
       return;
     }
     waiter.deadline = Date.now() + this.options.requestTimeoutMs;
+    waiter.request = request;
+    waiter.producedBefore = this.producedSinceRequest;
+    this.producedSinceRequest = undefined;
     this.inflight.push(waiter);
     this.enqueue(frame);
     if (this.timer === undefined) this.armTimer(this.options.requestTimeoutMs);
@@ -232,7 +243,7 @@ export class ClientConnection {
     for (const event of events) {
       const waiter = this.inflight[this.inflightHead]!;
       this.inflight[this.inflightHead++] = undefined as unknown as Waiter;
-      if (waiter.confirmsBelow >= 0) this.confirmed(waiter.confirmsBelow);
+      if (waiter.confirmsBelow >= 0) this.ledger.confirmed(this, waiter.confirmsBelow);
       waiter.resolve(event);
     }
     if (this.inflightHead > 1024 && this.inflightHead * 2 > this.inflight.length) {
@@ -248,12 +259,6 @@ export class ClientConnection {
     if (this.session.failed !== undefined) this.fail(this.session.failed as Error);
   }
 
-  private confirmed(below: number): void {
-    let n = 0;
-    while (n < this.unconfirmed.length && this.unconfirmed[n]!.seq < below) n++;
-    if (n > 0) this.unconfirmed.splice(0, n);
-  }
-
   private drained(): void {
     this.writable = true;
     const waiters = this.drainWaiters;
@@ -261,12 +266,21 @@ export class ClientConnection {
     for (const resolve of waiters) resolve();
   }
 
+  /**
+   * Fails the connection; the error names the request the close most likely answers: the oldest
+   * one the broker has not provably processed (it handles a connection's requests in order, so all
+   * sent before the last answered request were processed).
+   */
   private transportClosed(error: Error | undefined): void {
     if (this.closedByClient) return;
+    const head = this.inflightCount > 0 ? this.inflight[this.inflightHead] : undefined;
+    const unprocessed = head === undefined ? this.producedSinceRequest : (head.producedBefore ?? head.request);
+    const after = unprocessed === undefined ? "" : ` after ${describeRequest(unprocessed)}`;
     const how = error
-      ? `: ${error.message}`
-      : this.inflightCount > 0 || this.unconfirmed.length > 0
-        ? " by the broker (a 0.7 broker closes the connection on an invalid produce, or on Offsets for a partition it does not have)"
+      ? `: ${error.message}${after}`
+      : unprocessed !== undefined
+        ? ` by the broker (or a proxy in front of it)${after}: a 0.7 broker closes the connection on an invalid produce or on Offsets ` +
+          "for a partition it does not have, a proxy on a request its allow lists deny"
         : "";
     this.fail(new ConnectionClosedError(`Connection to ${this.name} was closed${how}`, undefined, { cause: error }));
   }
@@ -289,40 +303,42 @@ export class ClientConnection {
     this.armTimer(head.deadline - now);
   }
 
-  /** Fails the connection once: every waiter rejects, the transport is destroyed. */
+  /**
+   * Fails the connection once: the ledger takes what no confirm covered as lost (the confirms
+   * name it), every waiter rejects, the transport is destroyed.
+   */
   private fail(error: Error): void {
     if (this.failure !== undefined) return;
     this.failure = error;
+    this.ledger.failed(this, error);
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     const waiters = this.inflight.slice(this.inflightHead);
     this.inflight = [];
     this.inflightHead = 0;
     this.outgoing = [];
-    const unconfirmed = this.unconfirmed;
-    this.unconfirmed = [];
-    let coveredByConfirm = 0;
-    for (const waiter of waiters) {
-      if (waiter.confirmsBelow >= 0) {
-        const requests = unconfirmed.filter((p) => p.seq < waiter.confirmsBelow).map((p) => p.request);
-        coveredByConfirm = Math.max(coveredByConfirm, requests.length);
-        waiter.reject(
-          new ProduceNotConfirmedError(
-            `${requests.length} produce request(s) to ${this.name} may not have been applied: ${error.message}`,
-            requests,
-            { cause: error },
-          ),
-        );
-      } else {
-        waiter.reject(error);
-      }
-    }
+    for (const waiter of waiters) waiter.reject(error);
     for (const resolve of this.drainWaiters) resolve();
     this.drainWaiters = [];
     for (const resolve of this.idleWaiters) resolve();
     this.idleWaiters = [];
     if (!this.closedByClient) this.transport?.destroy();
-    const uncovered = unconfirmed.slice(coveredByConfirm).map((p) => p.request);
-    this.onFailed?.(error, this.closedByClient ? [] : uncovered);
+    this.onFailed?.(error);
   }
+}
+
+/** "a Produce request for t", "an Offsets request for t", "a MultiFetch request for a, b". */
+function describeRequest(request: ResponseRequest | ProduceLike): string {
+  const [kind, parts] =
+    request instanceof ProduceRequest
+      ? ["Produce", [request]]
+      : request instanceof MultiProduceRequest
+        ? ["MultiProduce", request.produces]
+        : request instanceof FetchRequest
+          ? ["Fetch", [request]]
+          : request instanceof MultiFetchRequest
+            ? ["MultiFetch", request.fetches]
+            : ["Offsets", [request]];
+  const topics = [...new Set(parts.map((part) => part.topic))].join(", ");
+  return `${kind === "Offsets" ? "an" : "a"} ${kind} request for ${topics}`;
 }

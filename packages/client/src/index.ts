@@ -4,6 +4,7 @@
  */
 export * from "@k07/codec";
 export {
+  DEFAULT_PAGE_BYTES,
   KafkaClient,
   type IterateOptions,
   type KafkaClientOptions,
@@ -16,4 +17,5 @@ export { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } 
 export { Backoff } from "./backoff.ts";
 export { sleep } from "./message-stream.ts";
 export { ClientConnection } from "./connection.ts";
+export { ProduceLedger, type ProduceLike } from "./produce-ledger.ts";
 export type { Transport, TransportConnection, TransportHandlers, TransportTarget } from "./transport.ts";

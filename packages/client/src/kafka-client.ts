@@ -7,20 +7,23 @@ import {
   MultiFetchRequest,
   MultiProduceRequest,
   OffsetRequest,
-  ProduceNotConfirmedError,
   ProduceRequest,
   brokerErrorFor,
   createMessage,
   decodeMessageSet,
+  optionalInteger,
   type CompressionName,
   type FetchResponse,
   type FetchedMessage,
   type Message,
   type MessageSetView,
+  type OffsetsResponse,
 } from "@k07/codec";
 import { Backoff } from "./backoff.ts";
-import { MessageStream, sleep } from "./message-stream.ts";
-import { ClientConnection, type ProduceLike } from "./connection.ts";
+import { MessageStream, collectMessages, sleep } from "./message-stream.ts";
+import { ClientConnection } from "./connection.ts";
+import { checkFirstEntry } from "./message-boundary.ts";
+import { ProduceLedger } from "./produce-ledger.ts";
 import { checkBrokerAddress, resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from "./options.ts";
 import type { Transport } from "./transport.ts";
 
@@ -49,7 +52,17 @@ export interface IterateOptions {
   readonly pollMaxMs?: number;
   /** Stops the iteration (the loop ends without error). */
   readonly signal?: AbortSignal;
+  /**
+   * Most bytes one paging fetch asks for (when smaller than the request's maxSize). Default 256 KiB:
+   * small pages are freed by the runtime's young-generation GC; 1 MiB pages consumed at full speed
+   * are promoted and pile up as ~64 MB of garbage before a full GC frees them. Raise it for fewer
+   * round trips on a high-latency link (one page is in flight ahead of the consumer).
+   */
+  readonly pageBytes?: number;
 }
+
+/** Default `pageBytes` of iterMessages (measured by bench/soak.bench.mjs). */
+export const DEFAULT_PAGE_BYTES = 256 * 1024;
 
 export interface KafkaClientOptions extends ClientOptions {
   /** How to reach the broker: `@k07/transport-node` and `@k07/transport-deno` provide one. */
@@ -69,8 +82,8 @@ export class KafkaClient {
   private connection: ClientConnection | undefined;
   private connecting: Promise<ClientConnection> | undefined;
   private readonly backoff: Backoff;
-  /** Produces written on connections that failed before a confirm covered them. */
-  private lost: { requests: ProduceLike[]; error: Error } | undefined;
+  /** Every produce written and not yet confirmed or named by an error, across connections. */
+  private readonly ledger: ProduceLedger;
   private closing: Promise<void> | undefined;
 
   constructor(host: string, port: number, options: KafkaClientOptions) {
@@ -81,6 +94,7 @@ export class KafkaClient {
     this.transport = options.transport;
     this.options = resolveClientOptions(options);
     this.backoff = new Backoff(this.options.reconnectBackoffMs, this.options.reconnectBackoffMaxMs);
+    this.ledger = new ProduceLedger(`${this.host}:${this.port}`);
   }
 
   // ---------------------------------------------------------------- produce
@@ -119,23 +133,17 @@ export class KafkaClient {
   }
 
   /**
-   * Resolves once the broker has applied every produce sent before this call. Rejects with a
-   * ProduceNotConfirmedError naming the requests that may not have been applied if a connection
-   * dropped first (a 0.7 broker rejects a produce only by closing the connection).
+   * Confirms the produces whose send resolved before this call. Resolves once the broker applied
+   * each of them, or an earlier `confirm()` or `close()` rejected naming it. Otherwise rejects with
+   * a ProduceNotConfirmedError whose `requests` are those that may not have been applied, because
+   * their connection dropped first — at whatever moment, also while this call waited to write (a
+   * 0.7 broker rejects a produce only by closing the connection). Concurrent calls name in call
+   * order, each request at most once: every produce written is either confirmed or named by
+   * exactly one error.
    */
-  async confirm(): Promise<void> {
-    const lost = this.lost;
-    if (lost !== undefined) {
-      this.lost = undefined;
-      throw new ProduceNotConfirmedError(
-        `${lost.requests.length} produce request(s) may not have been applied: ${lost.error.message}`,
-        lost.requests,
-        { cause: lost.error },
-      );
-    }
+  confirm(): Promise<void> {
     const connection = this.connection;
-    if (connection === undefined || connection.failed) return;
-    await connection.confirm();
+    return this.ledger.confirm(async (below) => connection?.awaitApplied(below));
   }
 
   // ---------------------------------------------------------------- fetch
@@ -144,12 +152,15 @@ export class KafkaClient {
    * One fetch (kafka-python's `get_message_set`): the complete messages at the request's offset and
    * the request for the next fetch, advanced by the bytes consumed (protocol §6.2). When the response
    * holds bytes but not one whole message, the fetch size is doubled and the fetch retried, up to
-   * `maxFetchBytes`; beyond that a MessageTooLargeError.
+   * `maxFetchBytes`; beyond that a MessageTooLargeError. Compressed messages are inflated in slices
+   * that let timers and I/O run; the whole response shares one `maxDecompressedBytes` budget
+   * (DecompressionLimitError past it), and a compressed message nested in another is refused
+   * (NestedCompressionError).
    */
   async getMessageSet(request: FetchRequest): Promise<MessageSetResult> {
     if (!(request instanceof FetchRequest)) throw new TypeError("getMessageSet needs a FetchRequest");
     const set = await this.fetchSet(request);
-    return [set.toArray(), request.withOffset(set.nextOffset)];
+    return [await collectMessages(set), request.withOffset(set.nextOffset)];
   }
 
   /** Several fetches in one MultiFetch request; one result per fetch, in order. */
@@ -162,7 +173,7 @@ export class KafkaClient {
         const set = this.decode(fetch, responses[i]!);
         // A part that needs a bigger fetch is retried alone, with growth.
         const complete = set.requiredBytes > 0 ? await this.fetchSet(fetch) : set;
-        return [complete.toArray(), fetch.withOffset(complete.nextOffset)];
+        return [await collectMessages(complete), fetch.withOffset(complete.nextOffset)];
       }),
     );
   }
@@ -171,12 +182,17 @@ export class KafkaClient {
    * Iterates messages from the request's offset (kafka-python's `iter_messages`). With `auto`
    * (default) it pages through the log and ends at its end, or keeps polling with `follow`;
    * with `auto` false it yields only what one fetch of the requested range returns. One fetch is
-   * in flight ahead of the consumer at most.
+   * in flight ahead of the consumer at most. Paging fetches ask for at most `options.pageBytes`
+   * (default 256 KiB) even when the request's maxSize is larger, which keeps memory flat.
    */
   iterMessages(request: FetchRequest, auto = true, options: IterateOptions = {}): AsyncIterableIterator<FetchedMessage, undefined> {
     if (!(request instanceof FetchRequest)) throw new TypeError("iterMessages needs a FetchRequest");
     const pollMs = options.pollMs ?? 100;
-    return new MessageStream(request, (r) => this.fetchSet(r), {
+    const page = optionalInteger("pageBytes", options.pageBytes, DEFAULT_PAGE_BYTES, 4, 0x7fff_ffff);
+    // Paging reads in pages; a single range (auto false) is read as requested. A message bigger than
+    // a page still comes whole: fetchSet grows the fetch to fit it.
+    const fetchPage = auto ? (r: FetchRequest) => this.fetchSet(r.maxSize > page ? r.withMaxSize(page) : r) : (r: FetchRequest) => this.fetchSet(r);
+    return new MessageStream(request, fetchPage, {
       paging: auto,
       follow: options.follow ?? false,
       pollMs,
@@ -187,11 +203,17 @@ export class KafkaClient {
 
   // ---------------------------------------------------------------- offsets
 
-  /** Offsets before a time (kafka-python's `get_offsets`): −1 latest, −2 earliest; newest first. */
+  /**
+   * Offsets before a time (kafka-python's `get_offsets`): −1 latest, −2 earliest; newest first.
+   * A response carrying an error code rejects with its BrokerError (for example WrongPartitionError).
+   */
   async getOffsets(request: OffsetRequest): Promise<number[]> {
     if (!(request instanceof OffsetRequest)) throw new TypeError("getOffsets needs an OffsetRequest");
     const event = await (await this.connect()).request(request);
-    return (event.response as { offsets: number[] }).offsets;
+    const response = event.response as OffsetsResponse;
+    // A 0.7.2 broker closes the connection instead (protocol §3.4); another server may send a code.
+    if (response.errorCode !== 0) throw brokerErrorFor(response.errorCode, { topic: request.topic, partition: request.partition });
+    return response.offsets;
   }
 
   /** The offset after the last visible message of a partition. */
@@ -207,22 +229,21 @@ export class KafkaClient {
   // ---------------------------------------------------------------- lifecycle
 
   /**
-   * Confirms outstanding produces, then closes the connection. Rejects with a
-   * ProduceNotConfirmedError if some may not have been applied. Calling it again is harmless.
+   * Confirms outstanding produces, then closes the connection; new requests fail from the call
+   * on. Rejects with a ProduceNotConfirmedError naming every produce that may not have been
+   * applied and no earlier error named, including any a send already under way wrote during the
+   * close. Calling it again returns the same promise.
    */
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      let failure: unknown;
-      try {
-        await this.confirm();
-      } catch (error) {
-        failure = error;
-      }
+    this.closing ??= this.ledger.confirm(async () => {
       const connection = this.connection;
       this.connection = undefined;
-      await connection?.close();
-      if (failure !== undefined) throw failure;
-    })();
+      try {
+        await connection?.awaitApplied(Infinity);
+      } finally {
+        await connection?.close();
+      }
+    }, true);
     return this.closing;
   }
 
@@ -249,6 +270,7 @@ export class KafkaClient {
   private decode(fetch: FetchRequest, response: FetchResponse): MessageSetView {
     const context = { topic: fetch.topic, partition: fetch.partition, offset: fetch.offset };
     if (response.errorCode !== 0) throw brokerErrorFor(response.errorCode, context);
+    checkFirstEntry(response.messageSet, fetch);
     return decodeMessageSet(response.messageSet, {
       baseOffset: fetch.offset,
       verifyCrc: this.options.verifyCrc,
@@ -279,9 +301,13 @@ export class KafkaClient {
     }
   }
 
+  private closedError(): ConnectionClosedError {
+    return new ConnectionClosedError(`The client for ${this.host}:${this.port} is closed`);
+  }
+
   private connect(): Promise<ClientConnection> {
     if (this.closing !== undefined && this.connection === undefined) {
-      return Promise.reject(new ConnectionClosedError(`The client for ${this.host}:${this.port} is closed`));
+      return Promise.reject(this.closedError());
     }
     const current = this.connection;
     if (current !== undefined && !current.failed) return Promise.resolve(current);
@@ -296,17 +322,19 @@ export class KafkaClient {
     if (delay > 0) await sleep(delay);
     let connection: ClientConnection;
     try {
-      connection = await ClientConnection.open(this.transport, { host: this.host, port: this.port, tls: this.options.tls }, this.options);
+      connection = await ClientConnection.open(this.transport, { host: this.host, port: this.port, tls: this.options.tls }, this.options, this.ledger);
     } catch (error) {
       this.backoff.failed();
       throw error;
     }
     this.backoff.succeeded();
-    connection.onFailed = (error, unconfirmed) => {
+    if (this.closing !== undefined) {
+      // close() was called while this connection was being opened: nothing may be written on it.
+      await connection.close();
+      throw this.closedError();
+    }
+    connection.onFailed = () => {
       if (this.connection === connection) this.backoff.failed();
-      if (unconfirmed.length > 0) {
-        this.lost = { requests: [...(this.lost?.requests ?? []), ...unconfirmed], error };
-      }
     };
     this.connection = connection;
     return connection;

@@ -1,4 +1,4 @@
-import type { FetchRequest, FetchedMessage, MessageSetView } from "@k07/codec";
+import type { FetchRequest, FetchedMessage, MessageSetIterator, MessageSetView } from "@k07/codec";
 
 export interface MessageStreamOptions {
   /** Page through the log (true), or yield only what one fetch of the requested range returns (false). */
@@ -15,6 +15,8 @@ const DONE: IteratorResult<FetchedMessage, undefined> = Object.freeze({ done: tr
 const YIELD_AFTER_MS = 10;
 /** Messages between clock reads. */
 const CLOCK_EVERY = 256;
+/** Work between clock reads while decompressing: bytes inflated (or message bytes plus 64 B each). */
+const WORK_SLICE_BYTES = 256 * 1024;
 
 /**
  * The iterator behind `iterMessages`: pages through a partition with one fetch running ahead of
@@ -22,7 +24,7 @@ const CLOCK_EVERY = 256;
  * promise turns per message; here a message from the current set is one resolved promise.
  */
 export class MessageStream implements AsyncIterableIterator<FetchedMessage, undefined> {
-  private current: Iterator<FetchedMessage> | undefined;
+  private current: MessageSetIterator | undefined;
   private ahead: Promise<MessageSetView> | undefined;
   private request: FetchRequest;
   private wait: number;
@@ -49,9 +51,10 @@ export class MessageStream implements AsyncIterableIterator<FetchedMessage, unde
     if (this.finished || this.options.signal?.aborted) return this.finish();
     const current = this.current;
     if (current !== undefined) {
-      let result: IteratorResult<FetchedMessage>;
+      let result: IteratorResult<FetchedMessage> | undefined;
       try {
-        result = current.next();
+        result = current.nextWithin(WORK_SLICE_BYTES);
+        if (result === undefined) return this.decompressThenNext(current);
       } catch (error) {
         this.finished = true;
         return Promise.reject(error);
@@ -72,6 +75,23 @@ export class MessageStream implements AsyncIterableIterator<FetchedMessage, unde
       this.current = undefined;
     }
     return this.nextSet();
+  }
+
+  /** Finishes the decompression the next message needs, in slices, letting timers and I/O run between them. */
+  private async decompressThenNext(current: MessageSetIterator): Promise<IteratorResult<FetchedMessage, undefined>> {
+    try {
+      while (!current.advance(WORK_SLICE_BYTES)) {
+        if (performance.now() - this.lastYield > YIELD_AFTER_MS) {
+          await yieldToEventLoop();
+          this.lastYield = performance.now();
+        }
+      }
+    } catch (error) {
+      this.finished = true;
+      throw error;
+    }
+    // The next message is ready now: next() hands it out without further work.
+    return this.next();
   }
 
   /** Stops the stream (a `break` in `for await` calls this). */
@@ -119,6 +139,31 @@ export class MessageStream implements AsyncIterableIterator<FetchedMessage, unde
     promise.catch(() => {});
     return promise;
   }
+}
+
+/**
+ * Every message of a set (what `getMessageSet` returns), decoded and decompressed in slices: the
+ * event loop runs timers and I/O at least every ~10 ms, however big the set or its wrappers.
+ */
+export async function collectMessages(set: MessageSetView): Promise<FetchedMessage[]> {
+  const messages: FetchedMessage[] = [];
+  const iterator = set[Symbol.iterator]();
+  const keep = (message: FetchedMessage): void => {
+    messages.push(message);
+  };
+  let sliceStart = performance.now();
+  while (!iterator.step(WORK_SLICE_BYTES, keep)) {
+    if (performance.now() - sliceStart > YIELD_AFTER_MS) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
+  }
+  return messages;
+}
+
+/** Lets timers and I/O callbacks run (a macrotask turn), then resolves. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts (never rejects): waits that a shutdown cuts short. */

@@ -14,7 +14,10 @@ export interface ClientOptions {
   readonly verifyCrc?: boolean;
   /** On a CRC mismatch: throw a CrcError (default) or skip the message. */
   readonly onCorrupt?: "throw" | "skip";
-  /** Cap on what one compressed message may inflate to. Default 64 MiB. */
+  /**
+   * Decompression budget of one fetch response (or MultiFetch part): bytes inflated across all its
+   * wrappers plus 64 bytes per message inside them. Past it, a DecompressionLimitError. Default 64 MiB.
+   */
   readonly maxDecompressedBytes?: number;
   /** First reconnect delay after a failure, in ms; doubles per failure, with jitter. Default 100. */
   readonly reconnectBackoffMs?: number;
@@ -22,6 +25,11 @@ export interface ClientOptions {
   readonly reconnectBackoffMaxMs?: number;
   /** Largest response frame accepted. Default 104,857,600 + 6 (the most a 0.7 broker can send for a fetch of max size). */
   readonly maxResponseBytes?: number;
+  /**
+   * Largest request frame sent: the broker's `max.socket.request.bytes` (it closes the connection on
+   * a larger one). A bigger produce is refused with a RangeError before anything is sent. Default 104,857,600.
+   */
+  readonly maxRequestBytes?: number;
   /** Passed to the transport to use TLS (for brokers behind a TLS terminator). */
   readonly tls?: unknown;
 }
@@ -48,6 +56,7 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     reconnectBackoffMs,
     reconnectBackoffMaxMs: integer("reconnectBackoffMaxMs", options.reconnectBackoffMaxMs, 10_000, reconnectBackoffMs),
     maxResponseBytes: integer("maxResponseBytes", options.maxResponseBytes, 104_857_600 + 6, 6),
+    maxRequestBytes: integer("maxRequestBytes", options.maxRequestBytes, 104_857_600, 1),
     tls: options.tls,
   };
 }

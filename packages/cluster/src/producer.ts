@@ -73,18 +73,26 @@ const MAX_ATTEMPTS = 3;
  * of every broker), picks a partition per key, batches per broker and sends Produce or MultiProduce
  * on one connection per broker. `send` resolves once the message's batch is written; `confirm()`
  * resolves once every broker applied everything sent before it.
+ *
+ * Nothing is forgotten: a message whose `send` rejected was not sent (a BrokerUnavailableError
+ * names it); a message whose `send` resolved is either covered by a `confirm()` that resolved or
+ * named by the ProduceNotConfirmedError of exactly one later `confirm()` or `close()` — whatever
+ * the order of broker departures, connection failures and concurrent confirms.
  */
 export class Producer {
   private readonly options: ProducerOptions;
   private readonly partitioner: Partitioner;
   private readonly batches = new Map<string, Batch>();
   private readonly clients = new Map<string, { client: KafkaClient; address: string }>();
-  private readonly retired: KafkaClient[] = [];
-  private readonly failures: Error[] = [];
+  /** Clients of brokers that left or moved: kept until a confirm closes them, naming what they could not confirm. */
+  private readonly retired = new Set<KafkaClient>();
+  /** Settles when every confirm (and close) called so far has settled. */
+  private confirmsSettled: Promise<void> = Promise.resolve();
   private view: ClusterView | undefined;
   private zk: ZooKeeperSession | undefined;
   private ready: Promise<void> | undefined;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(options: ProducerOptions) {
     if ((options.zookeeper === undefined) === (options.brokers === undefined)) {
@@ -153,36 +161,62 @@ export class Producer {
   }
 
   /**
-   * Resolves once every broker has applied every message sent before the call. Rejects with a
-   * ProduceNotConfirmedError listing what may be lost, or the first send failure not yet reported.
+   * Sends what is queued, then confirms every message whose `send` resolved before the call, on
+   * every broker it went to, also brokers that have left the cluster since. Resolves once each was
+   * applied or was named by an earlier confirm's error. Otherwise rejects with one
+   * ProduceNotConfirmedError whose `requests` (the ProduceRequests and MultiProduceRequests as
+   * sent: topic, partition, messages) may not have been applied; each is named by one error only.
+   * Confirms settle in call order.
    */
-  async confirm(): Promise<void> {
-    await this.flush();
-    const results = await Promise.allSettled([...[...this.clients.values()].map((c) => c.client), ...this.retired].map((c) => c.confirm()));
-    for (const client of this.retired.splice(0)) await client.close().catch(() => {});
-    const problems = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as Error);
-    problems.push(...this.failures.splice(0));
-    if (problems.length === 0) return;
-    const requests = problems.flatMap((p) => (p instanceof ProduceNotConfirmedError ? p.requests : []));
-    throw requests.length > 0
-      ? new ProduceNotConfirmedError(`${requests.length} produce request(s) may not have been applied: ${problems[0]!.message}`, requests, { cause: problems[0] })
-      : problems[0]!;
+  confirm(): Promise<void> {
+    return this.inCallOrder(this.confirmAll(false));
   }
 
-  /** Sends what is queued, confirms, and closes every connection and the ZooKeeper session. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    let failure: unknown;
-    try {
-      await this.confirm();
-    } catch (error) {
-      failure = error;
-    }
-    this.closed = true;
-    await Promise.all([...this.clients.values()].map((c) => c.client.close().catch(() => {})));
-    this.view?.close();
-    await this.zk?.close();
-    if (failure !== undefined) throw failure;
+  /**
+   * Refuses new messages, sends what is queued, confirms as `confirm()` does, and closes every
+   * connection and the ZooKeeper session. Rejects as `confirm()` does, naming also what a send
+   * already under way wrote during the close. Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      try {
+        await this.inCallOrder(this.confirmAll(true));
+      } finally {
+        this.view?.close();
+        await this.zk?.close();
+      }
+    })();
+    return this.closing;
+  }
+
+  /** Settles as `work` does, but not before every earlier confirm settled: errors name lost messages in call order. */
+  private inCallOrder(work: Promise<void>): Promise<void> {
+    const earlier = this.confirmsSettled;
+    const result = work.then(
+      () => earlier,
+      async (error: unknown) => {
+        await earlier;
+        throw error;
+      },
+    );
+    this.confirmsSettled = result.then(ignore, ignore);
+    return result;
+  }
+
+  /**
+   * Confirms on every client; closes the retired ones (their close names everything they could not
+   * confirm, so nothing sent through them is forgotten) and, when `closing`, every one.
+   */
+  private async confirmAll(closing: boolean): Promise<void> {
+    await this.flush();
+    const retired = [...this.retired];
+    this.retired.clear();
+    const current = [...this.clients.values()].map((c) => c.client);
+    if (closing) this.clients.clear();
+    const results = await Promise.allSettled([...current.map((c) => (closing ? c.close() : c.confirm())), ...retired.map((c) => c.close())]);
+    const problems = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as Error);
+    if (problems.length > 0) throw combineProblems(problems);
   }
 
   // ------------------------------------------------------------------ routing
@@ -195,6 +229,8 @@ export class Producer {
   }
 
   private routeTo(entry: Pending, topicPartitions: readonly BrokerPartition[] | undefined): void {
+    // Routed after close() began (it waited for ZooKeeper): no connection may be opened for it.
+    if (this.closed) throw new K07Error("the producer is closed");
     let brokerKey: string;
     if (this.options.brokers !== undefined) {
       const brokers = this.options.brokers;
@@ -276,7 +312,7 @@ export class Producer {
     }
     const existing = this.clients.get(brokerKey);
     if (existing !== undefined && existing.address === address) return existing.client;
-    if (existing !== undefined) this.retired.push(existing.client);
+    if (existing !== undefined) this.retired.add(existing.client);
     const colon = address.lastIndexOf(":");
     const client = new KafkaClient(address.slice(0, colon), Number(address.slice(colon + 1)), this.options.client);
     this.clients.set(brokerKey, { client, address });
@@ -308,10 +344,23 @@ export class Producer {
     for (const [brokerKey, { client }] of [...this.clients]) {
       if (registered.has(Number(brokerKey))) continue;
       this.clients.delete(brokerKey);
-      this.retired.push(client);
+      this.retired.add(client);
     }
   }
 }
+
+/** One error for what several brokers could not confirm: one count, each broker's reason once. */
+function combineProblems(problems: readonly Error[]): Error {
+  if (problems.length === 1) return problems[0]!;
+  const requests = problems.flatMap((p) => (p instanceof ProduceNotConfirmedError ? p.requests : []));
+  if (requests.length === 0) return problems[0]!;
+  const reasons = problems.map((p) =>
+    p instanceof ProduceNotConfirmedError ? `${p.requests.length} because ${p.cause instanceof Error ? p.cause.message : p.message}` : p.message,
+  );
+  return new ProduceNotConfirmedError(`${requests.length} produce request(s) may not have been applied: ${reasons.join("; ")}`, requests, { cause: problems[0] });
+}
+
+function ignore(): void {}
 
 function describe(entry: Pending): { topic: string; partition: string; payload: Uint8Array; key: string | undefined } {
   return { topic: entry.topic, partition: String(entry.partition), payload: entry.message.payload, key: entry.key };

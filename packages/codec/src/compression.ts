@@ -20,6 +20,29 @@ export interface CompressionCodec {
   readonly name: CompressionName;
   compress(data: Uint8Array): Uint8Array;
   decompress(data: Uint8Array, maxBytes: number): Uint8Array;
+  /**
+   * Optional: the same decompression, done in steps the caller drives, so that a large payload
+   * never occupies the thread for long at once. Without it, decoders call `decompress` in one step.
+   */
+  decompressInSteps?(data: Uint8Array, maxBytes: number): IncrementalDecompression;
+}
+
+/**
+ * A decompression in progress, advanced by the caller (sans-IO: no timers, no threads). Each
+ * `step(allowance)` does about `allowance` bytes of output work (more only by a bounded slice) and
+ * returns the whole output once it is done, `undefined` while more steps are needed. Errors are
+ * those of `decompress`: DecompressionLimitError past `maxBytes`, CompressionError for corrupt data;
+ * after an error every further step throws it again.
+ */
+export interface IncrementalDecompression {
+  step(allowance: number): Uint8Array | undefined;
+}
+
+/** A decompression of `data` by `codec` in steps: its own stepping if it has one, else one `decompress` call. */
+export function decompressInSteps(codec: CompressionCodec, data: Uint8Array, maxBytes: number): IncrementalDecompression {
+  if (codec.decompressInSteps !== undefined) return codec.decompressInSteps(data, maxBytes);
+  let output: Uint8Array | undefined;
+  return { step: () => (output ??= codec.decompress(data, maxBytes)) };
 }
 
 const registry = new Map<number, CompressionCodec>();

@@ -74,6 +74,18 @@ export class MessageTooLargeError extends K07Error {
   }
 }
 
+/**
+ * A fetch at an offset that is not the start of a message. 0.7 offsets are byte positions and the
+ * broker returns bytes from wherever it is asked (protocol §7.3), so the first entry of the response
+ * reads as something no broker stores: `reason` says what. Messages start at the offsets
+ * `getOffsets` lists (segment starts, the log end) and at every message's `offset` and `nextOffset`.
+ */
+export class OffsetNotAtMessageBoundaryError extends K07Error {
+  constructor(readonly reason: string, context?: ErrorContext) {
+    super(`The offset is not at a message boundary (${reason}); fetch from an offset getOffsets lists, or a message's offset or nextOffset`, context);
+  }
+}
+
 /** The connection closed (or could not be opened) before the request was answered. */
 export class ConnectionClosedError extends K07Error {}
 
@@ -82,13 +94,31 @@ export class TimeoutError extends K07Error {}
 
 /** A compressed payload would inflate past the configured cap (a decompression bomb, or a cap set too low). */
 export class DecompressionLimitError extends K07Error {
-  constructor(readonly limit: number, context?: ErrorContext) {
-    super(`Decompressed payload exceeds maxDecompressedBytes (${limit}); raise the cap if this is legitimate`, context);
+  constructor(
+    readonly limit: number,
+    context?: ErrorContext,
+    /** What exceeded the cap, when it is more than one payload (replaces the default wording). */
+    description?: string,
+  ) {
+    super(description ?? `Decompressed payload exceeds maxDecompressedBytes (${limit}); raise the cap if this is legitimate`, context);
   }
 }
 
 /** A compressed payload that cannot be decompressed, or a compression codec k07 has no implementation for. */
 export class CompressionError extends K07Error {}
+
+/**
+ * A compressed message inside a compressed message, deeper than the decoder allows (by default
+ * none: 0.7 producers never nest wrappers, protocol §5.5), refused before it is decompressed.
+ */
+export class NestedCompressionError extends CompressionError {
+  constructor(readonly maxDepth: number, context?: ErrorContext) {
+    super(
+      `A compressed message nested ${maxDepth + 1} deep, more than maxCompressionDepth ${maxDepth} allows (0.7 producers never nest compressed messages)`,
+      context,
+    );
+  }
+}
 
 /**
  * Produce requests that were written but whose application by the broker could not be confirmed,

@@ -8,16 +8,18 @@ export {
   Compression,
   compressionCodec,
   compressionId,
+  decompressInSteps,
   registerCompressionCodec,
   type CompressionCodec,
   type CompressionName,
+  type IncrementalDecompression,
 } from "./compression.ts";
 export { gzipCodec, snappyCodec } from "./compression/defaults.ts";
 export { Reader, decodeUtf8 } from "./primitives/reader.ts";
 export { Writer } from "./primitives/writer.ts";
 export { allocate, setAllocator, type Allocator } from "./primitives/allocate.ts";
 export { encodeUtf8, encodeTopic } from "./primitives/text.ts";
-export { checkTopic, isLegalTopicName, optionalInteger, topicNameProblem } from "./primitives/validate.ts";
+export { checkTopic, checkWireSize, isLegalTopicName, optionalInteger, topicNameProblem } from "./primitives/validate.ts";
 export {
   createMessage,
   createMessageFromString,
@@ -36,6 +38,8 @@ export {
 export { EncodedMessageSet, messageSetSize, writeMessageSet, type MessageSetInput } from "./message/message-set.ts";
 export { FetchedMessage } from "./message/fetched-message.ts";
 export {
+  DECOMPRESSED_MESSAGE_COST,
+  DEFAULT_MAX_COMPRESSION_DEPTH,
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   MessageSetIterator,
   MessageSetView,
@@ -43,7 +47,7 @@ export {
   type DecodeMessageSetOptions,
 } from "./message/decode-message-set.ts";
 export { RequestType, expectsResponse, requestTypeName } from "./protocol/request-type.ts";
-export { SIZE_PREFIX } from "./protocol/frame.ts";
+export { SIZE_PREFIX, type FrameLimit } from "./protocol/frame.ts";
 export {
   FetchRequest,
   checkFetchSize,

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import {
   Compression,
   CompressionError,
+  DECOMPRESSED_MESSAGE_COST,
   DecompressionLimitError,
   K07Error,
   compressionCodec,
@@ -109,9 +110,10 @@ describe("decompression bombs", () => {
   ] as const)("decodeMessageSet applies maxDecompressedBytes to %s wrappers, both ways of the boundary", (_name, createWrapper) => {
     const batch = Array.from({ length: 100 }, (_, i) => createMessage(`message ${i} `.repeat(10)));
     const set = encodeMessages([createWrapper(batch)]);
-    const innerSize = encodeMessages(batch).length;
-    expect(decodeMessageSet(set, { maxDecompressedBytes: innerSize }).toArray()).toHaveLength(100);
-    expect(() => decodeMessageSet(set, { maxDecompressedBytes: innerSize - 1 }).toArray()).toThrow(DecompressionLimitError);
+    // The budget counts the bytes inflated plus DECOMPRESSED_MESSAGE_COST per message found.
+    const needed = encodeMessages(batch).length + batch.length * DECOMPRESSED_MESSAGE_COST;
+    expect(decodeMessageSet(set, { maxDecompressedBytes: needed }).toArray()).toHaveLength(100);
+    expect(() => decodeMessageSet(set, { maxDecompressedBytes: needed - 1 }).toArray()).toThrow(DecompressionLimitError);
   });
 });
 

@@ -8,7 +8,9 @@ import {
   KafkaClient,
   OffsetRequest,
   ProduceNotConfirmedError,
+  ProduceRequest,
   TimeoutError,
+  createMessage,
 } from "@k07/transport-node";
 
 /** A TCP server on a free port whose connections do what `onConnection` says. */
@@ -92,4 +94,24 @@ test("a refused connection is a ConnectionClosedError; retries back off", async 
   await kafka.getOffsets(new OffsetRequest("t", 0, -1, 1)).catch(() => {});
   expect(Date.now() - started).toBeGreaterThanOrEqual(45);
   await kafka.close();
+});
+
+test("a reset while confirm() waits for a 5 MB produce to drain: confirm() names both produces, and only it", async () => {
+  // A server that never reads, then resets the connection after 300 ms.
+  const fake = await fakeServer((socket) => {
+    socket.pause();
+    setTimeout(() => socket.resetAndDestroy(), 300);
+  });
+  const kafka = new KafkaClient("127.0.0.1", fake.port, { maxMessageSize: 6_000_000, reconnectBackoffMs: 10 });
+  const small = new ProduceRequest("drain", 0, [createMessage("small")]);
+  const large = new ProduceRequest("drain", 0, [createMessage(new Uint8Array(5_000_000))]);
+  await kafka.sendMessageSet(small);
+  await kafka.sendMessageSet(large);
+  const error = await kafka.confirm().catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ProduceNotConfirmedError);
+  expect((error as ProduceNotConfirmedError).requests).toEqual([small, large]);
+  // Named once: nothing is left over for the next confirm.
+  await expect(kafka.confirm()).resolves.toBeUndefined();
+  await kafka.close();
+  await stop(fake);
 });

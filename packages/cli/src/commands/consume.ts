@@ -1,4 +1,4 @@
-import { EARLIEST_TIME, FetchRequest, LATEST_TIME, OffsetRequest } from "@k07/codec";
+import { CrcError, EARLIEST_TIME, FetchRequest, LATEST_TIME, OffsetNotAtMessageBoundaryError, OffsetRequest } from "@k07/codec";
 import { KafkaClient } from "@k07/transport-node";
 import { CliError, parseAddress, parseInteger } from "../address.ts";
 import { groupConsumeCommand } from "./group-consume.ts";
@@ -52,14 +52,37 @@ export async function consumeCommand(options: ConsumeOptions, io: CommandIo): Pr
     const abort = new AbortController();
     io.signal.addEventListener("abort", () => abort.abort(), { once: true });
     const request = new FetchRequest(options.topic, partition, offset, fetchSize);
-    for await (const message of kafka.iterMessages(request, true, { follow: options.follow ?? false, signal: abort.signal })) {
-      if (io.out(render(message, options.topic, partition)) === false) await io.drained();
-      progress.add(1);
-      if (++printed >= count) break;
+    try {
+      for await (const message of kafka.iterMessages(request, true, { follow: options.follow ?? false, signal: abort.signal })) {
+        if (io.out(render(message, options.topic, partition)) === false) await io.drained();
+        progress.add(1);
+        if (++printed >= count) break;
+      }
+    } catch (error) {
+      if (where !== "beginning" && where !== "end") throw notAtBoundary(error, options, partition, offset) ?? error;
+      throw error;
     }
   } finally {
     progress.stop();
     await kafka.close();
   }
   return 0;
+}
+
+/**
+ * A consume from a byte offset the user gave (`-o N`) that is not where a message starts: what to
+ * do instead, as a usage error. A CRC mismatch on the very first message counts too (the usual sign
+ * of an offset one or a few bytes off), with the corrupt log as the other possibility. Undefined
+ * for any other error, or one further into the log.
+ */
+function notAtBoundary(error: unknown, options: ConsumeOptions, partition: number, offset: number): CliError | undefined {
+  let why: string;
+  if (error instanceof OffsetNotAtMessageBoundaryError && error.offset === offset) why = `it reads as ${error.reason}`;
+  else if (error instanceof CrcError && error.offset === offset) why = "the first message there fails its CRC check; if the offset is right, the log is corrupt";
+  else return undefined;
+  const target = `${options.topic}/${partition}`;
+  return new CliError(
+    `offset ${offset} of ${target} is not at a message boundary (${why}). Offsets are byte positions; ` +
+      `start at -o beginning, at a segment start \`k07 offsets -b ${options.broker} -t ${options.topic} -p ${partition} --max 10\` lists, or at an offset consume prints with -f "%o %s\\n"`,
+  );
 }

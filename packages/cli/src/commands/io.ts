@@ -5,5 +5,7 @@ export interface CommandIo {
   /** Resolves when stdout can take more (backpressure on a slow pipe). */
   drained(): Promise<void>;
   stdin: AsyncIterable<Uint8Array>;
+  /** Whether stdin is a terminal (someone typing) rather than a pipe or file. */
+  readonly stdinIsTerminal?: boolean;
   signal: AbortSignal;
 }

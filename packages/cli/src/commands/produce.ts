@@ -1,4 +1,4 @@
-import { ProduceRequest, createMessage, type CompressionName, type Message } from "@k07/codec";
+import { BrokerError, FetchRequest, OffsetOutOfRangeError, ProduceRequest, WrongPartitionError, createMessage, type CompressionName, type Message } from "@k07/codec";
 import { KafkaClient } from "@k07/transport-node";
 import { Producer } from "@k07/cluster";
 import { CliError, parseAddress, parseInteger } from "../address.ts";
@@ -78,19 +78,20 @@ export async function produceCommand(options: ProduceOptions, io: CommandIo): Pr
   if (options.zookeeper !== undefined) return produceThroughZooKeeper(options, io);
   if (options.keyDelimiter !== undefined) throw new CliError("--key-delimiter needs --zookeeper (a single broker has no key partitioning in 0.7)");
   const { host, port } = parseAddress(options.broker!);
-  const partition = options.partition === undefined ? -1 : parseInteger("--partition", options.partition, -1);
+  const partition = options.partition === undefined ? undefined : parseInteger("--partition", options.partition, -1);
   const batchSize = options.batchSize === undefined ? 200 : parseInteger("--batch-size", options.batchSize, 1);
-  const compression = (options.compression ?? "none") as CompressionName;
-  if (!["none", "gzip", "snappy"].includes(compression)) throw new CliError(`--compression must be gzip or snappy, got ${JSON.stringify(compression)}`);
+  const compression = parseCompression(options.compression);
   const kafka = new KafkaClient(host, port);
   const progress = startProgress(`producing to ${options.topic}:`);
   const started = Date.now();
   let messages = 0;
   let bytes = 0;
   let batch: Message[] = [];
+  let target: PartitionChoice | undefined;
   const send = async () => {
     if (batch.length === 0) return;
-    await kafka.sendMessageSet(new ProduceRequest(options.topic, partition, batch, { compression }));
+    target ??= partition === undefined ? await roundRobin(kafka, options.topic) : fixedPartition(partition);
+    await kafka.sendMessageSet(new ProduceRequest(options.topic, target.next(batch.length), batch, { compression }));
     progress.add(batch.length);
     batch = [];
   };
@@ -108,8 +109,93 @@ export async function produceCommand(options: ProduceOptions, io: CommandIo): Pr
     await kafka.close();
   }
   const seconds = (Date.now() - started) / 1000;
-  io.err(`produced ${messages} message(s), ${bytes} bytes, to ${options.topic}${partition >= 0 ? `/${partition}` : ""}${options.confirm ? " (confirmed)" : ""} in ${seconds.toFixed(2)} s`);
+  const where = target?.describe(options.topic) ?? options.topic;
+  io.err(`produced ${messages} message(s), ${bytes} bytes, to ${where}${options.confirm ? " (confirmed)" : ""} in ${seconds.toFixed(2)} s`);
   return 0;
+}
+
+function parseCompression(value: string | undefined): CompressionName {
+  const compression = (value ?? "none") as CompressionName;
+  if (!["none", "gzip", "snappy"].includes(compression)) throw new CliError(`--compression must be gzip or snappy, got ${JSON.stringify(compression)}`);
+  return compression;
+}
+
+/** Where each batch goes, and what went where (for the closing line on stderr). */
+interface PartitionChoice {
+  /** The partition for a batch of `messages`. */
+  next(messages: number): number;
+  /** `t/1`, or `t partitions 0 (200), 1 (100)`. */
+  describe(topic: string): string;
+}
+
+/** `-p N`: every batch to N; with -1 the broker picks one at random per batch, and nobody here knows which. */
+function fixedPartition(partition: number): PartitionChoice {
+  return {
+    next: () => partition,
+    describe: (topic) => (partition >= 0 ? `${topic}/${partition}` : `${topic} (partitions picked by the broker)`),
+  };
+}
+
+/**
+ * No `-p`: batches go round-robin over the topic's partitions on the broker, from a random one (so
+ * small runs still spread, as with the broker's random pick), and the closing line says which
+ * partitions received how many messages. The CLI picks rather than the broker (partition −1) so
+ * that it knows where the messages went and a following `k07 consume -p N` is no guess; reading
+ * every partition's offsets before and after instead would cost two requests per partition and
+ * count other producers' messages as ours. When the partition count cannot be learned (a proxy
+ * that denies fetches), the broker picks as with `-p -1`.
+ */
+async function roundRobin(kafka: KafkaClient, topic: string): Promise<PartitionChoice> {
+  const count = await partitionCount(kafka, topic);
+  if (count === undefined || count === 0) return fixedPartition(-1);
+  const received = new Map<number, number>();
+  let turn = Math.floor(Math.random() * count);
+  return {
+    next(messages) {
+      const partition = turn++ % count;
+      received.set(partition, (received.get(partition) ?? 0) + messages);
+      return partition;
+    },
+    describe(topic) {
+      if (received.size === 1) return `${topic}/${[...received.keys()][0]}`;
+      const parts = [...received].sort(([a], [b]) => a - b).map(([partition, n]) => `${partition} (${n})`);
+      return `${topic} partitions ${parts.join(", ")}`;
+    },
+  };
+}
+
+/** Partitions past this are not probed: batches spread over the first ones. */
+const MAX_PROBED_PARTITIONS = 1024;
+
+/**
+ * How many partitions the broker has for a topic, by fetching no bytes from partitions 0, 1, 2…
+ * until it answers WrongPartition (protocol §7.5; 0.7 has no metadata request). A topic the broker
+ * does not have yet counts with its `num.partitions`, which its first produce creates. Probes go out
+ * pipelined, 8 at first, then 4 times as many per round. Undefined when the broker (or a proxy)
+ * refuses the fetches.
+ */
+async function partitionCount(kafka: KafkaClient, topic: string): Promise<number | undefined> {
+  const exists = (partition: number) =>
+    kafka.getMessageSet(new FetchRequest(topic, partition, 0, 0)).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof WrongPartitionError) return false;
+        // The partition exists, only not from offset 0 (its oldest segments were deleted).
+        if (error instanceof OffsetOutOfRangeError) return true;
+        if (error instanceof BrokerError) return undefined;
+        throw error;
+      },
+    );
+  let probed = 0;
+  for (let round = 8; probed < MAX_PROBED_PARTITIONS; round *= 4) {
+    const size = Math.min(round, MAX_PROBED_PARTITIONS - probed);
+    const answers = await Promise.all(Array.from({ length: size }, (_, i) => exists(probed + i)));
+    if (answers.includes(undefined)) return undefined;
+    const missing = answers.indexOf(false);
+    if (missing >= 0) return probed + missing;
+    probed += size;
+  }
+  return MAX_PROBED_PARTITIONS;
 }
 
 /** The input as messages: split on the delimiter, or whole. */
@@ -124,8 +210,7 @@ function inputMessages(options: ProduceOptions, io: CommandIo): AsyncGenerator<U
 /** `k07 produce --zookeeper`: the cluster producer; with --key-delimiter, keys choose partitions like Java's. */
 async function produceThroughZooKeeper(options: ProduceOptions, io: CommandIo): Promise<number> {
   const batchSize = options.batchSize === undefined ? 200 : parseInteger("--batch-size", options.batchSize, 1);
-  const compression = (options.compression ?? "none") as CompressionName;
-  if (!["none", "gzip", "snappy"].includes(compression)) throw new CliError(`--compression must be gzip or snappy, got ${JSON.stringify(compression)}`);
+  const compression = parseCompression(options.compression);
   if (options.partition !== undefined) throw new CliError("--partition does not apply with --zookeeper: keys (or chance) pick the broker-partition");
   const producer = new Producer({ zookeeper: options.zookeeper!, batchSize, compression });
   const progress = startProgress(`producing to ${options.topic}:`);

@@ -1,7 +1,8 @@
 import { statSync } from "node:fs";
+import { describeListenError } from "@k07/broker";
 import { CliError, parseAddress, parseInteger } from "../address.ts";
 import { startProxy, type Proxy } from "../proxy/proxy-server.ts";
-import type { TopicCounters } from "../proxy/proxy-session.ts";
+import { OTHER_TOPICS, type TopicCounters } from "../proxy/proxy-session.ts";
 import { browserBundleRoutes } from "../proxy/static-files.ts";
 import { startWebSocketProxy } from "../proxy/ws-bridge.ts";
 import type { CommandIo } from "./io.ts";
@@ -17,6 +18,7 @@ export interface ProxyCommandOptions {
   allowFetch?: string;
   allowOffsets?: string;
   log?: boolean;
+  maxTopics?: string;
 }
 
 const list = (value: string | undefined) => (value === undefined ? undefined : value.split(",").map((s) => s.trim()).filter(Boolean));
@@ -37,30 +39,43 @@ export async function proxyCommand(options: ProxyCommandOptions, io: CommandIo):
     brokerHost: broker.host,
     brokerPort: broker.port,
     policy: { produce: list(options.allowProduce), fetch: list(options.allowFetch), offsets: list(options.allowOffsets) },
+    maxTopics: options.maxTopics === undefined ? undefined : parseInteger("--max-topics", options.maxTopics, 0),
     log: options.log ? (entry: object) => io.err(JSON.stringify(entry)) : undefined,
     onClose: options.log ? (client: string, reason: string) => io.err(JSON.stringify({ client, closed: reason })) : undefined,
     counters,
   };
   const listeners: Proxy[] = [];
+  /** Starts one listener; if it cannot listen, the ones started are closed and one line says why. */
+  const listen = async (flag: string, start: () => Promise<Proxy>): Promise<Proxy> => {
+    try {
+      const proxy = await start();
+      listeners.push(proxy);
+      return proxy;
+    } catch (error) {
+      await Promise.all(listeners.map((proxy) => proxy.close()));
+      throw new Error(describeListenError(error, flag), { cause: error });
+    }
+  };
   if (options.listen !== undefined || options.listenWs === undefined) {
-    const listen = parseAddress(options.listen ?? "127.0.0.1:9093", 9093);
-    const proxy = await startProxy({ ...common, host: listen.host, port: listen.port });
-    listeners.push(proxy);
+    const address = parseAddress(options.listen ?? "127.0.0.1:9093", 9093);
+    const proxy = await listen("--listen", () => startProxy({ ...common, host: address.host, port: address.port }));
     io.out(`k07 proxy listening on ${proxy.address}, forwarding to ${broker.host}:${broker.port}\n`);
   }
   if (options.listenWs !== undefined) {
-    const listen = parseAddress(options.listenWs, 9094);
+    const address = parseAddress(options.listenWs, 9094);
     const routes = options.serve === undefined ? undefined : browserBundleRoutes();
     if (options.serve !== undefined && routes === undefined) io.err("k07 proxy: @k07/transport-websocket is not installed next to k07: /k07-browser.js is not served");
-    const proxy = await startWebSocketProxy({
-      ...common,
-      host: listen.host,
-      port: listen.port,
-      allowOrigins: list(options.allowOrigin),
-      maxMessageBytes: options.maxWsMessage === undefined ? undefined : parseInteger("--max-ws-message", options.maxWsMessage, 1),
-      files: options.serve === undefined ? undefined : { dir: options.serve, routes },
-    });
-    listeners.push(proxy);
+    const maxMessageBytes = options.maxWsMessage === undefined ? undefined : parseInteger("--max-ws-message", options.maxWsMessage, 1);
+    const proxy = await listen("--listen-ws", () =>
+      startWebSocketProxy({
+        ...common,
+        host: address.host,
+        port: address.port,
+        allowOrigins: list(options.allowOrigin),
+        maxMessageBytes,
+        files: options.serve === undefined ? undefined : { dir: options.serve, routes },
+      }),
+    );
     const page = options.serve === undefined ? "" : `, serving ${options.serve} at http://${proxy.address}/`;
     io.out(`k07 proxy listening for WebSockets on ws://${proxy.address}/${page}, forwarding to ${broker.host}:${broker.port}\n`);
   }
@@ -69,6 +84,6 @@ export async function proxyCommand(options: ProxyCommandOptions, io: CommandIo):
     io.signal.addEventListener("abort", () => resolve(), { once: true });
   });
   await Promise.all(listeners.map((proxy) => proxy.close()));
-  for (const [topic, c] of counters) io.err(`${topic}: ${c.requests} requests, ${c.bytesProduced} bytes produced, ${c.bytesFetched} bytes fetched, ${c.denied} denied`);
+  for (const [topic, c] of counters) io.err(`${topic === OTHER_TOPICS ? "(other topics)" : topic}: ${c.requests} requests, ${c.bytesProduced} bytes produced, ${c.bytesFetched} bytes fetched, ${c.denied} denied`);
   return 0;
 }

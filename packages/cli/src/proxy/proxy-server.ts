@@ -2,7 +2,8 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { DEFAULT_MAX_FRAME_BYTES } from "@k07/codec";
 import { writeCorked } from "./corked-write.ts";
 import type { ProxyPolicy } from "./policy.ts";
-import { ProxySession, type ProxyActions, type ProxyLogEntry, type TopicCounters } from "./proxy-session.ts";
+import { optionalInteger } from "@k07/codec";
+import { DEFAULT_MAX_TOPICS, ProxySession, type ProxyActions, type ProxyLogEntry, type TopicCounters } from "./proxy-session.ts";
 
 export interface ProxyOptions {
   /** Where to listen. Default 127.0.0.1, port 0 (a free port). */
@@ -15,6 +16,11 @@ export interface ProxyOptions {
   readonly policy?: ProxyPolicy;
   /** Largest request frame let through (default 104,857,600, the broker's). */
   readonly maxFrameBytes?: number;
+  /**
+   * Most topics counted by name (default 1,000): the first ones seen; requests for any later topic
+   * are summed under OTHER_TOPICS (""), so the counters stay bounded whatever names clients send.
+   */
+  readonly maxTopics?: number;
   /** One call per request (and per part of a multi-request). */
   readonly log?: (entry: ProxyLogEntry) => void;
   /** Called when the proxy closes a client's connection, with why. */
@@ -27,21 +33,27 @@ export interface Proxy {
   readonly host: string;
   readonly port: number;
   readonly address: string;
-  /** Requests and bytes per topic since the start. */
+  /** Requests and bytes per topic since the start: at most `maxTopics` names, plus OTHER_TOPICS ("") for the rest. */
   counters(): ReadonlyMap<string, Readonly<TopicCounters>>;
   /** Bytes waiting in the proxy's socket buffers (bounded by backpressure). */
   bufferedBytes(): number;
   close(): Promise<void>;
 }
 
+/** `options.maxTopics`, checked (once per listener, before it listens). */
+export function checkMaxTopics(options: ProxyOptions): number {
+  return optionalInteger("maxTopics", options.maxTopics, DEFAULT_MAX_TOPICS, 0);
+}
+
 /** The protocol logic for one client connection of a proxy (TCP or WebSocket alike). */
-export function proxySession(options: ProxyOptions, client: string, counters: Map<string, TopicCounters>): ProxySession {
+export function proxySession(options: ProxyOptions, client: string, counters: Map<string, TopicCounters>, maxTopics: number): ProxySession {
   return new ProxySession({
     client,
     policy: options.policy ?? {},
     maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
     log: options.log,
     counters,
+    maxTopics,
   });
 }
 
@@ -52,6 +64,7 @@ export function proxySession(options: ProxyOptions, client: string, counters: Ma
  */
 export async function startProxy(options: ProxyOptions): Promise<Proxy> {
   const counters = options.counters ?? new Map<string, TopicCounters>();
+  const maxTopics = checkMaxTopics(options);
   const pairs = new Set<[Socket, Socket]>();
   const server: Server = createServer((client) => {
     const name = `${client.remoteAddress}:${client.remotePort}`;
@@ -62,7 +75,7 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
     broker.setNoDelay(true);
     const pair: [Socket, Socket] = [client, broker];
     pairs.add(pair);
-    const session = proxySession(options, name, counters);
+    const session = proxySession(options, name, counters, maxTopics);
     let closed = false;
     const shutdown = (reason: string) => {
       if (closed) return;

@@ -39,6 +39,15 @@ export interface TopicCounters {
   denied: number;
 }
 
+/**
+ * The counters key of the "other topics" bucket: topics seen after the first `maxTopics` (and the
+ * empty name, which no 0.7 topic can have, so it never collides with a real one).
+ */
+export const OTHER_TOPICS = "";
+
+/** Default bound on the topics a proxy counts by name. */
+export const DEFAULT_MAX_TOPICS = 1000;
+
 /** How an expected response is produced: by the broker (possibly to be rewritten) or by the proxy. */
 type Slot =
   /**
@@ -64,7 +73,13 @@ export interface ProxySessionOptions {
   readonly policy: ProxyPolicy;
   readonly maxFrameBytes: number;
   readonly log?: (entry: ProxyLogEntry) => void;
+  /**
+   * Counters shared by the proxy's sessions: at most `maxTopics` topics by name (the first seen),
+   * every later one summed under OTHER_TOPICS, so clients naming endless topics cannot grow it.
+   */
   readonly counters: Map<string, TopicCounters>;
+  /** Default 1,000. */
+  readonly maxTopics?: number;
 }
 
 const DENIED_FETCH_CODE = ErrorCode.Unknown;
@@ -283,7 +298,7 @@ export class ProxySession {
   }
 
   private record(operation: Operation, entry: Omit<ProxyLogEntry, "allowed">, bytesProduced: number): boolean {
-    const allowed = allows(this.options.policy, operation, entry.topic);
+    const allowed = allows(this.options.policy, operation, entry.topic, operation === "offsets" ? entry.size : undefined);
     this.options.log?.({ ...entry, allowed });
     const counter = this.counter(entry.topic);
     counter.requests++;
@@ -293,12 +308,17 @@ export class ProxySession {
   }
 
   private counter(topic: string): TopicCounters {
-    let counter = this.options.counters.get(topic);
-    if (counter === undefined) {
-      counter = { requests: 0, bytesProduced: 0, bytesFetched: 0, denied: 0 };
-      this.options.counters.set(topic, counter);
+    const counters = this.options.counters;
+    const counter = counters.get(topic);
+    if (counter !== undefined) return counter;
+    const named = counters.size - (counters.has(OTHER_TOPICS) ? 1 : 0);
+    const key = named < (this.options.maxTopics ?? DEFAULT_MAX_TOPICS) ? topic : OTHER_TOPICS;
+    let created = counters.get(key);
+    if (created === undefined) {
+      created = { requests: 0, bytesProduced: 0, bytesFetched: 0, denied: 0 };
+      counters.set(key, created);
     }
-    return counter;
+    return created;
   }
 
   /** The frame as received: its size prefix again, then the untouched frame view (no copy). */

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
-import { proxySession, type Proxy, type ProxyOptions } from "./proxy-server.ts";
+import { checkMaxTopics, proxySession, type Proxy, type ProxyOptions } from "./proxy-server.ts";
 import type { ProxyActions, TopicCounters } from "./proxy-session.ts";
 import { writeCorked } from "./corked-write.ts";
 import { serveStatic, type StaticFiles } from "./static-files.ts";
@@ -48,6 +48,7 @@ const CLOSE = {
  */
 export async function startWebSocketProxy(options: WebSocketProxyOptions): Promise<Proxy> {
   const counters = options.counters ?? new Map<string, TopicCounters>();
+  const maxTopics = checkMaxTopics(options);
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES;
   if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1) throw new RangeError(`maxMessageBytes must be a positive integer, got ${String(maxMessageBytes)}`);
   const bridges = new Set<{ page: WebSocket; broker: Socket }>();
@@ -81,7 +82,7 @@ export async function startWebSocketProxy(options: WebSocketProxyOptions): Promi
     broker.setNoDelay(true);
     const pair = { page, broker };
     bridges.add(pair);
-    const session = proxySession(options, name, counters);
+    const session = proxySession(options, name, counters, maxTopics);
     let closed = false;
     let brokerPaused = false;
     const shutdown = (reason: string, code: number) => {

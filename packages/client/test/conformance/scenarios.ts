@@ -11,6 +11,7 @@ import {
   FetchRequest,
   KafkaClient,
   MessageTooLargeError,
+  OffsetNotAtMessageBoundaryError,
   OffsetOutOfRangeError,
   OffsetRequest,
   ProduceNotConfirmedError,
@@ -158,6 +159,38 @@ export const scenarios: readonly Scenario[] = [
         { maxFetchBytes: 40_000 },
       );
     },
+  },
+  {
+    name: "a fetch from inside a message is an OffsetNotAtMessageBoundaryError at every position, whatever the fetch size",
+    run: (ctx) =>
+      withClient(ctx, async (kafka) => {
+        const topic = ctx.topic();
+        await kafka.sendMessagesSimple(topic, 0, ...Array.from({ length: 50 }, (_, i) => `message number ${i}`));
+        await kafka.confirm();
+        // Each entry is 4 + 6 + 16 or 17 bytes; the first three end at 26, 52 and 78.
+        const boundaries = [0, 26, 52, 78];
+        checkEqual(
+          (await kafka.getMessageSet(new FetchRequest(topic, 0, 0, 78)))[0].map((m) => m.offset),
+          boundaries.slice(0, 3),
+          "the entries' offsets",
+        );
+        // A fetch size of 1000 gets the rest of the small log (the length read there runs past it);
+        // a fetch size of 40 gets a full response (a magic byte no message has, or a length that
+        // runs past the log once the fetch grows to it).
+        for (const maxSize of [1000, 40]) {
+          for (let offset = 1; offset < 78; offset++) {
+            if (boundaries.includes(offset)) continue;
+            const error = await checkRejects(kafka.getMessageSet(new FetchRequest(topic, 0, offset, maxSize)), OffsetNotAtMessageBoundaryError, `offset ${offset}, fetch size ${maxSize}`);
+            const e = error as OffsetNotAtMessageBoundaryError;
+            checkEqual([e.topic, e.partition, e.offset], [topic, 0, offset], "what the error names");
+          }
+        }
+        const iterated = kafka.iterMessages(new FetchRequest(topic, 0, 5, 1000))[Symbol.asyncIterator]();
+        await checkRejects(iterated.next(), OffsetNotAtMessageBoundaryError, "iterMessages from offset 5");
+        // The log's end is a boundary too: nothing there, no error.
+        const [atEnd] = await kafka.getMessageSet(new FetchRequest(topic, 0, (await kafka.getOffsets(new OffsetRequest(topic, 0, -1, 1)))[0]!, 1000));
+        checkEqual(atEnd.length, 0, "nothing at the end");
+      }),
   },
   {
     name: "getOffsets lists segment boundaries newest first; latestOffset and earliestOffset",

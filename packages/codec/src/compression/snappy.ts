@@ -1,4 +1,4 @@
-import type { CompressionCodec } from "../compression.ts";
+import type { CompressionCodec, IncrementalDecompression } from "../compression.ts";
 import { CompressionError, DecompressionLimitError } from "../errors.ts";
 
 /** snappy-java's stream magic: 0x82 'S' 'N' 'A' 'P' 'P' 'Y' 0x00 (protocol §5.6). */
@@ -13,6 +13,8 @@ const MAX_EXPANSION_NUMERATOR = 64;
 const MAX_EXPANSION_DENOMINATOR = 3;
 /** Below this length a byte loop beats `subarray` + `set`/`copyWithin`. */
 const SMALL_COPY = 16;
+/** Least output a step decodes, so every step makes progress. */
+const MIN_STEP_OUTPUT = 64 * 1024;
 /** The C++ library compresses in independent fragments of 64 KiB (`kBlockSize`). */
 const FRAGMENT_SIZE = 64 * 1024;
 /** Bytes at a fragment's end never searched for matches (`kInputMarginBytes`). */
@@ -44,6 +46,7 @@ export const snappyCodec: CompressionCodec = Object.freeze({
   name: "snappy" as const,
   compress: snappyCompress,
   decompress: snappyDecompress,
+  decompressInSteps: (data: Uint8Array, maxBytes: number) => new SnappyDecompression(data, maxBytes),
 });
 
 /** `data` in snappy-java's stream framing: header, then one block per 32 KiB of input. */
@@ -74,30 +77,74 @@ export function snappyCompress(data: Uint8Array): Uint8Array {
  * when the declared lengths add up to more than `maxBytes`, CompressionError for corrupt data.
  */
 export function snappyDecompress(data: Uint8Array, maxBytes: number): Uint8Array {
-  if (typeof maxBytes !== "number" || !(maxBytes >= 0)) {
-    throw new RangeError(`maxDecompressedBytes must be a non-negative number, got ${String(maxBytes)}`);
-  }
-  const blocks = isSnappyJavaStream(data) ? streamBlocks(data) : [rawBlock(data, 0, data.length)];
-  let total = 0;
-  for (const block of blocks) {
-    total += block.length;
-    if (total > maxBytes) throw new DecompressionLimitError(maxBytes);
-  }
-  for (const block of blocks) {
-    const elementBytes = block.end - block.elementsStart;
-    if (block.length * MAX_EXPANSION_DENOMINATOR > elementBytes * MAX_EXPANSION_NUMERATOR) {
-      throw new CompressionError(
-        `snappy block at byte ${block.start} claims ${block.length} bytes, more than its ${elementBytes} bytes of elements can hold`,
-      );
+  return new SnappyDecompression(data, maxBytes).step(Number.POSITIVE_INFINITY)!;
+}
+
+/**
+ * A snappy decompression done in caller-sized steps (see IncrementalDecompression). Every block
+ * length is read and checked against `maxBytes` when it is created; each step then decodes about
+ * `allowance` bytes of output, stopping between elements, even inside one large block.
+ */
+export class SnappyDecompression implements IncrementalDecompression {
+  private readonly data: Uint8Array;
+  private readonly blocks: RawBlock[];
+  private readonly output: Uint8Array;
+  private block = 0;
+  /** Where decoding resumes: the next element of the current block, and the next output byte. */
+  private readonly cursor = { position: 0, out: 0 };
+  private blockOutputStart = 0;
+  private failure: unknown;
+
+  constructor(data: Uint8Array, maxBytes: number) {
+    if (typeof maxBytes !== "number" || !(maxBytes >= 0)) {
+      throw new RangeError(`maxDecompressedBytes must be a non-negative number, got ${String(maxBytes)}`);
     }
+    const blocks = isSnappyJavaStream(data) ? streamBlocks(data) : [rawBlock(data, 0, data.length)];
+    let total = 0;
+    for (const block of blocks) {
+      total += block.length;
+      if (total > maxBytes) throw new DecompressionLimitError(maxBytes);
+    }
+    for (const block of blocks) {
+      const elementBytes = block.end - block.elementsStart;
+      if (block.length * MAX_EXPANSION_DENOMINATOR > elementBytes * MAX_EXPANSION_NUMERATOR) {
+        throw new CompressionError(
+          `snappy block at byte ${block.start} claims ${block.length} bytes, more than its ${elementBytes} bytes of elements can hold`,
+        );
+      }
+    }
+    this.data = data;
+    this.blocks = blocks;
+    this.output = new Uint8Array(total);
+    if (blocks.length > 0) this.cursor.position = blocks[0]!.elementsStart;
   }
-  const output = new Uint8Array(total);
-  let outputPosition = 0;
-  for (const block of blocks) {
-    decodeElements(data, block, output, outputPosition);
-    outputPosition += block.length;
+
+  step(allowance: number): Uint8Array | undefined {
+    if (this.failure !== undefined) throw this.failure;
+    const blocks = this.blocks;
+    const cursor = this.cursor;
+    // Every step makes progress, however small the allowance.
+    const stopAt = cursor.out + Math.max(allowance, MIN_STEP_OUTPUT);
+    try {
+      while (this.block < blocks.length) {
+        const block = blocks[this.block]!;
+        decodeElements(this.data, block, this.output, this.blockOutputStart, cursor, stopAt);
+        if (cursor.position < block.end) return undefined;
+        if (cursor.out !== this.blockOutputStart + block.length) {
+          throw new CompressionError(
+            `snappy block at byte ${block.start} declares ${block.length} bytes but its elements produce ${cursor.out - this.blockOutputStart}`,
+          );
+        }
+        this.blockOutputStart = cursor.out;
+        if (++this.block < blocks.length) cursor.position = blocks[this.block]!.elementsStart;
+        if (cursor.out >= stopAt && this.block < blocks.length) return undefined;
+      }
+    } catch (error) {
+      this.failure = error;
+      throw error;
+    }
+    return this.output;
   }
-  return output;
 }
 
 /** True when `data` starts with snappy-java's full 16-byte header (otherwise it is read as one raw block). */
@@ -158,13 +205,24 @@ function rawBlock(data: Uint8Array, start: number, end: number): RawBlock {
   return { start, elementsStart: position, end, length };
 }
 
-/** Decodes one raw block's literal and copy elements into `output` at `outputStart`, checking every bound. */
-function decodeElements(data: Uint8Array, block: RawBlock, output: Uint8Array, outputStart: number): void {
+/**
+ * Decodes a raw block's literal and copy elements into `output` (the block's output starts at
+ * `outputStart`), from `cursor` on, checking every bound; stops after the element that reaches
+ * `stopAt` and leaves `cursor` where decoding resumes.
+ */
+function decodeElements(
+  data: Uint8Array,
+  block: RawBlock,
+  output: Uint8Array,
+  outputStart: number,
+  cursor: { position: number; out: number },
+  stopAt: number,
+): void {
   const end = block.end;
   const outputEnd = outputStart + block.length;
-  let position = block.elementsStart;
-  let out = outputStart;
-  while (position < end) {
+  let position = cursor.position;
+  let out = cursor.out;
+  while (position < end && out < stopAt) {
     const elementAt = position;
     const tag = data[position++]!;
     let length: number;
@@ -222,11 +280,8 @@ function decodeElements(data: Uint8Array, block: RawBlock, output: Uint8Array, o
     }
     out += length;
   }
-  if (out !== outputEnd) {
-    throw new CompressionError(
-      `snappy block at byte ${block.start} declares ${block.length} bytes but its elements produce ${out - outputStart}`,
-    );
-  }
+  cursor.position = position;
+  cursor.out = out;
 }
 
 function corrupt(reason: string, position: number): CompressionError {

@@ -1,10 +1,31 @@
 import { crc32 } from "../crc32.ts";
-import { Compression, compressionCodec } from "../compression.ts";
-import { CompressionError, CrcError, DecompressionLimitError, K07Error, MalformedError, type ErrorContext } from "../errors.ts";
+import { Compression, compressionCodec, decompressInSteps, type IncrementalDecompression } from "../compression.ts";
+import {
+  CompressionError,
+  CrcError,
+  DecompressionLimitError,
+  K07Error,
+  MalformedError,
+  NestedCompressionError,
+  type ErrorContext,
+} from "../errors.ts";
 import { FetchedMessage } from "./fetched-message.ts";
 
-/** Default cap on the bytes one compressed wrapper may inflate to. */
+/**
+ * Default decompression budget of one decode (one fetch response, one MultiFetch part, one
+ * produced set): bytes inflated plus DECOMPRESSED_MESSAGE_COST per decompressed message.
+ */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * What each message found inside a compressed wrapper costs of the decompression budget, on top
+ * of its bytes: about what a decoded message costs in memory, so that a small payload of millions
+ * of empty messages is refused like one that inflates to many bytes.
+ */
+export const DECOMPRESSED_MESSAGE_COST = 64;
+
+/** Default nesting allowed: wrappers of plain messages, which is all a 0.7 producer writes (protocol §5.5). */
+export const DEFAULT_MAX_COMPRESSION_DEPTH = 1;
 
 export interface DecodeMessageSetOptions {
   /** Log offset of the first byte (the fetch offset). Default 0. */
@@ -15,8 +36,17 @@ export interface DecodeMessageSetOptions {
   readonly onCorrupt?: "throw" | "skip";
   /** Iterate into compressed wrappers (default true); false yields the wrappers themselves. */
   readonly decompress?: boolean;
-  /** Cap on what one wrapper may decompress to. Default 64 MiB. */
+  /**
+   * Decompression budget of one iteration of the set, shared by every wrapper in it: the bytes
+   * inflated plus DECOMPRESSED_MESSAGE_COST (64) per message found inside a wrapper. Past it,
+   * a DecompressionLimitError naming the wrapper. Default 64 MiB.
+   */
   readonly maxDecompressedBytes?: number;
+  /**
+   * How many compressed wrappers deep iteration may go. Default 1: a wrapper of plain messages;
+   * a compressed message inside one is refused with NestedCompressionError before it is inflated.
+   */
+  readonly maxCompressionDepth?: number;
   /** Topic and partition, named in errors. */
   readonly context?: ErrorContext;
 }
@@ -46,7 +76,11 @@ export class MessageSetView implements Iterable<FetchedMessage> {
   /** @internal */ readonly options: Required<Omit<DecodeMessageSetOptions, "context">> & { context: ErrorContext | undefined };
   /** @internal */ readonly lastEntryStart: number;
 
-  constructor(bytes: Uint8Array, options: DecodeMessageSetOptions = {}) {
+  /** @internal Set when the scan stopped at `maxEntries` (the decompression budget ran out). */
+  readonly overBudget: boolean = false;
+
+  /** `maxEntries` (internal): stop scanning after that many entries and set `overBudget`. */
+  constructor(bytes: Uint8Array, options: DecodeMessageSetOptions = {}, maxEntries = Number.POSITIVE_INFINITY) {
     // A Node Buffer's subarray goes through its species constructor (about a third slower per view):
     // view the same memory as a plain Uint8Array instead. No bytes are copied.
     if (bytes.constructor !== Uint8Array && bytes instanceof Uint8Array) {
@@ -60,8 +94,11 @@ export class MessageSetView implements Iterable<FetchedMessage> {
       onCorrupt: options.onCorrupt ?? "throw",
       decompress: options.decompress ?? true,
       maxDecompressedBytes: options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
+      maxCompressionDepth: options.maxCompressionDepth ?? DEFAULT_MAX_COMPRESSION_DEPTH,
       context: options.context,
     };
+    const depth = this.options.maxCompressionDepth;
+    if (!Number.isInteger(depth) || depth < 0) throw new RangeError(`maxCompressionDepth must be an integer >= 0, got ${String(depth)}`);
     const length = bytes.length;
     const view = new DataView(bytes.buffer, bytes.byteOffset, length);
     let position = 0;
@@ -78,6 +115,10 @@ export class MessageSetView implements Iterable<FetchedMessage> {
         break;
       }
       if (size > length - position - 4) break;
+      if (count >= maxEntries) {
+        this.overBudget = true;
+        break;
+      }
       lastStart = position;
       position += 4 + size;
       count++;
@@ -104,6 +145,7 @@ export class MessageSetView implements Iterable<FetchedMessage> {
     return this.bytes.length - this.validBytes;
   }
 
+  /** A fresh iteration, with its own decompression budget. */
   [Symbol.iterator](): MessageSetIterator {
     return new MessageSetIterator(this, this.baseOffset, -1, -1);
   }
@@ -119,13 +161,41 @@ export function decodeMessageSet(bytes: Uint8Array, options?: DecodeMessageSetOp
   return new MessageSetView(bytes, options);
 }
 
+/** What one iteration has used of its decompression budget; shared by the iterators of its inner sets. */
+class DecompressionBudget {
+  used = 0;
+  constructor(readonly limit: number) {}
+}
+
+/** A wrapper being inflated, step by step. */
+interface Expansion {
+  readonly decompression: IncrementalDecompression;
+  readonly codec: number;
+  readonly start: number;
+  readonly end: number;
+  readonly isLast: boolean;
+  /** The outermost wrapper's offset, named in errors. */
+  readonly context: ErrorContext;
+}
+
+const DONE: IteratorResult<FetchedMessage> = Object.freeze({ done: true, value: undefined });
+
 /**
  * Walks the entries of a MessageSetView. For the inner set of a wrapper, `wrapperStart`/`wrapperEnd`
  * are the wrapper's log offsets, which inner messages report instead of their own (protocol §6.2).
+ *
+ * `next()` does whatever decompression the next message needs at once. To keep each piece of work
+ * short, use `nextWithin(allowance)`, `advance(allowance)` (then `next()`) or `step`: each inflates
+ * at most about `allowance` bytes per call (the caller decides when to pause in between).
  */
 export class MessageSetIterator implements Iterator<FetchedMessage> {
   private position = 0;
   private inner: MessageSetIterator | undefined;
+  /** The wrapper being inflated, before its messages become `inner`. */
+  private expansion: Expansion | undefined;
+  /** Set by `advance`: the next message is in `ready` (undefined at the end). */
+  private advanced = false;
+  private ready: FetchedMessage | undefined;
   private readonly view: DataView;
   private readonly set: MessageSetView;
   private readonly logBase: number;
@@ -134,13 +204,26 @@ export class MessageSetIterator implements Iterator<FetchedMessage> {
 
   /** Where messages skipped for a bad CRC are counted: the top-level set. */
   private readonly counter: MessageSetView;
+  private readonly budget: DecompressionBudget;
+  /** Wrappers around this set (0 for a top-level set). */
+  private readonly depth: number;
 
-  constructor(set: MessageSetView, logBase: number, wrapperStart: number, wrapperEnd: number, counter = set) {
+  constructor(
+    set: MessageSetView,
+    logBase: number,
+    wrapperStart: number,
+    wrapperEnd: number,
+    counter = set,
+    budget = new DecompressionBudget(set.options.maxDecompressedBytes),
+    depth = 0,
+  ) {
     this.set = set;
     this.counter = counter;
     this.logBase = logBase;
     this.wrapperStart = wrapperStart;
     this.wrapperEnd = wrapperEnd;
+    this.budget = budget;
+    this.depth = depth;
     const bytes = set.bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -150,20 +233,86 @@ export class MessageSetIterator implements Iterator<FetchedMessage> {
   }
 
   next(): IteratorResult<FetchedMessage> {
+    return this.nextWithin(Number.POSITIVE_INFINITY)!;
+  }
+
+  /**
+   * `next()`, inflating at most about `allowance` bytes on the way: undefined when that was not
+   * enough (call again; the work done is kept).
+   */
+  nextWithin(allowance: number): IteratorResult<FetchedMessage> | undefined {
+    // Fast path: a plain entry of this set, with nothing inflating or advanced.
+    if (!this.advanced && this.inner === undefined && this.expansion === undefined) {
+      const message = this.readEntry();
+      if (message === undefined) return DONE;
+      if (message !== null) return { done: false, value: message };
+    }
+    if (!this.advance(allowance)) return undefined;
+    const message = this.takeAdvanced();
+    return message === undefined ? DONE : { done: false, value: message };
+  }
+
+  /**
+   * Prepares the next message, inflating at most about `allowance` bytes on the way. True when
+   * `next()` will answer without decompressing; false when more calls are needed. Throws what
+   * `next()` would throw.
+   */
+  advance(allowance: number): boolean {
+    if (this.advanced) return true;
     for (;;) {
-      if (this.inner !== undefined) {
-        const r = this.inner.next();
-        if (!r.done) return r;
+      const inner = this.inner;
+      if (inner !== undefined) {
+        if (!inner.advance(allowance)) return false;
+        const message = inner.takeAdvanced();
+        if (message !== undefined) return this.hold(message);
         this.inner = undefined;
       }
+      const expansion = this.expansion;
+      if (expansion !== undefined) {
+        const inflated = this.inflate(expansion, allowance);
+        if (inflated === undefined) return false;
+        this.expansion = undefined;
+        this.inner = this.innerIterator(expansion, inflated);
+        continue;
+      }
       const message = this.readEntry();
-      if (message === undefined) return { done: true, value: undefined };
-      if (message !== null) return { done: false, value: message };
-      // null: skipped (corrupt) or expanded into this.inner; loop.
+      if (message !== null) return this.hold(message);
     }
   }
 
-  /** The next top-level message, null when it was skipped or became `inner`, undefined at the end. */
+  /**
+   * Hands messages to `onMessage` until about `allowance` bytes of work are done (bytes inflated,
+   * plus each message's payload and DECOMPRESSED_MESSAGE_COST): true once the set is finished,
+   * false when more calls are needed. A caller that must not block for long calls it in a loop
+   * and lets other work run between calls.
+   */
+  step(allowance: number, onMessage: (message: FetchedMessage) => void): boolean {
+    let spent = 0;
+    while (spent < allowance) {
+      if (!this.advance(allowance - spent)) return false;
+      const message = this.takeAdvanced();
+      if (message === undefined) return true;
+      onMessage(message);
+      spent += DECOMPRESSED_MESSAGE_COST + message.payloadLength;
+    }
+    return false;
+  }
+
+  private hold(message: FetchedMessage | undefined): true {
+    this.ready = message;
+    this.advanced = true;
+    return true;
+  }
+
+  /** @internal The message `advance` prepared (undefined at the end). */
+  takeAdvanced(): FetchedMessage | undefined {
+    const message = this.ready;
+    this.ready = undefined;
+    this.advanced = false;
+    return message;
+  }
+
+  /** The next top-level message, null when it was skipped or became `expansion`, undefined at the end. */
   private readEntry(): FetchedMessage | null | undefined {
     const set = this.set;
     const start = this.position;
@@ -209,7 +358,7 @@ export class MessageSetIterator implements Iterator<FetchedMessage> {
     const isLast = start === set.lastEntryStart;
     const codec = attributes & 3;
     if (codec !== Compression.None && options.decompress) {
-      this.inner = this.expand(bytes.subarray(payloadStart, end), codec, start, end, isLast);
+      this.expansion = this.startExpansion(bytes.subarray(payloadStart, end), codec, start, end, isLast);
       return null;
     }
     const offset = this.offsetOf(start);
@@ -221,32 +370,72 @@ export class MessageSetIterator implements Iterator<FetchedMessage> {
     return this.wrapperStart < 0 ? this.logBase + position : this.wrapperStart;
   }
 
-  private expand(payload: Uint8Array, codec: number, start: number, end: number, isLast: boolean): MessageSetIterator {
-    const set = this.set;
-    const options = set.options;
-    const wrapperOffset = this.offsetOf(start);
-    const context = { ...options.context, offset: wrapperOffset };
-    let inflated: Uint8Array;
+  private startExpansion(payload: Uint8Array, codec: number, start: number, end: number, isLast: boolean): Expansion {
+    const options = this.set.options;
+    const context = { ...options.context, offset: this.offsetOf(start) };
+    if (this.depth >= options.maxCompressionDepth) throw new NestedCompressionError(options.maxCompressionDepth, context);
+    const budget = this.budget;
+    let decompression: IncrementalDecompression;
     try {
-      inflated = compressionCodec(codec).decompress(payload, options.maxDecompressedBytes);
+      decompression = decompressInSteps(compressionCodec(codec), payload, Math.max(0, budget.limit - budget.used));
     } catch (error) {
-      // Name where the wrapper is: the codecs know nothing of topics and offsets.
-      if (error instanceof DecompressionLimitError) throw new DecompressionLimitError(error.limit, context);
-      if (error instanceof K07Error && !(error instanceof CompressionError)) throw error;
-      throw new CompressionError(
-        `Cannot decompress ${codec === Compression.Gzip ? "gzip" : codec === Compression.Snappy ? "snappy" : `codec ${codec}`} message: ${(error as Error).message}`,
-        context,
-        { cause: error },
-      );
+      throw this.expansionError(error, codec, context);
     }
-    const innerSet = new MessageSetView(inflated, { ...options, baseOffset: 0, context: options.context });
+    return { decompression, codec, start, end, isLast, context };
+  }
+
+  /** One step of inflating a wrapper: its bytes once done, undefined while more steps are needed. */
+  private inflate(expansion: Expansion, allowance: number): Uint8Array | undefined {
+    let inflated: Uint8Array | undefined;
+    try {
+      inflated = expansion.decompression.step(allowance);
+    } catch (error) {
+      // Iteration goes on after the wrapper, as for any entry that failed.
+      this.expansion = undefined;
+      throw this.expansionError(error, expansion.codec, expansion.context);
+    }
+    if (inflated !== undefined) this.budget.used += inflated.length;
+    return inflated;
+  }
+
+  /** The iterator over a wrapper's inflated set, after charging its messages to the budget. */
+  private innerIterator(expansion: Expansion, inflated: Uint8Array): MessageSetIterator {
+    const options = this.set.options;
+    const budget = this.budget;
+    const context = expansion.context;
+    // Scanning stops as soon as the messages cost more than is left: millions of them are never walked.
+    const affordable = Math.max(0, Math.floor((budget.limit - budget.used) / DECOMPRESSED_MESSAGE_COST));
+    const innerSet = new MessageSetView(inflated, { ...options, baseOffset: 0, context: options.context }, affordable);
+    if (innerSet.overBudget) throw this.overBudget(context);
+    budget.used += innerSet.entryCount * DECOMPRESSED_MESSAGE_COST;
     if (innerSet.malformed !== undefined || innerSet.validBytes !== inflated.length) {
       throw new MalformedError("Compressed message holds an incomplete message set", innerSet.validBytes, context);
     }
     // Inner messages report the outermost wrapper's start; the very last reports its end.
+    const { start, end, isLast } = expansion;
     const wrapperStart = this.wrapperStart < 0 ? this.logBase + start : this.wrapperStart;
     const wrapperEnd = this.wrapperStart < 0 ? this.logBase + end : isLast ? this.wrapperEnd : this.wrapperStart;
-    return new MessageSetIterator(innerSet, 0, wrapperStart, wrapperEnd, this.counter);
+    return new MessageSetIterator(innerSet, 0, wrapperStart, wrapperEnd, this.counter, budget, this.depth + 1);
+  }
+
+  /** A codec's error, named with where the wrapper is: the codecs know nothing of topics and offsets. */
+  private expansionError(error: unknown, codec: number, context: ErrorContext): unknown {
+    if (error instanceof DecompressionLimitError) return this.overBudget(context);
+    if (error instanceof K07Error && !(error instanceof CompressionError)) return error;
+    return new CompressionError(
+      `Cannot decompress ${codec === Compression.Gzip ? "gzip" : codec === Compression.Snappy ? "snappy" : `codec ${codec}`} message: ${(error as Error).message}`,
+      context,
+      { cause: error },
+    );
+  }
+
+  private overBudget(context: ErrorContext): DecompressionLimitError {
+    const limit = this.budget.limit;
+    return new DecompressionLimitError(
+      limit,
+      context,
+      `Decompressing this message set needs more than maxDecompressedBytes (${limit}), counting every byte inflated and ${DECOMPRESSED_MESSAGE_COST} bytes per decompressed message; raise maxDecompressedBytes if this is legitimate`,
+    );
   }
 
   private malformed(reason: string, position: number): MalformedError {

@@ -23,6 +23,20 @@ export function optionalInteger(name: string, value: unknown, fallback: number, 
   return value === undefined ? fallback : checkInt(name, value, min, max);
 }
 
+/**
+ * The one check for every size k07 declares on the wire: `size` bytes must fit the int32 field that
+ * announces them and, when given, the peer's limit (`limitName` says which, e.g. the broker's
+ * max.socket.request.bytes). Throws RangeError naming `what`; returns `size`. Encoders call it
+ * before allocating or writing anything, so an oversized frame is never partly sent.
+ */
+export function checkWireSize(what: string, size: number, limit = INT32_MAX, limitName = "the limit"): number {
+  if (!(size <= INT32_MAX)) {
+    throw new RangeError(`${what} of ${size} bytes does not fit an int32 size field (at most ${INT32_MAX})`);
+  }
+  if (size > limit) throw new RangeError(`${what} of ${size} bytes exceeds ${limitName} of ${limit} bytes`);
+  return size;
+}
+
 export function checkInt32(name: string, value: unknown, min = INT32_MIN): number {
   return checkInt(name, value, min, INT32_MAX);
 }

@@ -1,4 +1,5 @@
 import { allocate } from "./allocate.ts";
+import { INT32_MAX, INT32_MIN } from "./validate.ts";
 
 /**
  * An append-only writer into a caller-owned buffer, in the style of franz-go's kbin.
@@ -34,7 +35,9 @@ export class Writer {
     return this;
   }
 
+  /** Throws RangeError for a value outside int32: DataView would silently wrap it (a size past 2 GiB would go out negative). */
   int32(value: number): this {
+    if (value > INT32_MAX || value < INT32_MIN) throw new RangeError(`${value} does not fit an int32 field`);
     this.view.setInt32(this.position, value);
     this.position += 4;
     return this;

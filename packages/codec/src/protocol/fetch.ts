@@ -1,8 +1,8 @@
 import { Reader } from "../primitives/reader.ts";
 import { encodeTopic } from "../primitives/text.ts";
-import { checkInt32, checkSafeInteger, checkTopic } from "../primitives/validate.ts";
+import { checkInt32, checkSafeInteger, checkTopic, checkWireSize } from "../primitives/validate.ts";
 import { Writer } from "../primitives/writer.ts";
-import { frameWriter } from "./frame.ts";
+import { frameWriter, type FrameLimit } from "./frame.ts";
 import { RequestType } from "./request-type.ts";
 
 /** The fields of a fetch (protocol §2.3), as decoded or as given to the encoder. */
@@ -76,10 +76,10 @@ export function readFetchBody(reader: Reader): FetchRequestData {
   return { topic, partition, offset, maxSize };
 }
 
-/** A complete Fetch request frame (size prefix included). */
-export function encodeFetchRequest(fetch: FetchRequestData): Uint8Array {
+/** A complete Fetch request frame (size prefix included; RangeError if it would exceed `limit`). */
+export function encodeFetchRequest(fetch: FetchRequestData, limit?: FrameLimit): Uint8Array {
   checkFetchData(fetch);
-  const writer = frameWriter(2 + fetchBodySize(fetch));
+  const writer = frameWriter("a Fetch request", 2 + fetchBodySize(fetch), undefined, limit);
   writer.int16(RequestType.Fetch);
   writeFetchBody(writer, fetch);
   return writer.finish();
@@ -99,14 +99,19 @@ export interface FetchResponse {
   readonly messageSet: Uint8Array;
 }
 
-/** The 6-byte header of a fetch response (size, error); the message-set bytes follow unchanged. */
-export function encodeFetchResponseHeader(errorCode: number, messageSetLength: number): Uint8Array {
-  return new Writer(new Uint8Array(6)).int32(2 + messageSetLength).int16(errorCode).finish();
+/**
+ * The 6-byte header of a fetch response (size, error); the message-set bytes follow unchanged.
+ * `what` names the response in the RangeError thrown when `2 + messageSetLength` does not fit int32
+ * (a MultiFetch answer uses this header too, for its whole body).
+ */
+export function encodeFetchResponseHeader(errorCode: number, messageSetLength: number, what = "a Fetch response"): Uint8Array {
+  const size = checkWireSize(what, 2 + messageSetLength);
+  return new Writer(new Uint8Array(6)).int32(size).int16(errorCode).finish();
 }
 
 /** A complete Fetch response frame (copies the message set; brokers use the header plus the raw slice). */
 export function encodeFetchResponse(response: FetchResponse): Uint8Array {
-  const writer = frameWriter(2 + response.messageSet.length);
+  const writer = frameWriter("a Fetch response", 2 + response.messageSet.length);
   writer.int16(response.errorCode).raw(response.messageSet);
   return writer.finish();
 }

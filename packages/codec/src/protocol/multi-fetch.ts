@@ -9,7 +9,7 @@ import {
   type FetchRequestData,
   type FetchResponse,
 } from "./fetch.ts";
-import { frameWriter } from "./frame.ts";
+import { frameWriter, type FrameLimit } from "./frame.ts";
 import { RequestType } from "./request-type.ts";
 
 /** Smallest encoded fetch body: empty topic (2) + partition (4) + offset (8) + maxSize (4). */
@@ -34,12 +34,12 @@ function checkFetchList(fetches: readonly FetchRequestData[]): readonly FetchReq
   );
 }
 
-/** A complete MultiFetch request frame. */
-export function encodeMultiFetchRequest(fetches: readonly FetchRequestData[]): Uint8Array {
+/** A complete MultiFetch request frame (RangeError if it would exceed `limit`). */
+export function encodeMultiFetchRequest(fetches: readonly FetchRequestData[], limit?: FrameLimit): Uint8Array {
   const checked = checkFetchList(fetches);
   let size = 2 + 2;
   for (const f of checked) size += fetchBodySize(f);
-  const writer = frameWriter(size);
+  const writer = frameWriter("a MultiFetch request", size, undefined, limit);
   writer.int16(RequestType.MultiFetch).int16(checked.length);
   for (const f of checked) writeFetchBody(writer, f);
   return writer.finish();
@@ -62,7 +62,7 @@ export function decodeMultiFetchRequestBody(body: Uint8Array): FetchRequestData[
 export function encodeMultiFetchResponse(parts: readonly FetchResponse[]): Uint8Array {
   let size = 2;
   for (const p of parts) size += 6 + p.messageSet.length;
-  const writer = frameWriter(size);
+  const writer = frameWriter("a MultiFetch response", size);
   writer.int16(0);
   for (const p of parts) writer.int32(2 + p.messageSet.length).int16(p.errorCode).raw(p.messageSet);
   return writer.finish();

@@ -1,7 +1,7 @@
 import { Reader } from "../primitives/reader.ts";
 import { INT16_MAX, describe } from "../primitives/validate.ts";
 import type { Allocator } from "../primitives/allocate.ts";
-import { frameWriter } from "./frame.ts";
+import { frameWriter, type FrameLimit } from "./frame.ts";
 import {
   ProduceRequest,
   produceBodySize,
@@ -36,12 +36,12 @@ function checkProduceList(produces: readonly ProduceRequestData[]): readonly Pro
   );
 }
 
-/** A complete MultiProduce request frame, allocated once (by `into` when given, as for Produce). */
-export function encodeMultiProduceRequest(produces: readonly ProduceRequestData[], into?: Allocator): Uint8Array {
+/** A complete MultiProduce request frame, allocated once (by `into` when given, and checked against `limit`, as for Produce). */
+export function encodeMultiProduceRequest(produces: readonly ProduceRequestData[], into?: Allocator, limit?: FrameLimit): Uint8Array {
   const checked = checkProduceList(produces);
   let size = 2 + 2;
   for (const p of checked) size += produceBodySize(p);
-  const writer = frameWriter(size, into);
+  const writer = frameWriter("a MultiProduce request", size, into, limit);
   writer.int16(RequestType.MultiProduce).int16(checked.length);
   for (const p of checked) writeProduceBody(writer, p);
   return writer.finish();

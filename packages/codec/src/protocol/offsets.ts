@@ -1,7 +1,7 @@
 import { Reader } from "../primitives/reader.ts";
 import { encodeTopic } from "../primitives/text.ts";
 import { checkInt32, checkSafeInteger, checkTopic, describe } from "../primitives/validate.ts";
-import { frameWriter } from "./frame.ts";
+import { frameWriter, type FrameLimit } from "./frame.ts";
 import { RequestType } from "./request-type.ts";
 
 /** Offsets `time` values: the newest offset, and the oldest (protocol §2.6). */
@@ -34,13 +34,13 @@ export class OffsetRequest implements OffsetRequestData {
   }
 }
 
-/** A complete Offsets request frame. */
-export function encodeOffsetRequest(request: OffsetRequestData): Uint8Array {
+/** A complete Offsets request frame (RangeError if it would exceed `limit`). */
+export function encodeOffsetRequest(request: OffsetRequestData, limit?: FrameLimit): Uint8Array {
   if (!(request instanceof OffsetRequest)) {
     new OffsetRequest(request.topic, request.partition, request.time, request.maxNumOffsets);
   }
   const topic = encodeTopic(request.topic);
-  const writer = frameWriter(2 + 2 + topic.length + 4 + 8 + 4);
+  const writer = frameWriter("an Offsets request", 2 + 2 + topic.length + 4 + 8 + 4, undefined, limit);
   writer.int16(RequestType.Offsets).shortString(topic).int32(request.partition).int64(request.time).int32(request.maxNumOffsets);
   return writer.finish();
 }
@@ -65,7 +65,7 @@ export interface OffsetsResponse {
 /** A complete Offsets response frame. */
 export function encodeOffsetsResponse(offsets: readonly number[]): Uint8Array {
   if (!Array.isArray(offsets)) throw new TypeError(`offsets must be an array, got ${describe(offsets)}`);
-  const writer = frameWriter(2 + 4 + 8 * offsets.length);
+  const writer = frameWriter("an Offsets response", 2 + 4 + 8 * offsets.length);
   writer.int16(0).int32(offsets.length);
   for (let i = 0; i < offsets.length; i++) writer.int64(checkSafeInteger(`offsets[${i}]`, offsets[i]));
   return writer.finish();

@@ -3,10 +3,10 @@ import { createCompressedMessage, type Message } from "../message/message.ts";
 import { EncodedMessageSet, messageSetSize, writeMessageSet, type MessageSetInput } from "../message/message-set.ts";
 import { Reader } from "../primitives/reader.ts";
 import { encodeTopic } from "../primitives/text.ts";
-import { INT32_MAX, checkInt32, checkTopic, describe } from "../primitives/validate.ts";
+import { INT32_MAX, checkInt32, checkTopic, checkWireSize, describe } from "../primitives/validate.ts";
 import type { Writer } from "../primitives/writer.ts";
 import type { Allocator } from "../primitives/allocate.ts";
-import { frameWriter } from "./frame.ts";
+import { SIZE_PREFIX, frameWriter, type FrameLimit } from "./frame.ts";
 import { RequestType } from "./request-type.ts";
 
 /** The fields of a produce (protocol §2.2), as decoded or as given to the encoder. */
@@ -59,9 +59,8 @@ export class ProduceRequest implements ProduceRequestData {
         ? this.messages
         : Object.freeze([createCompressedMessage(this.messages as readonly Message[], this.compression)]);
     this.messageSetBytes = messageSetSize(this.messageSet);
-    if (this.messageSetBytes > INT32_MAX - 64 - encodeTopic(this.topic).length) {
-      throw new RangeError("message set too large for one request");
-    }
+    // Checked here as well as at encoding, so that an unsendable request is never built.
+    checkWireSize("a Produce request", 2 + produceBodySize(this), INT32_MAX - SIZE_PREFIX, "the largest frame");
     Object.freeze(this);
   }
 }
@@ -114,11 +113,12 @@ export function readProduceBody(reader: Reader): DecodedProduce {
 
 /**
  * A complete Produce request frame (size prefix included), allocated once — by `into` when given:
- * a caller-owned buffer of exactly the size asked (a client can reuse its buffers).
+ * a caller-owned buffer of exactly the size asked (a client can reuse its buffers). A frame over
+ * `limit` (the broker's maximum) is a RangeError before anything is allocated.
  */
-export function encodeProduceRequest(produce: ProduceRequestData, into?: Allocator): Uint8Array {
+export function encodeProduceRequest(produce: ProduceRequestData, into?: Allocator, limit?: FrameLimit): Uint8Array {
   checkProduceData(produce);
-  const writer = frameWriter(2 + produceBodySize(produce), into);
+  const writer = frameWriter("a Produce request", 2 + produceBodySize(produce), into, limit);
   writer.int16(RequestType.Produce);
   writeProduceBody(writer, produce);
   return writer.finish();

@@ -1,5 +1,6 @@
 import { MalformedError } from "../errors.ts";
 import type { Allocator } from "../primitives/allocate.ts";
+import type { FrameLimit } from "./frame.ts";
 import { Reader } from "../primitives/reader.ts";
 import { FetchRequest, decodeFetchRequestBody, encodeFetchRequest, type FetchRequestData } from "./fetch.ts";
 import { MultiFetchRequest, decodeMultiFetchRequestBody, encodeMultiFetchRequest } from "./multi-fetch.ts";
@@ -14,13 +15,15 @@ export type Request = ProduceRequest | FetchRequest | MultiFetchRequest | MultiP
 /**
  * A complete request frame for any request (size prefix included). `into`, when given, supplies the
  * buffers of Produce and MultiProduce frames (the only large ones), as for encodeProduceRequest.
+ * A frame over `limit` (the broker's max.socket.request.bytes) or over int32 is a RangeError,
+ * thrown before anything is allocated.
  */
-export function encodeRequest(request: Request, into?: Allocator): Uint8Array {
-  if (request instanceof FetchRequest) return encodeFetchRequest(request);
-  if (request instanceof ProduceRequest) return encodeProduceRequest(request, into);
-  if (request instanceof OffsetRequest) return encodeOffsetRequest(request);
-  if (request instanceof MultiFetchRequest) return encodeMultiFetchRequest(request.fetches);
-  if (request instanceof MultiProduceRequest) return encodeMultiProduceRequest(request.produces, into);
+export function encodeRequest(request: Request, into?: Allocator, limit?: FrameLimit): Uint8Array {
+  if (request instanceof FetchRequest) return encodeFetchRequest(request, limit);
+  if (request instanceof ProduceRequest) return encodeProduceRequest(request, into, limit);
+  if (request instanceof OffsetRequest) return encodeOffsetRequest(request, limit);
+  if (request instanceof MultiFetchRequest) return encodeMultiFetchRequest(request.fetches, limit);
+  if (request instanceof MultiProduceRequest) return encodeMultiProduceRequest(request.produces, into, limit);
   throw new TypeError("not a k07 request (use FetchRequest, ProduceRequest, OffsetRequest, MultiFetchRequest or MultiProduceRequest)");
 }
 

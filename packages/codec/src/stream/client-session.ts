@@ -6,11 +6,17 @@ import type { MultiProduceRequest } from "../protocol/multi-produce.ts";
 import type { ProduceRequest } from "../protocol/produce.ts";
 import { encodeRequest, type Request } from "../protocol/request.ts";
 import type { Allocator } from "../primitives/allocate.ts";
-import { FrameDecoder, type FrameDecoderOptions } from "./frame-decoder.ts";
+import type { FrameLimit } from "../protocol/frame.ts";
+import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, type FrameDecoderOptions } from "./frame-decoder.ts";
 
 export interface ClientSessionOptions extends FrameDecoderOptions {
   /** Supplies the buffers Produce and MultiProduce frames are encoded into (default: fresh ones). */
   readonly frameAllocator?: Allocator;
+  /**
+   * Largest request frame (size prefix value) `send` encodes: the broker's `max.socket.request.bytes`,
+   * over which it closes the connection. Default 104,857,600, 0.7.2's default.
+   */
+  readonly maxRequestBytes?: number;
 }
 
 /** A request that gets a response, with the caller's token. */
@@ -42,19 +48,28 @@ export class ClientSession<T = undefined> {
   private failure: unknown;
 
   private readonly frameAllocator: Allocator | undefined;
+  private readonly requestLimit: FrameLimit;
 
   constructor(options: ClientSessionOptions = {}) {
     this.decoder = new FrameDecoder(options);
     this.frameAllocator = options.frameAllocator;
+    const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    if (!Number.isSafeInteger(maxRequestBytes) || maxRequestBytes < 1 || maxRequestBytes > 0x7fff_ffff) {
+      throw new RangeError(`maxRequestBytes must be an integer in [1, 2147483647], got ${String(maxRequestBytes)}`);
+    }
+    this.requestLimit = { maxBytes: maxRequestBytes, name: "maxRequestBytes (the broker's max.socket.request.bytes)" };
   }
 
   /** The frame to write for a Produce or MultiProduce: no response will come, nothing is queued. */
   send(request: ProduceRequest | MultiProduceRequest): Uint8Array;
-  /** The frame to write for any request; for one with a response, `token` comes back with it. */
+  /**
+   * The frame to write for any request; for one with a response, `token` comes back with it. A
+   * request over `maxRequestBytes` is a RangeError and leaves the session usable: nothing was sent.
+   */
   send(request: Request, token: T): Uint8Array;
   send(request: Request, token?: T): Uint8Array {
     if (this.failure !== undefined) throw this.failure;
-    const frame = encodeRequest(request, this.frameAllocator);
+    const frame = encodeRequest(request, this.frameAllocator, this.requestLimit);
     if (request instanceof FetchRequest || request instanceof MultiFetchRequest || request instanceof OffsetRequest) {
       this.queue.push({ request, token } as PendingRequest<T>);
     }

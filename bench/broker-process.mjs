@@ -1,0 +1,34 @@
+// A k07 broker in a child process for the benches (so it does not share the bench's event loop or heap).
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const BROKER_BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "packages", "broker", "bin", "k07-broker.js");
+
+/** Starts `k07-broker --port 0`; resolves with its host, port and a `stop()`. */
+export async function startBrokerProcess() {
+  // stderr is piped, not inherited: a broker left behind must not hold this process's output open.
+  const child = spawn(process.execPath, [BROKER_BIN, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.stderr.resume();
+  const address = await new Promise((resolve, reject) => {
+    let text = "";
+    child.once("exit", (code) => reject(new Error(`broker exited with ${code} before listening`)));
+    child.stdout.on("data", (chunk) => {
+      text += chunk;
+      const match = /k07 broker listening on ([\d.]+):(\d+)/.exec(text);
+      if (match) resolve({ host: match[1], port: Number(match[2]) });
+    });
+  });
+  child.stdout.resume();
+  return {
+    ...address,
+    async stop() {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+      process.off("exit", killOnExit);
+    },
+  };
+}
