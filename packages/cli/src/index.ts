@@ -10,7 +10,11 @@ export {
   OTHER_TOPICS,
   ProxySession,
   allows,
+  originRefusal,
+  serveStatic,
   startProxy,
+  startWebSocketProxy,
+  DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES,
   type Operation,
   type Proxy,
   type ProxyActions,
@@ -18,6 +22,9 @@ export {
   type ProxyOptions,
   type ProxyPolicy,
   type ProxySessionOptions,
+  type StaticFiles,
+  type WebSocketProxyOptions,
   type TopicCounters,
   type TopicMatcher,
 } from "@k07/proxy";
+export { browserBundleRoutes } from "./browser-bundle.ts";

@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { root } from "./run-cli.ts";
 
 const run = promisify(execFile);
-const PACKAGES = ["codec", "client", "zookeeper", "broker", "transport-node", "transport-deno", "cluster", "proxy", "cli"];
+const PACKAGES = ["codec", "client", "zookeeper", "broker", "transport-node", "transport-deno", "transport-websocket", "cluster", "proxy", "cli"];
 /** The workspaces that are released: every one except the private ones (the shared test helpers). */
 const WORKSPACES: string[] = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).workspaces;
 const PUBLISHED = WORKSPACES.filter((w) => JSON.parse(readFileSync(join(root, w, "package.json"), "utf8")).private !== true);
@@ -267,6 +267,36 @@ describeInstalled("the installed packages", () => {
         expect({ name, ...ran }).toEqual({ name, code: 0, stdout: expect.stringMatching(output), stderr: "" });
       }
     }, 120_000);
+
+    test("the installed `k07 proxy --listen-ws --serve` serves the browser bundle, and the WebSocket README example runs through it", async () => {
+      const proxy = spawn(inApp("node_modules/.bin/k07"), ["proxy", "--broker", `${host}:${port}`, "--listen-ws", "127.0.0.1:0", "--serve", appDir], {
+        cwd: appDir,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      try {
+        const address = await new Promise<string>((resolve, reject) => {
+          let out = "";
+          proxy.stdout!.on("data", (chunk: Buffer) => {
+            out += chunk.toString();
+            const match = /WebSockets on ws:\/\/([\d.]+:\d+)\//.exec(out);
+            if (match) resolve(match[1]!);
+          });
+          proxy.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+          proxy.on("exit", (code) => reject(new Error(`k07 proxy exited (${code}) before listening: ${out}`)));
+        });
+        const bundle = await fetch(`http://${address}/k07-browser.js`);
+        expect([bundle.status, bundle.headers.get("content-type")]).toEqual([200, "text/javascript; charset=utf-8"]);
+        expect(await bundle.text()).toBe(readFileSync(inApp("node_modules/@k07/transport-websocket/dist/k07-browser.js"), "utf8"));
+        const readme = readFileSync(inApp("node_modules/@k07/transport-websocket/README.md"), "utf8");
+        const [proxyHost, proxyPort] = address.split(":");
+        writeFileSync(inApp("readme-transport-websocket.mjs"), example(readme, "js").replaceAll("localhost", proxyHost!).replaceAll("9094", proxyPort!));
+        // my-topic also holds what the other README examples sent: the page's message is the last.
+        const ran = await finish(process.execPath, ["readme-transport-websocket.mjs"], { cwd: appDir, timeout: 30_000 });
+        expect(ran).toEqual({ code: 0, stdout: expect.stringMatching(/^\[.*'\d+: from a web page'\s*\]\n$/s), stderr: "" });
+      } finally {
+        proxy.kill("SIGTERM");
+      }
+    }, 60_000);
 
     test("a Deno program type-checks against the installed packages and runs against it, offline", async () => {
       const readme = readFileSync(inApp("node_modules/@k07/transport-deno/README.md"), "utf8");

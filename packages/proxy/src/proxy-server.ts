@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { DEFAULT_MAX_FRAME_BYTES, optionalInteger } from "@k07/codec";
+import { writeCorked } from "./corked-write.ts";
 import type { ProxyPolicy } from "./policy.ts";
 import { DEFAULT_MAX_TOPICS, ProxySession, type ProxyActions, type ProxyLogEntry, type TopicCounters } from "./proxy-session.ts";
 
@@ -23,6 +24,8 @@ export interface ProxyOptions {
   readonly log?: (entry: ProxyLogEntry) => void;
   /** Called when the proxy closes a client's connection, with why. */
   readonly onClose?: (client: string, reason: string) => void;
+  /** Counters shared with another listener of the same proxy (its WebSocket one). Default: its own. */
+  readonly counters?: Map<string, TopicCounters>;
 }
 
 export interface Proxy {
@@ -50,6 +53,23 @@ interface SocketPair {
   readonly broker: Socket;
 }
 
+/** `options.maxTopics`, checked (once per listener, before it listens). */
+export function checkMaxTopics(options: ProxyOptions): number {
+  return optionalInteger("maxTopics", options.maxTopics, DEFAULT_MAX_TOPICS, 0);
+}
+
+/** The protocol logic for one client connection of a proxy (TCP or WebSocket alike). */
+export function proxySession(options: ProxyOptions, client: string, counters: Map<string, TopicCounters>, maxTopics: number): ProxySession {
+  return new ProxySession({
+    client,
+    policy: options.policy ?? {},
+    maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+    log: options.log,
+    counters,
+    maxTopics,
+  });
+}
+
 /**
  * Starts a protocol-aware Kafka 0.7 proxy: one broker connection per client connection, frames
  * forwarded as received, allow lists enforced, and backpressure end to end (a side that does not
@@ -58,8 +78,8 @@ interface SocketPair {
 export async function startProxy(options: ProxyOptions): Promise<Proxy> {
   const state: ProxyState = {
     options,
-    counters: new Map(),
-    maxTopics: optionalInteger("maxTopics", options.maxTopics, DEFAULT_MAX_TOPICS, 0),
+    counters: options.counters ?? new Map(),
+    maxTopics: checkMaxTopics(options),
     pairs: new Set(),
   };
   const server = createServer((client) => forwardConnection(client, state));
@@ -79,14 +99,7 @@ function forwardConnection(client: Socket, state: ProxyState): void {
   broker.setNoDelay(true);
   const pair: SocketPair = { client, broker };
   state.pairs.add(pair);
-  const session = new ProxySession({
-    client: name,
-    policy: options.policy ?? {},
-    maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-    log: options.log,
-    counters: state.counters,
-    maxTopics: state.maxTopics,
-  });
+  const session = proxySession(options, name, state.counters, state.maxTopics);
   let closed = false;
   const shutdown = (reason: string) => {
     if (closed) return;
@@ -119,12 +132,7 @@ function forwardConnection(client: Socket, state: ProxyState): void {
  * (the side they came from) until `target` drains.
  */
 function writeAll(target: Socket, chunks: readonly Uint8Array[], source: Socket): void {
-  if (chunks.length === 0) return;
-  target.cork();
-  let ok = true;
-  for (const bytes of chunks) ok = target.write(bytes);
-  target.uncork();
-  if (!ok) source.pause();
+  if (chunks.length > 0 && !writeCorked(target, chunks)) source.pause();
 }
 
 /** Listens on host:port (port 0: a free one) and resolves with the port; rejects if listening fails. */
