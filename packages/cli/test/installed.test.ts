@@ -1,5 +1,5 @@
 /**
- * The packages as a user gets them. Every workspace is packed with `npm pack` (the release step),
+ * The packages as a user gets them. Every published workspace (all but the private test helpers) is packed with `npm pack` (the release step),
  * the tarballs are installed into an application in a temporary directory outside the repository
  * (third-party dependencies come from the configured registry), and the application uses them:
  * an ESM script, the same script type-checked as strict TypeScript against the installed `.d.ts`,
@@ -13,7 +13,10 @@ import { promisify } from "node:util";
 import { root } from "./run-cli.ts";
 
 const run = promisify(execFile);
-const PACKAGES = ["codec", "client", "zookeeper", "broker", "transport-node", "transport-deno", "cluster", "cli"];
+const PACKAGES = ["codec", "client", "zookeeper", "broker", "transport-node", "transport-deno", "transport-websocket", "cluster", "proxy", "cli"];
+/** The workspaces that are released: every one except the private ones (the shared test helpers). */
+const WORKSPACES: string[] = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).workspaces;
+const PUBLISHED = WORKSPACES.filter((w) => JSON.parse(readFileSync(join(root, w, "package.json"), "utf8")).private !== true);
 const VERSION: string = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
 const DEV_ONLY = ["prozess", "franz-kafka", "kafkajs"];
 const tsc = join(root, "node_modules/typescript/bin/tsc");
@@ -126,7 +129,7 @@ describeInstalled("the installed packages", () => {
   let tarballs: PackedTarball[] = [];
 
   beforeAll(async () => {
-    const packed = await run("npm", ["pack", "--workspaces", "--pack-destination", packDir, "--json"], {
+    const packed = await run("npm", ["pack", ...PUBLISHED.map((w) => `--workspace=${w}`), "--pack-destination", packDir, "--json"], {
       cwd: root,
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -160,8 +163,10 @@ describeInstalled("the installed packages", () => {
     }
   });
 
-  test("the installed packages carry one version, pin their siblings to it, have no dev-only dependency and the project's license", () => {
+  test("the installed packages carry one version, pin their siblings to it, have no dev-only or private dependency and the project's license", () => {
     const license = readFileSync(join(root, "LICENSE"), "utf8");
+    const privateNames = WORKSPACES.filter((w) => !PUBLISHED.includes(w)).map((w) => JSON.parse(readFileSync(join(root, w, "package.json"), "utf8")).name);
+    expect(privateNames).toEqual(["@k07/testing"]);
     for (const name of PACKAGES) {
       const installed = inApp("node_modules/@k07", name);
       const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8"));
@@ -170,6 +175,7 @@ describeInstalled("the installed packages", () => {
       for (const [dependency, range] of Object.entries(dependencies)) {
         if (dependency.startsWith("@k07/")) expect(`${dependency}@${range}`).toBe(`${dependency}@${VERSION}`);
         expect(DEV_ONLY).not.toContain(dependency);
+        expect(privateNames).not.toContain(dependency);
       }
       expect(readFileSync(join(installed, "LICENSE"), "utf8")).toBe(license);
     }
@@ -252,6 +258,7 @@ describeInstalled("the installed packages", () => {
         "transport-node": /^\[ '\d+: some message', '\d+: another message'.*next fetch at \d+\noffsets \[ \d+, 0 \]\n$/s,
         client: /^log end \d+\n$/,
         cli: /^proxy on 127\.0\.0\.1:\d+\n$/,
+        proxy: /^proxy on 127\.0\.0\.1:\d+\n$/,
       };
       for (const [name, output] of Object.entries(printed)) {
         const readme = readFileSync(inApp("node_modules/@k07", name, "README.md"), "utf8");
@@ -260,6 +267,36 @@ describeInstalled("the installed packages", () => {
         expect({ name, ...ran }).toEqual({ name, code: 0, stdout: expect.stringMatching(output), stderr: "" });
       }
     }, 120_000);
+
+    test("the installed `k07 proxy --listen-ws --serve` serves the browser bundle, and the WebSocket README example runs through it", async () => {
+      const proxy = spawn(inApp("node_modules/.bin/k07"), ["proxy", "--broker", `${host}:${port}`, "--listen-ws", "127.0.0.1:0", "--serve", appDir], {
+        cwd: appDir,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      try {
+        const address = await new Promise<string>((resolve, reject) => {
+          let out = "";
+          proxy.stdout!.on("data", (chunk: Buffer) => {
+            out += chunk.toString();
+            const match = /WebSockets on ws:\/\/([\d.]+:\d+)\//.exec(out);
+            if (match) resolve(match[1]!);
+          });
+          proxy.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+          proxy.on("exit", (code) => reject(new Error(`k07 proxy exited (${code}) before listening: ${out}`)));
+        });
+        const bundle = await fetch(`http://${address}/k07-browser.js`);
+        expect([bundle.status, bundle.headers.get("content-type")]).toEqual([200, "text/javascript; charset=utf-8"]);
+        expect(await bundle.text()).toBe(readFileSync(inApp("node_modules/@k07/transport-websocket/dist/k07-browser.js"), "utf8"));
+        const readme = readFileSync(inApp("node_modules/@k07/transport-websocket/README.md"), "utf8");
+        const [proxyHost, proxyPort] = address.split(":");
+        writeFileSync(inApp("readme-transport-websocket.mjs"), example(readme, "js").replaceAll("localhost", proxyHost!).replaceAll("9094", proxyPort!));
+        // my-topic also holds what the other README examples sent: the page's message is the last.
+        const ran = await finish(process.execPath, ["readme-transport-websocket.mjs"], { cwd: appDir, timeout: 30_000 });
+        expect(ran).toEqual({ code: 0, stdout: expect.stringMatching(/^\[.*'\d+: from a web page'\s*\]\n$/s), stderr: "" });
+      } finally {
+        proxy.kill("SIGTERM");
+      }
+    }, 60_000);
 
     test("a Deno program type-checks against the installed packages and runs against it, offline", async () => {
       const readme = readFileSync(inApp("node_modules/@k07/transport-deno/README.md"), "utf8");

@@ -1,4 +1,4 @@
-import { checkTopic, optionalInteger, resolveHooks, type Allocator, type Crc32Function } from "@k07/codec";
+import { optionalInteger, resolveHooks, type Allocator, type Crc32Function } from "@k07/codec";
 
 /** Client settings. Every field is optional. */
 export interface ClientOptions {
@@ -81,5 +81,3 @@ export function checkBrokerAddress(host: unknown, port: unknown): { host: string
   }
   return { host, port };
 }
-
-export { checkTopic };
