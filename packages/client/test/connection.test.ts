@@ -216,6 +216,26 @@ test("close() names what it could not confirm, and later confirms name nothing t
   expect(await outcome(kafka.confirm())).toBe("confirmed");
 });
 
+test("a response that does not decode rejects the request it answers and those behind it, and drops the connection", async () => {
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport, reconnectBackoffMs: 1 });
+  const answered = kafka.getOffsets(new OffsetRequest("t", 0, -1, 1));
+  const malformed = kafka.getOffsets(new OffsetRequest("t", 0, -1, 1));
+  const behind = kafka.getMessageSet(new FetchRequest("t", 0, 0, 100));
+  await tick();
+  // A good answer, then an Offsets response claiming 5 offsets but holding none.
+  transport.handlers!.data(encodeOffsetsResponse([7]));
+  transport.handlers!.data(Uint8Array.of(0, 0, 0, 6, 0, 0, 0, 0, 0, 5));
+  expect(await answered).toEqual([7]);
+  await expect(malformed).rejects.toThrow(/offset count 5 does not fit/);
+  await expect(behind).rejects.toThrow(/offset count 5 does not fit/);
+  const again = kafka.getOffsets(new OffsetRequest("t", 0, -1, 1));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(transport.connects).toBe(2);
+  transport.handlers!.data(encodeOffsetsResponse([3]));
+  expect(await again).toEqual([3]);
+});
+
 test("an Offsets response with an error code is a typed BrokerError naming topic and partition", async () => {
   const transport = new FakeTransport();
   const kafka = new KafkaClient("127.0.0.1", 9092, { transport });

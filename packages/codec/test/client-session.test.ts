@@ -133,6 +133,15 @@ test("a malformed response for the request at the head fails the session", () =>
   expect(session.failed).toBeInstanceOf(MalformedError);
 });
 
+test("a request whose response does not decode stays pending, so takePending hands it back", () => {
+  const session = new ClientSession<string>();
+  session.send(offsetsB, "o");
+  session.send(fetchA, "f");
+  expect(() => session.receive(Uint8Array.of(0, 0, 0, 6, 0, 0, 0, 0, 0, 5))).toThrow(MalformedError);
+  expect(session.oldest?.token).toBe("o");
+  expect(session.takePending().map((p) => p.token)).toEqual(["o", "f"]);
+});
+
 test("takePending hands back every unanswered request in order (for when the connection drops)", () => {
   const session = new ClientSession<string>();
   session.send(fetchA, "a");

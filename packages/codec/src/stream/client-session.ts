@@ -116,21 +116,20 @@ export class ClientSession<T = undefined> {
     return this.queue.drain();
   }
 
+  /** The event for the oldest pending request; it stays pending when its response does not decode (so takePending returns it). */
   private match(frame: Uint8Array): SessionEvent<T> {
-    const pending = this.queue.shift();
+    const pending = this.queue.peek();
     if (pending === undefined) throw new MalformedError("Received a response while no request was waiting for one", 0);
-    const request = pending.request;
+    const { request, token } = pending;
+    let event: SessionEvent<T>;
     if (request instanceof FetchRequest) {
-      return { kind: "fetch", request, token: pending.token, response: decodeFetchResponse(frame) };
+      event = { kind: "fetch", request, token, response: decodeFetchResponse(frame) };
+    } else if (request instanceof MultiFetchRequest) {
+      event = { kind: "multi-fetch", request, token, response: decodeMultiFetchResponse(frame, request.fetches.length) };
+    } else {
+      event = { kind: "offsets", request, token, response: decodeOffsetsResponse(frame) };
     }
-    if (request instanceof MultiFetchRequest) {
-      return {
-        kind: "multi-fetch",
-        request,
-        token: pending.token,
-        response: decodeMultiFetchResponse(frame, request.fetches.length),
-      };
-    }
-    return { kind: "offsets", request, token: pending.token, response: decodeOffsetsResponse(frame) };
+    this.queue.shift();
+    return event;
   }
 }
