@@ -8,11 +8,7 @@ export const RequestType = {
 } as const;
 export type RequestType = (typeof RequestType)[keyof typeof RequestType];
 
-/** Produce and MultiProduce get no response, ever (protocol §3.5). */
-export function expectsResponse(type: RequestType): boolean {
-  return type === RequestType.Fetch || type === RequestType.MultiFetch || type === RequestType.Offsets;
-}
-
+/** The name of a request type, as errors give it. */
 export function requestTypeName(type: number): string {
   switch (type) {
     case RequestType.Produce:
