@@ -1,3 +1,4 @@
+// Request => type:int16 … with type 0 Produce, 1 Fetch, 2 MultiFetch, 3 MultiProduce, 4 Offsets.
 /** Request type ids of Kafka 0.7 (`RequestKeys.scala`); there are no others. */
 export const RequestType = {
   Produce: 0,

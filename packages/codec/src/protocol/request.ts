@@ -1,3 +1,5 @@
+// A request frame's content (protocol §2.1), after its size:int32 prefix:
+//   Request => type:int16 body (by type: see produce.ts, fetch.ts, multi-fetch.ts, multi-produce.ts, offsets.ts)
 import { MalformedError } from "../errors.ts";
 import type { Allocator } from "../primitives/allocate.ts";
 import type { FrameLimit } from "./frame.ts";
