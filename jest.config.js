@@ -5,6 +5,8 @@ export default {
   testMatch: ["**/test/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/dist/", "/packages/transport-deno/"],
   moduleNameMapper: {
+    // The private test-helper workspace is imported by module (`@k07/testing/scenarios.ts`), not by index.
+    "^@k07/testing/(.*)$": "<rootDir>/packages/testing/src/$1",
     "^@k07/(.*)$": "<rootDir>/packages/$1/src/index.ts",
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },

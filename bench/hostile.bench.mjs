@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Hostile compressed input (issue 12, findings 1 and 2): what one small request costs the embedded
+// Hostile compressed input: what one small request costs the embedded
 // broker and the client. Each case runs in its own child process (so peak RSS is that case's own),
 // capped at HOSTILE_TIMEOUT_S seconds (default 30). Cases:
 //   broker-nested   a ~1.8 KB produce: a gzip wrapper holding 10 gzip wrappers of 60 MiB each

@@ -42,7 +42,12 @@ export interface RequestHandlerOptions extends ProduceValidationOptions {
 
 const NONE: RequestOutcome = { kind: "none" };
 
-/** Applies decoded requests to the logs, as the 0.7.2 broker's request handlers do. No I/O. */
+/**
+ * Applies decoded requests to the logs, as the 0.7.2 broker's request handlers do. No sockets (the
+ * connection hands it requests and writes what it returns), but not free of I/O: the logs are read
+ * and written synchronously, so with a data directory a produce ends in the segment file's
+ * `writeSync` (and `fsyncSync` when due) and a fetch may `readSync`.
+ */
 export class RequestHandler {
   /** Set by `close`: pending produces append nothing more. */
   private closed = false;

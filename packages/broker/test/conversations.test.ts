@@ -3,7 +3,7 @@
  * vectors' bytes, responses compared byte for byte with what a real 0.7.2 broker returned.
  */
 import { startBroker, type Broker } from "@k07/broker";
-import { vector, vectorBytes } from "../../codec/test/helpers/vectors.ts";
+import { vector, vectorBytes } from "@k07/testing/vectors.ts";
 import { concat, hex, rawFetch, rawProduce } from "./helpers/bytes.ts";
 import { RawConnection } from "./helpers/raw-connection.ts";
 

@@ -21,7 +21,7 @@ import {
   encodeMessages,
   type KafkaMessage,
 } from "@k07/transport-node";
-import { vector, vectorBytes } from "../../codec/test/helpers/vectors.ts";
+import { vector, vectorBytes } from "@k07/testing/vectors.ts";
 import { hex } from "./helpers/bytes.ts";
 
 // ------------------------------------------------------------------ the peers, as their sources define them

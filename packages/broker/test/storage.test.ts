@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBroker, type Broker } from "@k07/broker";
-import { vectorBytes } from "../../codec/test/helpers/vectors.ts";
+import { vectorBytes } from "@k07/testing/vectors.ts";
 import { concat, hex, rawFetch, rawOffsets, rawProduce, textSet } from "./helpers/bytes.ts";
 import { ask } from "./helpers/raw-connection.ts";
 

@@ -1,7 +1,7 @@
 /** The embedded broker registers in ZooKeeper exactly as a 0.7.2 broker does (protocol §9, §9.3). */
 import { startBroker, type Broker } from "@k07/broker";
 import { ZooKeeperSession } from "@k07/zookeeper";
-import { describeWithZooKeeper } from "../../zookeeper/test/harness.ts";
+import { describeWithZooKeeper } from "@k07/testing/zookeeper-harness.ts";
 import { rawProduce, textSet } from "./helpers/bytes.ts";
 import { RawConnection } from "./helpers/raw-connection.ts";
 

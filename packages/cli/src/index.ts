@@ -1,9 +1,23 @@
 /**
- * @k07/cli: the `k07` command, and the protocol-aware proxy it runs, embeddable.
+ * @k07/cli: the `k07` command, embeddable. The proxy it runs is `@k07/proxy`, re-exported here so
+ * that `startProxy` from `@k07/cli` keeps working.
  */
 export { runCli, processIo } from "./cli.ts";
 export type { CommandIo } from "./commands/io.ts";
 export { compileFormat } from "./format.ts";
-export { startProxy, type Proxy, type ProxyOptions } from "./proxy/proxy-server.ts";
-export { DEFAULT_MAX_TOPICS, OTHER_TOPICS, ProxySession, type ProxyActions, type ProxyLogEntry, type ProxySessionOptions, type TopicCounters } from "./proxy/proxy-session.ts";
-export { allows, type Operation, type ProxyPolicy, type TopicMatcher } from "./proxy/policy.ts";
+export {
+  DEFAULT_MAX_TOPICS,
+  OTHER_TOPICS,
+  ProxySession,
+  allows,
+  startProxy,
+  type Operation,
+  type Proxy,
+  type ProxyActions,
+  type ProxyLogEntry,
+  type ProxyOptions,
+  type ProxyPolicy,
+  type ProxySessionOptions,
+  type TopicCounters,
+  type TopicMatcher,
+} from "@k07/proxy";

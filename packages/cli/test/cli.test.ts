@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { startBroker, type Broker } from "@k07/broker";
 import { encodeMessages, createMessageFromString, createGzipMessage } from "@k07/codec";
 import { ensureBuilt, k07, k07Bin, startCommand } from "./run-cli.ts";
-import { describeWithZooKeeper } from "../../zookeeper/test/harness.ts";
+import { describeWithZooKeeper } from "@k07/testing/zookeeper-harness.ts";
 import { ZooKeeperSession } from "@k07/zookeeper";
 
 let broker: Broker;

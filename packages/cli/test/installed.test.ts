@@ -1,5 +1,5 @@
 /**
- * The packages as a user gets them. Every workspace is packed with `npm pack` (the release step),
+ * The packages as a user gets them. Every published workspace (all but the private test helpers) is packed with `npm pack` (the release step),
  * the tarballs are installed into an application in a temporary directory outside the repository
  * (third-party dependencies come from the configured registry), and the application uses them:
  * an ESM script, the same script type-checked as strict TypeScript against the installed `.d.ts`,
@@ -13,7 +13,10 @@ import { promisify } from "node:util";
 import { root } from "./run-cli.ts";
 
 const run = promisify(execFile);
-const PACKAGES = ["codec", "client", "zookeeper", "broker", "transport-node", "transport-deno", "cluster", "cli"];
+const PACKAGES = ["codec", "client", "zookeeper", "broker", "transport-node", "transport-deno", "cluster", "proxy", "cli"];
+/** The workspaces that are released: every one except the private ones (the shared test helpers). */
+const WORKSPACES: string[] = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).workspaces;
+const PUBLISHED = WORKSPACES.filter((w) => JSON.parse(readFileSync(join(root, w, "package.json"), "utf8")).private !== true);
 const VERSION: string = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
 const DEV_ONLY = ["prozess", "franz-kafka", "kafkajs"];
 const tsc = join(root, "node_modules/typescript/bin/tsc");
@@ -126,7 +129,7 @@ describeInstalled("the installed packages", () => {
   let tarballs: PackedTarball[] = [];
 
   beforeAll(async () => {
-    const packed = await run("npm", ["pack", "--workspaces", "--pack-destination", packDir, "--json"], {
+    const packed = await run("npm", ["pack", ...PUBLISHED.map((w) => `--workspace=${w}`), "--pack-destination", packDir, "--json"], {
       cwd: root,
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -160,8 +163,10 @@ describeInstalled("the installed packages", () => {
     }
   });
 
-  test("the installed packages carry one version, pin their siblings to it, have no dev-only dependency and the project's license", () => {
+  test("the installed packages carry one version, pin their siblings to it, have no dev-only or private dependency and the project's license", () => {
     const license = readFileSync(join(root, "LICENSE"), "utf8");
+    const privateNames = WORKSPACES.filter((w) => !PUBLISHED.includes(w)).map((w) => JSON.parse(readFileSync(join(root, w, "package.json"), "utf8")).name);
+    expect(privateNames).toEqual(["@k07/testing"]);
     for (const name of PACKAGES) {
       const installed = inApp("node_modules/@k07", name);
       const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8"));
@@ -170,6 +175,7 @@ describeInstalled("the installed packages", () => {
       for (const [dependency, range] of Object.entries(dependencies)) {
         if (dependency.startsWith("@k07/")) expect(`${dependency}@${range}`).toBe(`${dependency}@${VERSION}`);
         expect(DEV_ONLY).not.toContain(dependency);
+        expect(privateNames).not.toContain(dependency);
       }
       expect(readFileSync(join(installed, "LICENSE"), "utf8")).toBe(license);
     }
@@ -252,6 +258,7 @@ describeInstalled("the installed packages", () => {
         "transport-node": /^\[ '\d+: some message', '\d+: another message'.*next fetch at \d+\noffsets \[ \d+, 0 \]\n$/s,
         client: /^log end \d+\n$/,
         cli: /^proxy on 127\.0\.0\.1:\d+\n$/,
+        proxy: /^proxy on 127\.0\.0\.1:\d+\n$/,
       };
       for (const [name, output] of Object.entries(printed)) {
         const readme = readFileSync(inApp("node_modules/@k07", name, "README.md"), "utf8");

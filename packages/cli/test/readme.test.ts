@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startBroker, type Broker } from "@k07/broker";
-import { codeBlocks, markdownSection } from "../../client/test/helpers/markdown.ts";
+import { codeBlocks, markdownSection } from "@k07/testing/markdown.ts";
 import { ensureBuilt, root } from "./run-cli.ts";
 
 let broker: Broker;

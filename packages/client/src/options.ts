@@ -1,4 +1,4 @@
-import { checkTopic, optionalInteger } from "@k07/codec";
+import { optionalInteger } from "@k07/codec";
 
 /** Client settings. Every field is optional. */
 export interface ClientOptions {
@@ -69,5 +69,3 @@ export function checkBrokerAddress(host: unknown, port: unknown): { host: string
   }
   return { host, port };
 }
-
-export { checkTopic };

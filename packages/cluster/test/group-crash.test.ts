@@ -1,7 +1,7 @@
 /** A crashed member (cut off from ZooKeeper, never closed) and its restart, with real ZooKeeper and two brokers. */
 import type { Broker } from "@k07/broker";
 import { ZooKeeperSession } from "@k07/zookeeper";
-import { describeWithZooKeeper } from "../../zookeeper/test/harness.ts";
+import { describeWithZooKeeper } from "@k07/testing/zookeeper-harness.ts";
 import { GroupConsumer } from "../src/group/index.ts";
 import { DeliveryLog, consumeInBackground, produce, startRegisteredBroker, startRelay, waitFor } from "./group-fixtures.ts";
 

@@ -4,7 +4,7 @@
  */
 import type { Broker } from "@k07/broker";
 import { ZooKeeperSession } from "@k07/zookeeper";
-import { describeWithZooKeeper } from "../../zookeeper/test/harness.ts";
+import { describeWithZooKeeper } from "@k07/testing/zookeeper-harness.ts";
 import { GroupConsumer, type GroupEvent } from "../src/group/index.ts";
 import { DeliveryLog, consumeInBackground, produce, readOwners, startRegisteredBroker, waitFor, type Produced } from "./group-fixtures.ts";
 

@@ -4,7 +4,7 @@
  */
 import type { Broker } from "@k07/broker";
 import { ZooKeeperSession } from "@k07/zookeeper";
-import { describeWithZooKeeper } from "../../zookeeper/test/harness.ts";
+import { describeWithZooKeeper } from "@k07/testing/zookeeper-harness.ts";
 import { GroupConsumer } from "../src/group/index.ts";
 import { readOwners, startRegisteredBroker, waitFor } from "./group-fixtures.ts";
 

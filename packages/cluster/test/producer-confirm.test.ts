@@ -11,7 +11,7 @@ import { startBroker, type Broker } from "@k07/broker";
 import { Producer, javaCompatiblePartitioner } from "@k07/cluster";
 import { MultiProduceRequest, ProduceNotConfirmedError, type Message, type ProduceRequest } from "@k07/transport-node";
 import { BrokerRegistration, ZooKeeperSession } from "@k07/zookeeper";
-import { describeWithZooKeeper } from "../../zookeeper/test/harness.ts";
+import { describeWithZooKeeper } from "@k07/testing/zookeeper-harness.ts";
 import { waitFor } from "./group-fixtures.ts";
 
 const TOPIC = "kept";

@@ -3,8 +3,8 @@ import { startBroker, type Broker } from "@k07/broker";
 import { BrokerUnavailableError, ClusterView, InvalidPartitionError, Producer } from "@k07/cluster";
 import { FetchRequest, KafkaClient, ProduceNotConfirmedError, ConnectionClosedError } from "@k07/transport-node";
 import { ZooKeeperSession } from "@k07/zookeeper";
-import { startProxy, type ProxyLogEntry } from "@k07/cli";
-import { describeWithZooKeeper } from "../../zookeeper/test/harness.ts";
+import { startProxy, type ProxyLogEntry } from "@k07/proxy";
+import { describeWithZooKeeper } from "@k07/testing/zookeeper-harness.ts";
 
 /** Every message text in one broker partition. */
 async function readAll(broker: Broker, topic: string, partition: number): Promise<string[]> {

@@ -22,7 +22,7 @@ import {
   type SessionEvent,
 } from "../src/index.ts";
 import { h11TripleSession } from "./helpers/h11-triple.ts";
-import { concat } from "./helpers/bytes.ts";
+import { concat } from "@k07/testing/bytes.ts";
 
 const helloSet = encodeMessages([createMessage("hello")]);
 const fetchA = new FetchRequest("a", 0, 0, 1024);

@@ -21,10 +21,10 @@ import {
   type Message,
 } from "../src/index.ts";
 import { compressRawBlock } from "../src/compression/snappy.ts";
-import { vectors as allVectors } from "./helpers/vectors.ts";
+import { vectors as allVectors } from "@k07/testing/vectors.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Vectors, loaded from test/fixtures/kafka07-vectors.json, never retyped.
+// Vectors, loaded from packages/testing/fixtures/kafka07-vectors.json, never retyped.
 
 interface WrapperVector {
   readonly name: string;

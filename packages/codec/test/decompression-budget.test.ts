@@ -1,5 +1,5 @@
 /**
- * One decompression budget per decode (issue 12, findings 1 and 2): the bytes inflated by every
+ * One decompression budget per decode: the bytes inflated by every
  * wrapper of a message set, plus DECOMPRESSED_MESSAGE_COST per message found inside them, count
  * against one `maxDecompressedBytes`; a compressed message inside a compressed message is refused;
  * and the work can be done in caller-sized steps (`advance`, `step`, `decompressInSteps`).
@@ -22,7 +22,7 @@ import {
   type Message,
 } from "../src/index.ts";
 import { PARTIAL_ENTRY, h11TripleBytes } from "./helpers/h11-triple.ts";
-import { emptyMessageSet } from "./helpers/hostile.ts";
+import { emptyMessageSet } from "@k07/testing/hostile.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameTooLargeError, K07Error, MalformedError, setAllocator } from "../src/index.ts";
-import { concat as concatBytes } from "./helpers/bytes.ts";
+import { concat as concatBytes } from "@k07/testing/bytes.ts";
 
 function frame(content: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + content.length);

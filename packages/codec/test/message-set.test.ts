@@ -15,7 +15,7 @@ import {
   K07Error,
 } from "../src/index.ts";
 import { PARTIAL_ENTRY, h11TripleBytes } from "./helpers/h11-triple.ts";
-import { concat } from "./helpers/bytes.ts";
+import { concat } from "@k07/testing/bytes.ts";
 
 const hello = createMessage("hello");
 const world = createMessage("world");

@@ -15,7 +15,7 @@ import {
   pureCrc32,
   setCrc32,
 } from "../src/index.ts";
-import { bytesToHex } from "./helpers/vectors.ts";
+import { bytesToHex } from "@k07/testing/vectors.ts";
 
 describe("createMessage", () => {
   test("defaults to magic 1 with attributes 0, as Java writes", () => {

@@ -1,6 +1,6 @@
 /** Writer and Reader: big-endian fixed-width fields, exact sizing, and the Reader's sticky error. */
 import { MalformedError, Reader, Writer, decodeUtf8, encodeTopic, encodeUtf8 } from "../src/index.ts";
-import { bytesToHex } from "./helpers/vectors.ts";
+import { bytesToHex } from "@k07/testing/vectors.ts";
 
 describe("Writer", () => {
   test("writes big-endian integers and fills its buffer exactly", () => {

@@ -26,7 +26,7 @@ import {
   type Request,
 } from "../src/index.ts";
 import { fetchResponse, messages, offsetsList, request } from "./helpers/arbitraries.ts";
-import { bytesToHex } from "./helpers/vectors.ts";
+import { bytesToHex } from "@k07/testing/vectors.ts";
 
 const RUNS = { numRuns: 1000 };
 

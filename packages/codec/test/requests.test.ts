@@ -26,7 +26,7 @@ import {
 } from "../src/index.ts";
 import { requestTypeName } from "../src/protocol/request-type.ts";
 import { h11TripleFrame } from "./helpers/h11-triple.ts";
-import { bytesToHex } from "./helpers/vectors.ts";
+import { bytesToHex } from "@k07/testing/vectors.ts";
 
 const set = encodeMessages([createMessage("one"), createMessage("two", { magic: 0 })]);
 

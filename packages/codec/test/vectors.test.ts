@@ -30,7 +30,7 @@ import {
   type MessageSetView,
 } from "../src/index.ts";
 import { PARTIAL_ENTRY, h11TripleBytes, h11TripleFrame, h11TripleSession } from "./helpers/h11-triple.ts";
-import { bytesToHex, frameOf, vector, vectorBytes, vectors, type VectorMessage } from "./helpers/vectors.ts";
+import { bytesToHex, frameOf, vector, vectorBytes, vectors, type VectorMessage } from "@k07/testing/vectors.ts";
 
 const test_ = test;
 

@@ -4,7 +4,7 @@
  * embedded broker started as a subprocess; plus Deno-side checks of zero-copy and backpressure.
  */
 import { FetchRequest, KafkaClient, ProduceRequest, createMessage, denoTransport, encodeProduceRequest } from "@k07/transport-deno";
-import { scenarios, type ScenarioClientOptions } from "../../client/test/conformance/scenarios.ts";
+import { scenarios, type ScenarioClientOptions } from "@k07/testing/scenarios.ts";
 import { startBrokerProcess } from "./broker-process.ts";
 
 const broker = await startBrokerProcess();

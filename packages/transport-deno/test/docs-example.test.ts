@@ -3,7 +3,7 @@
  * The Deno example of docs/client.md, executed on Deno as written: it gets the embedded broker's
  * host and port as its arguments (`Deno.args`), as it would from `deno run example.ts host port`.
  */
-import { codeBlocks, markdownSection } from "../../client/test/helpers/markdown.ts";
+import { codeBlocks, markdownSection } from "@k07/testing/markdown.ts";
 import { startBrokerProcess } from "./broker-process.ts";
 
 const DOC = "docs/client.md";

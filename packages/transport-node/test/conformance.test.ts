@@ -1,7 +1,7 @@
 /** The shared client conformance scenarios, on Node, against an in-process @k07/broker. */
 import { startBroker, type Broker } from "@k07/broker";
 import { KafkaClient } from "@k07/transport-node";
-import { scenarios, type ScenarioClientOptions } from "../../client/test/conformance/scenarios.ts";
+import { scenarios, type ScenarioClientOptions } from "@k07/testing/scenarios.ts";
 
 let broker: Broker;
 let counter = 0;

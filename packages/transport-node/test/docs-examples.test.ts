@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import ts from "typescript";
 import { startBroker, type Broker } from "@k07/broker";
-import { codeBlocks, markdownSection } from "../../client/test/helpers/markdown.ts";
+import { codeBlocks, markdownSection } from "@k07/testing/markdown.ts";
 
 const root = resolve(__dirname, "../../..");
 

@@ -63,8 +63,18 @@ export interface BrokerPartition {
 /** `"<brokerId>-<partition>"`, the name used under owners/ and offsets/. */
 export const brokerPartitionName = (p: BrokerPartition) => `${p.brokerId}-${p.partition}`;
 
-export function parseBrokerPartitionName(name: string): BrokerPartition {
+/**
+ * A `"<brokerId>-<partition>"` name read back, or undefined when the name is anything else (owners/ and
+ * offsets/ are written by every member of a group, so a reader of them meets what others left there).
+ */
+export function readBrokerPartitionName(name: string): BrokerPartition | undefined {
   const match = /^(\d+)-(\d+)$/.exec(name);
-  if (match === null) throw new RangeError(`not a broker-partition name: ${JSON.stringify(name)}`);
-  return { brokerId: Number(match[1]), partition: Number(match[2]) };
+  return match === null ? undefined : { brokerId: Number(match[1]), partition: Number(match[2]) };
+}
+
+/** A `"<brokerId>-<partition>"` name read back; a RangeError for anything else. */
+export function parseBrokerPartitionName(name: string): BrokerPartition {
+  const parsed = readBrokerPartitionName(name);
+  if (parsed === undefined) throw new RangeError(`not a broker-partition name: ${JSON.stringify(name)}`);
+  return parsed;
 }

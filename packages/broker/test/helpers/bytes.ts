@@ -1,8 +1,8 @@
 /** Small byte builders for broker tests: frames the codec would refuse to encode. */
 import { createMessageFromString, encodeMessages, type Message } from "@k07/codec";
 
-export { concat } from "../../../codec/test/helpers/bytes.ts";
-import { concat } from "../../../codec/test/helpers/bytes.ts";
+export { concat } from "@k07/testing/bytes.ts";
+import { concat } from "@k07/testing/bytes.ts";
 
 export function int32(n: number): Uint8Array {
   const b = new Uint8Array(4);

@@ -1,4 +1,4 @@
-import { BROKER_IDS_PATH, BROKER_TOPICS_PATH, ZooKeeperSession, brokerIdPath, parseBrokerRegistration, parsePartitionCount, topicBrokerPath, topicPath } from "@k07/zookeeper";
+import { BROKER_IDS_PATH, BROKER_TOPICS_PATH, ZooKeeperSession, brokerIdPath, brokerPartitionName, parseBrokerRegistration, parsePartitionCount, topicBrokerPath, topicPath } from "@k07/zookeeper";
 import type { CommandIo } from "./io.ts";
 
 export interface BrokersOptions {
@@ -30,7 +30,7 @@ export async function brokersCommand(options: BrokersOptions, io: CommandIo): Pr
       for (const id of brokers) {
         const count = parsePartitionCount(await zk.read(topicBrokerPath(topic, id)));
         if (count === undefined) partitions.push(`${id}-?`);
-        else for (let p = 0; p < count; p++) partitions.push(`${id}-${p}`);
+        else for (let p = 0; p < count; p++) partitions.push(brokerPartitionName({ brokerId: id, partition: p }));
       }
       io.out(`  ${topic}\t${partitions.length > 0 ? partitions.join(" ") : "(no broker has it)"}\n`);
     }

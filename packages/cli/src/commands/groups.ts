@@ -1,5 +1,5 @@
 import { describeGroup, listGroups } from "@k07/cluster";
-import { ZooKeeperSession } from "@k07/zookeeper";
+import { ZooKeeperSession, brokerPartitionName } from "@k07/zookeeper";
 import type { CommandIo } from "./io.ts";
 
 export interface GroupsOptions {
@@ -28,7 +28,7 @@ export async function groupsCommand(options: GroupsOptions, io: CommandIo): Prom
     const rows = [["topic", "partition", "offset", "logSize", "lag", "owner"]];
     for (const p of status.partitions) {
       const show = (n: number | undefined) => (n === undefined ? "-" : String(n));
-      rows.push([p.topic, `${p.brokerId}-${p.partition}`, show(p.offset), show(p.logSize), show(p.lag), p.owner ?? "none"]);
+      rows.push([p.topic, brokerPartitionName(p), show(p.offset), show(p.logSize), show(p.lag), p.owner ?? "none"]);
     }
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
     for (const row of rows) io.out(row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ") + "\n");

@@ -1,7 +1,6 @@
 import { describeListenError } from "@k07/broker";
 import { parseAddress, parseInteger } from "../address.ts";
-import { startProxy, type Proxy } from "../proxy/proxy-server.ts";
-import { OTHER_TOPICS } from "../proxy/proxy-session.ts";
+import { OTHER_TOPICS, startProxy, type Proxy } from "@k07/proxy";
 import type { CommandIo } from "./io.ts";
 
 export interface ProxyCommandOptions {

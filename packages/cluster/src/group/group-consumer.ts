@@ -9,6 +9,7 @@ import {
   offsetPath,
   ownerPath,
   ownersPath,
+  parseBrokerPartitionName,
   type BrokerInfo,
 } from "@k07/zookeeper";
 import { rangeAssign, threadIdsOf } from "./assignment.ts";
@@ -36,6 +37,13 @@ interface Claim {
   readonly name: string;
   readonly threadId: string;
   readonly broker: BrokerInfo | undefined;
+}
+
+/** Where a claimed partition starts, and why there. */
+interface StartOffset {
+  readonly claim: Claim;
+  readonly offset: number;
+  readonly from: "committed" | "smallest" | "largest";
 }
 
 const claimKey = (topic: string, name: string) => `${topic}/${name}`;
@@ -242,8 +250,26 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
 
   // ------------------------------------------------------------------ one rebalance (protocol §9.2)
 
+  /**
+   * One try: decide the assignment; if it changed, release what we own, claim the new partitions
+   * (all or none), read where each starts and fetch. False when another member still owns one of them.
+   */
   private async rebalance(attempt: number): Promise<boolean> {
     if (this.isClosed) return false;
+    const { claims, brokers } = await this.decideClaims();
+    if (this.assignmentValid && this.sameAssignment(claims)) return true;
+    await this.releaseAll();
+    if (!(await this.claimOwners(claims, attempt))) return false;
+    const starts = await this.readStartOffsets(claims);
+    this.takeOwnership(starts, brokers);
+    return true;
+  }
+
+  /**
+   * This member's share of the range assignment over the members and partitions now in ZooKeeper
+   * (protocol §9.2 steps 1-3), with the registration of every broker it names.
+   */
+  private async decideClaims(): Promise<{ claims: Claim[]; brokers: Map<number, BrokerInfo | undefined> }> {
     const zk = this.zk!;
     const subscription = this.options.subscription;
     const members = await readMembers(zk, this.group, this.watchedChildren);
@@ -260,14 +286,16 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
       const partitions = await readTopicPartitions(zk, topic, this.watchedChildren);
       for (const [name, threadId] of rangeAssign(threads.get(topic) ?? [], partitions)) {
         if (!mine.has(threadId) || !threadId.startsWith(this.consumerId + "-")) continue;
-        const [brokerId, partition] = name.split("-").map(Number) as [number, number];
+        const { brokerId, partition } = parseBrokerPartitionName(name);
         if (!brokers.has(brokerId)) brokers.set(brokerId, await readBroker(zk, brokerId));
         claims.push({ topic, brokerId, partition, name, threadId, broker: brokers.get(brokerId) });
       }
     }
-    if (this.assignmentValid && this.sameAssignment(claims)) return true;
+    return { claims, brokers };
+  }
 
-    // Release: stop fetching, drop what is queued, commit, delete our owner nodes.
+  /** Lets go of the current assignment: stop fetching, drop what is queued, commit, delete our owner nodes. */
+  private async releaseAll(): Promise<void> {
     const previous = [...this.owned.values()];
     this.stopFetching();
     await this.writeOffsets(previous);
@@ -275,8 +303,14 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
     this.owned = new Map();
     this.assignmentValid = false;
     this.ownedBrokers = new Map();
+  }
 
-    // Claim every partition decided for us, or none (protocol §9.2 step 4).
+  /**
+   * Creates an owner node for every claim, or none (protocol §9.2 step 4): on a conflict the nodes
+   * created are deleted again and the answer is false; on another failure they are deleted and it throws.
+   */
+  private async claimOwners(claims: readonly Claim[], attempt: number): Promise<boolean> {
+    const zk = this.zk!;
     const conflicts: string[] = [];
     const created: Claim[] = [];
     for (const topic of new Set(claims.map((c) => c.topic))) await zk.createParents(ownersPath(this.group, topic));
@@ -299,15 +333,24 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
       this.emit({ type: "owner-conflict", attempt, partitions: conflicts.sort() });
       return false;
     }
+    return true;
+  }
 
-    // Start offsets are read after claiming: the previous owner committed before it let go.
-    let starts: { claim: Claim; offset: number; from: "committed" | "smallest" | "largest" }[];
+  /**
+   * Where each claimed partition starts. Read after claiming: the previous owner committed before it
+   * let go. If any cannot be read, the claims are given up again.
+   */
+  private async readStartOffsets(claims: readonly Claim[]): Promise<StartOffset[]> {
     try {
-      starts = await Promise.all(claims.map(async (claim) => ({ claim, ...(await this.startOffset(claim)) })));
+      return await Promise.all(claims.map(async (claim) => ({ claim, ...(await this.startOffset(claim)) })));
     } catch (error) {
       await this.deleteOwners(claims);
       throw error;
     }
+  }
+
+  /** Makes the claimed partitions this member's assignment and starts fetching them. */
+  private takeOwnership(starts: readonly StartOffset[], brokers: ReadonlyMap<number, BrokerInfo | undefined>): void {
     const owned = new Map<string, OwnedPartition>();
     for (const { claim, offset, from } of starts) {
       owned.set(claimKey(claim.topic, claim.name), new OwnedPartition(claim.topic, claim.brokerId, claim.partition, claim.threadId, offset));
@@ -318,7 +361,6 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
     this.assignmentValid = true;
     this.startFetching(brokers);
     this.emit({ type: "assigned", owners: this.assignment });
-    return true;
   }
 
   private sameAssignment(claims: readonly Claim[]): boolean {
@@ -329,7 +371,7 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
     });
   }
 
-  private async startOffset(claim: Claim): Promise<{ offset: number; from: "committed" | "smallest" | "largest" }> {
+  private async startOffset(claim: Claim): Promise<Omit<StartOffset, "claim">> {
     const committed = await this.zk!.read(offsetPath(this.group, claim.topic, claim.name));
     const offset = Number(committed);
     if (typeof committed === "string" && committed !== "" && Number.isSafeInteger(offset) && offset >= 0) return { offset, from: "committed" };

@@ -1,6 +1,7 @@
 import {
   BROKER_TOPICS_PATH,
   brokerIdPath,
+  brokerPartitionName,
   consumerIdPath,
   groupIdsPath,
   parseBrokerRegistration,
@@ -51,7 +52,7 @@ export async function readTopicPartitions(zk: ZooKeeperSession, topic: string, c
     const brokerId = Number(broker);
     const count = parsePartitionCount(await zk.read(topicBrokerPath(topic, brokerId)));
     if (!Number.isInteger(brokerId) || count === undefined) continue;
-    for (let partition = 0; partition < count; partition++) names.push(`${brokerId}-${partition}`);
+    for (let partition = 0; partition < count; partition++) names.push(brokerPartitionName({ brokerId, partition }));
   }
   return names.sort(compareAsStrings);
 }

@@ -1,5 +1,5 @@
 import { KafkaClient } from "@k07/transport-node";
-import { CONSUMERS_PATH, groupPath, offsetPath, offsetsPath, ownerPath, ownersPath, type ZooKeeperSession } from "@k07/zookeeper";
+import { CONSUMERS_PATH, groupPath, offsetPath, offsetsPath, ownerPath, ownersPath, readBrokerPartitionName, type ZooKeeperSession } from "@k07/zookeeper";
 import { compareAsStrings } from "./assignment.ts";
 import { readBroker, readMembers, readRegisteredTopics, readTopicPartitions, threadsPerTopic } from "./group-state.ts";
 import { streamsPerTopic } from "./subscription.ts";
@@ -52,10 +52,9 @@ export async function describeGroup(zk: ZooKeeperSession, group: string, options
     for (const topic of [...topics].sort(compareAsStrings)) {
       const names = new Set([...(await readTopicPartitions(zk, topic)), ...(await zk.children(offsetsPath(group, topic))), ...(await zk.children(ownersPath(group, topic)))]);
       for (const name of [...names].sort(compareAsStrings)) {
-        const match = /^(\d+)-(\d+)$/.exec(name);
-        if (match === null) continue;
-        const brokerId = Number(match[1]);
-        const partition = Number(match[2]);
+        const parsed = readBrokerPartitionName(name);
+        if (parsed === undefined) continue;
+        const { brokerId, partition } = parsed;
         const owner = await zk.read(ownerPath(group, topic, name));
         const committed = await zk.read(offsetPath(group, topic, name));
         const offset = typeof committed === "string" && committed !== "" && Number.isSafeInteger(Number(committed)) ? Number(committed) : undefined;

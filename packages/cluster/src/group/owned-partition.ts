@@ -1,4 +1,5 @@
 import type { FetchedMessage } from "@k07/codec";
+import { brokerPartitionName } from "@k07/zookeeper";
 
 /**
  * A partition this member owns in the current assignment: where its next fetch starts and what has
@@ -21,7 +22,7 @@ export class OwnedPartition {
     readonly threadId: string,
     startOffset: number,
   ) {
-    this.name = `${brokerId}-${partition}`;
+    this.name = brokerPartitionName({ brokerId, partition });
     this.fetchOffset = startOffset;
     this.consumedOffset = startOffset;
   }

@@ -1,5 +1,5 @@
 /**
- * The golden vectors of protocol §10 (`test/fixtures/kafka07-vectors.json`: bytes emitted by the
+ * The golden vectors of protocol §10 (`packages/testing/fixtures/kafka07-vectors.json`: bytes emitted by the
  * compiled Kafka 0.7.2 classes or sent by a live 0.7.2 broker), loaded as they are: tests never
  * retype their bytes.
  */

@@ -2,9 +2,8 @@
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { ensureBuilt } from "./run-cli.ts";
 import { startBroker, type Broker } from "@k07/broker";
-import { startProxy, type Proxy, type ProxyLogEntry } from "@k07/cli";
+import { startProxy, type Proxy, type ProxyLogEntry } from "@k07/proxy";
 import {
   FetchRequest,
   KafkaClient,
@@ -20,13 +19,12 @@ import {
   decodeMultiFetchResponse,
   FrameDecoder,
 } from "@k07/transport-node";
-import { scenarios } from "../../client/test/conformance/scenarios.ts";
+import { scenarios } from "@k07/testing/scenarios.ts";
 
 let broker: Broker;
 let proxy: Proxy;
 const log: ProxyLogEntry[] = [];
 beforeAll(async () => {
-  ensureBuilt();
   broker = await startBroker({ numPartitions: 1 });
   proxy = await startProxy({
     brokerHost: broker.host,
@@ -213,35 +211,4 @@ describe("franz-kafka 0.7.5 through the proxy, unchanged", () => {
     expect(messages.map((m) => m.text())).toEqual(["one", "two", "three"]);
     await direct.close();
   });
-});
-
-test("k07 proxy as a command: forwards, enforces --allow-fetch, logs one JSON line per request", async () => {
-  const { spawn } = await import("node:child_process");
-  const child = spawn(process.execPath, [join(process.cwd(), "packages/cli/bin/k07.js"), "proxy", "--listen", "127.0.0.1:0", "--broker", broker.address, "--allow-fetch", "public", "--log"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const address = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\S+),/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on("exit", (code) => reject(new Error(`k07 proxy exited with ${code}: ${stderr}`)));
-  });
-  const [host, port] = address.split(":");
-  const kafka = new KafkaClient(host!, Number(port));
-  const [visible] = await kafka.getMessageSet(new FetchRequest("public", 0, 0, 1000));
-  expect(visible.map((m) => m.text())).toEqual(["visible"]);
-  await expect(kafka.getMessageSet(new FetchRequest("secret", 0, 0, 1000))).rejects.toBeInstanceOf(UnknownBrokerError);
-  await kafka.close();
-  child.kill("SIGTERM");
-  await new Promise((resolve) => child.on("close", resolve));
-  const lines = stderr.split("\n").filter((l) => l.startsWith("{"));
-  const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-  expect(entries).toContainEqual(expect.objectContaining({ type: "fetch", topic: "public", partition: 0, offset: 0, size: 1000, allowed: true }));
-  expect(entries).toContainEqual(expect.objectContaining({ type: "fetch", topic: "secret", allowed: false }));
-  expect(stderr).toMatch(/public: \d+ requests/);
 });

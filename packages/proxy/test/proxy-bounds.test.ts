@@ -5,7 +5,7 @@
  */
 import { connect } from "node:net";
 import { startBroker, type Broker } from "@k07/broker";
-import { DEFAULT_MAX_TOPICS, OTHER_TOPICS, ProxySession, startProxy, type TopicCounters } from "@k07/cli";
+import { DEFAULT_MAX_TOPICS, OTHER_TOPICS, ProxySession, startProxy, type TopicCounters } from "@k07/proxy";
 import { FetchRequest, FrameDecoder, encodeFetchRequest } from "@k07/codec";
 
 let broker: Broker;

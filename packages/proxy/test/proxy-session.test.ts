@@ -1,5 +1,5 @@
 /** The proxy's protocol logic without sockets: responses split anywhere come out whole, in order, unchanged. */
-import { ProxySession, type TopicCounters } from "@k07/cli";
+import { ProxySession, type TopicCounters } from "@k07/proxy";
 import {
   FetchRequest,
   OffsetRequest,
@@ -14,7 +14,7 @@ import {
   encodeMultiProduceRequest,
   ProduceRequest,
 } from "@k07/codec";
-import { concat } from "../../codec/test/helpers/bytes.ts";
+import { concat } from "@k07/testing/bytes.ts";
 
 function session() {
   const counters = new Map<string, TopicCounters>();

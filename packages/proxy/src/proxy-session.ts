@@ -190,6 +190,7 @@ export class ProxySession {
         toClient.push(...this.localAtHead());
         continue;
       }
+      // TODO(A): the codec's size-prefix splitter replaces this hand-written reader.
       // A size prefix, possibly split across chunks.
       const n = Math.min(4 - this.headerFill, available);
       this.header.set(chunk.subarray(position, position + n), this.headerFill);
@@ -326,6 +327,7 @@ export class ProxySession {
     return prefixed(frame);
   }
 
+  // TODO(B): the slot queue becomes the codec's Fifo<T>.
   private compact(): void {
     if (this.slotHead > 1024 && this.slotHead * 2 > this.slots.length) {
       this.slots.splice(0, this.slotHead);
@@ -338,6 +340,7 @@ export class ProxySession {
  * The first `count` parts of a MultiProduce frame as a MultiProduce of its own: a new size prefix
  * and count, then the parts as views of the received frame (not copied).
  */
+// TODO(A): the codec's MultiProduce prefix helper replaces this function and `prefixed` below.
 function multiProducePrefix(frame: Uint8Array, count: number): Uint8Array[] {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   let position = 4; // type, count
