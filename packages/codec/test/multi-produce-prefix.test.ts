@@ -11,9 +11,9 @@ import {
   encodeRequest,
   multiProducePrefix,
 } from "../src/index.ts";
-import { concat } from "./helpers/bytes.ts";
+import { concat } from "@k07/testing/bytes.ts";
 import { h11TripleFrame } from "./helpers/h11-triple.ts";
-import { bytesToHex } from "./helpers/vectors.ts";
+import { bytesToHex } from "@k07/testing/vectors.ts";
 
 const parts = [
   new ProduceRequest("a", 0, [createMessage("one")]),

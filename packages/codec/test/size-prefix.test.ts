@@ -3,7 +3,7 @@
  * may arrive split across chunks, encodeSizePrefix writes one, concatBytes joins pieces.
  */
 import { SizePrefixSplitter, concatBytes, encodeSizePrefix } from "../src/index.ts";
-import { concat } from "./helpers/bytes.ts";
+import { concat } from "@k07/testing/bytes.ts";
 import { h11TripleChunks } from "./helpers/h11-triple.ts";
 
 /**
