@@ -27,7 +27,7 @@ export class MultiFetchRequest {
 }
 
 function checkFetchList(fetches: readonly FetchRequestData[]): readonly FetchRequest[] {
-  if (!Array.isArray(fetches)) throw new TypeError(`fetches must be an array, got ${describe(fetches)}`);
+  if (!Array.isArray(fetches as unknown)) throw new TypeError(`fetches must be an array, got ${describe(fetches)}`);
   if (fetches.length > INT16_MAX) throw new RangeError(`a MultiFetch holds at most ${INT16_MAX} fetches, got ${fetches.length}`);
   return Object.freeze(
     fetches.map((f) => (f instanceof FetchRequest ? f : new FetchRequest(f.topic, f.partition, f.offset, f.maxSize))),

@@ -27,7 +27,7 @@ export class MultiProduceRequest {
 }
 
 function checkProduceList(produces: readonly ProduceRequestData[]): readonly ProduceRequest[] {
-  if (!Array.isArray(produces)) throw new TypeError(`produces must be an array, got ${describe(produces)}`);
+  if (!Array.isArray(produces as unknown)) throw new TypeError(`produces must be an array, got ${describe(produces)}`);
   if (produces.length > INT16_MAX) {
     throw new RangeError(`a MultiProduce holds at most ${INT16_MAX} produces, got ${produces.length}`);
   }

@@ -67,7 +67,7 @@ export class ProduceRequest implements ProduceRequestData {
 
 function checkMessages(messages: MessageSetInput): MessageSetInput {
   if (messages instanceof EncodedMessageSet) return messages;
-  if (!Array.isArray(messages)) {
+  if (!Array.isArray(messages as unknown)) {
     throw new TypeError(`messages must be an array of messages or an EncodedMessageSet, got ${describe(messages)}`);
   }
   for (let i = 0; i < messages.length; i++) {
