@@ -55,7 +55,7 @@ export async function checkRejects(promise: Promise<unknown>, type: abstract new
     await promise;
   } catch (error) {
     if (error instanceof type) return error;
-    throw new Error(`${what}: expected ${type.name}, got ${String(error)}`);
+    throw new Error(`${what}: expected ${type.name}, got ${String(error)}`, { cause: error });
   }
   throw new Error(`${what}: expected ${type.name}, but it succeeded`);
 }
