@@ -66,7 +66,7 @@ function roundsPerSecond(round) {
   globalThis.gc?.();
   let rounds = 0;
   const start = performance.now();
-  let elapsed = 0;
+  let elapsed;
   do {
     round();
     rounds++;
