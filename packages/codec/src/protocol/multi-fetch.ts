@@ -34,7 +34,7 @@ export class MultiFetchRequest {
 
 /** A fetch list must be an array a MultiFetch count can hold. */
 function checkFetchCount(fetches: readonly FetchRequestData[]): void {
-  if (!Array.isArray(fetches)) throw new TypeError(`fetches must be an array, got ${describe(fetches)}`);
+  if (!Array.isArray(fetches as unknown)) throw new TypeError(`fetches must be an array, got ${describe(fetches)}`);
   if (fetches.length > INT16_MAX) throw new RangeError(`a MultiFetch holds at most ${INT16_MAX} fetches, got ${fetches.length}`);
 }
 

@@ -33,7 +33,7 @@ export class MultiProduceRequest {
 
 /** A produce list must be an array a MultiProduce count can hold. */
 function checkProduceCount(produces: readonly ProduceRequestData[]): void {
-  if (!Array.isArray(produces)) throw new TypeError(`produces must be an array, got ${describe(produces)}`);
+  if (!Array.isArray(produces as unknown)) throw new TypeError(`produces must be an array, got ${describe(produces)}`);
   if (produces.length > INT16_MAX) {
     throw new RangeError(`a MultiProduce holds at most ${INT16_MAX} produces, got ${produces.length}`);
   }

@@ -78,7 +78,7 @@ export function checkProduceFields(produce: ProduceRequestData): void {
   checkInt32("partition", produce.partition, -1);
   const messages = produce.messageSet;
   if (messages instanceof EncodedMessageSet) return;
-  if (!Array.isArray(messages)) {
+  if (!Array.isArray(messages as unknown)) {
     throw new TypeError(`messages must be an array of messages or an EncodedMessageSet, got ${describe(messages)}`);
   }
   for (let i = 0; i < messages.length; i++) {
