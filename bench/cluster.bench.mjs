@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { Producer } from "../packages/cluster/dist/index.js";
 import { startLocalZooKeeper, zooKeeperUnavailableReason } from "../packages/zookeeper/dist/index.js";
+import { found } from "./found.mjs";
 
 const unavailable = zooKeeperUnavailableReason();
 if (unavailable !== undefined) {
@@ -37,7 +38,7 @@ async function run(brokerCount) {
     // Warm up and let every broker register the topic (a new topic starts on partition 0 of each).
     await Promise.all(Array.from({ length: 2000 }, (_, i) => producer.send("bench", payload, `warm-${i}`)));
     await producer.confirm();
-    while ((await producer.cluster.topicPartitions("bench")).length < brokerCount * 2) await new Promise((r) => setTimeout(r, 20));
+    while ((await found(producer.cluster, "the producer's cluster view").topicPartitions("bench")).length < brokerCount * 2) await new Promise((r) => setTimeout(r, 20));
     const started = process.hrtime.bigint();
     let window = [];
     for (let i = 0; i < MESSAGES; i++) {

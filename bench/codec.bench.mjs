@@ -13,6 +13,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as k07 from "../packages/codec/dist/index.js";
+import { found } from "./found.mjs";
 
 // Peers are loaded only in the processes that need them: loading prozess or franz-kafka slows every
 // typed-array view in the process by about 40% (their dependencies patch Buffer and so disable V8's
@@ -201,7 +202,7 @@ const workloads = [
 
 if (onlyRow !== undefined) {
   const [id, impl] = onlyRow.split("|");
-  const row = workloads.find((w) => w.id === id).rows.find((r) => r.impl === impl);
+  const row = found(found(workloads.find((w) => w.id === id), `workload ${id}`).rows.find((r) => r.impl === impl), `row ${impl}`);
   await row.setup?.();
   console.log(JSON.stringify({ opsPerSec: await measure(row.fn, row.async === true) }));
   process.exit(0);
@@ -218,17 +219,17 @@ function measureIsolated(id, impl) {
       encoding: "utf8",
     });
     if (child.status !== 0) throw new Error(`measuring ${impl} (${id}) failed: ${child.stderr}`);
-    rates.push(JSON.parse(child.stdout.trim().split("\n").pop()).opsPerSec);
+    rates.push(JSON.parse(found(child.stdout.trim().split("\n").pop(), `output of ${impl}`)).opsPerSec);
   }
   rates.sort((a, b) => a - b);
   return rates[rates.length >> 1];
 }
 
-const results = { node: process.version, date: new Date().toISOString(), sampleMs: SAMPLE_MS, samples: SAMPLES, isolated: true, workloads: [] };
+const results = { node: process.version, date: new Date().toISOString(), sampleMs: SAMPLE_MS, samples: SAMPLES, isolated: true, workloads: /** @type {object[]} */ ([]) };
 for (const w of workloads) {
   for (const row of w.rows) row.opsPerSec = measureIsolated(w.id, row.impl);
-  const crcLimit = w.rows.find((r) => r.limit === "crc").opsPerSec;
-  const k07Row = w.rows.find((r) => r.impl === "k07");
+  const crcLimit = found(w.rows.find((r) => r.limit === "crc"), "the CRC limit row").opsPerSec;
+  const k07Row = found(w.rows.find((r) => r.impl === "k07"), "the k07 row");
   const peers = w.rows.filter((r) => !r.impl.startsWith("k07") && !r.limit);
   const table = w.rows.map((r) => ({
     impl: r.impl,

@@ -14,6 +14,7 @@ import {
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   ProduceRequest,
   compressionCodec,
+  createCompressedMessage,
   createMessage,
   decodeMessageSet,
   encodeMessages,
@@ -65,7 +66,7 @@ function roundsPerSecond(round) {
   globalThis.gc?.();
   let rounds = 0;
   const start = performance.now();
-  let elapsed = 0;
+  let elapsed;
   do {
     round();
     rounds++;
@@ -78,7 +79,7 @@ function measureBatch(payloads, name, codec) {
   const messages = payloads.map((p) => createMessage(p));
   const options = codec === 0 ? {} : { compression: codec };
   const frame = encodeRequest(new ProduceRequest("bench", 0, messages, options));
-  const set = codec === 0 ? encodeMessages(messages) : encodeMessages(new ProduceRequest("bench", 0, messages, options).messageSet);
+  const set = encodeMessages(codec === 0 ? messages : [createCompressedMessage(messages, codec)]);
   const innerBytes = encodeMessages(messages).length;
 
   let sink = 0;

@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as k07 from "./e2e-peers/k07.mjs";
 import { startBrokerProcess } from "./broker-process.mjs";
+import { found } from "./found.mjs";
 // The peers are imported only when their turn comes, after k07 has run: loading prozess or
 // franz-kafka patches Buffer, which slows every typed-array view in the process (about 40% on the
 // codec's decode), and that would tax k07's run too.
@@ -129,7 +130,7 @@ for (const load of clients) {
 }
 
 // ---- report -------------------------------------------------------------------------------------
-const k07Produce = rows.find((r) => r.client === k07.name)["produce msg/s"];
+const k07Produce = found(rows.find((r) => r.client === k07.name), "the k07 row")["produce msg/s"];
 const k07Consume = Math.max(...rows.filter((r) => r.client === k07.name).map((r) => r["consume msg/s"]));
 for (const r of rows) {
   r["MB/s produced"] = (r["produce msg/s"] * PAYLOAD_BYTES) / 1e6;

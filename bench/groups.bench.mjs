@@ -33,7 +33,7 @@ try {
     let count = 0;
     const started = process.hrtime.bigint();
     await new Promise((resolve) => {
-      for (const c of consumers) (async () => { for await (const m of c) { if (m.payload.length === 100 && ++count === total) resolve(); } })();
+      for (const c of consumers) (async () => { for await (const m of c) { if (m.payload.length === 100 && ++count === total) resolve(undefined); } })();
     });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     await Promise.all(consumers.map((c) => c.close()));

@@ -198,7 +198,7 @@ async function brokerCase(k07, messageSet) {
     await producer.confirm();
     outcome = "accepted";
   } catch (error) {
-    outcome = `${error.name}`;
+    outcome = error instanceof Error ? error.name : String(error);
   }
   const settleMs = performance.now() - started;
   const worstStallMs = meter.stop();
@@ -274,8 +274,8 @@ async function clientCase(k07, messageSet, api) {
       }
     });
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const client = new k07.KafkaClient("127.0.0.1", server.address().port);
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(undefined)));
+  const client = new k07.KafkaClient("127.0.0.1", /** @type {import("node:net").AddressInfo} */ (server.address()).port);
   const fetch = new k07.FetchRequest("hostile", 0, 0, 1024 * 1024);
   const meter = stallMeter();
   const started = performance.now();
@@ -286,7 +286,7 @@ async function clientCase(k07, messageSet, api) {
     else count = (await client.getMessageSet(fetch))[0].length;
     outcome = `accepted (${count.toLocaleString("en")} messages)`;
   } catch (error) {
-    outcome = `${error.name}`;
+    outcome = error instanceof Error ? error.name : String(error);
   }
   const settleMs = performance.now() - started;
   const worstStallMs = meter.stop();

@@ -49,7 +49,7 @@ export async function consume({ host, port, topic, count, fetchBytes, onMessage 
         stream.on("data", (payload) => {
           if (n === count) return;
           onMessage(payload);
-          if (++n === count) resolve();
+          if (++n === count) resolve(undefined);
         });
         stream.resume();
       });

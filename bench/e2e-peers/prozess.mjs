@@ -15,7 +15,9 @@ export async function produce({ host, port, topic, source, batchSize, window = 3
     producer.connect();
   });
   let outstanding = 0;
+  /** @type {unknown} */
   let failure;
+  /** @type {(() => void) | undefined} */
   let wake;
   const done = (err) => {
     if (err) failure ??= err;
@@ -28,9 +30,9 @@ export async function produce({ host, port, topic, source, batchSize, window = 3
     for (let j = 0; j < n; j++) batch[j] = source.payload(i + j);
     outstanding++;
     producer.send(batch, done);
-    while (outstanding >= window) await new Promise((resolve) => (wake = resolve));
+    while (outstanding >= window) await new Promise((resolve) => (wake = () => resolve(undefined)));
   }
-  while (outstanding > 0) await new Promise((resolve) => (wake = resolve));
+  while (outstanding > 0) await new Promise((resolve) => (wake = () => resolve(undefined)));
   if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
   await closeSocket(producer.connection._connection);
 }
@@ -38,7 +40,7 @@ export async function produce({ host, port, topic, source, batchSize, window = 3
 /** consume() in a loop from offset 0 with `fetchBytes` fetches, until `count` messages or an empty fetch. */
 export async function consume({ host, port, topic, count, fetchBytes, onMessage }) {
   const consumer = new Consumer({ host, port, topic, partition: 0, offset: 0, maxMessageSize: fetchBytes });
-  await new Promise((resolve, reject) => consumer.connect((err) => (err ? reject(err) : resolve())));
+  await new Promise((resolve, reject) => consumer.connect((err) => (err ? reject(err) : resolve(undefined))));
   let n = 0;
   try {
     while (n < count) {
@@ -54,7 +56,7 @@ export async function consume({ host, port, topic, count, fetchBytes, onMessage 
 
 function closeSocket(socket) {
   return new Promise((resolve) => {
-    if (socket.destroyed) return resolve();
+    if (socket.destroyed) return resolve(undefined);
     socket.once("close", resolve);
     socket.end();
   });

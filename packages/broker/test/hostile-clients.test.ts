@@ -317,10 +317,10 @@ test.each(Object.entries(cases).map(([name, run], index) => [name, run, index] a
     await broker.stop();
 
     const growth = broker.growthBytes(Number(report.peakRss ?? 0));
-    const worstStall = report.worstStallMs === undefined ? "n/a (killed)" : `${String(report.worstStallMs)} ms`;
+    const worstStall = report.worstStallMs === undefined ? "n/a (killed)" : `${Number(report.worstStallMs)} ms`;
     summary.push(
       `  ${name}: worst probe latency ${Math.round(probe.worstMs)} ms over ${probe.fetches} fetches, broker's worst stall ${worstStall}, ` +
-        `peak RSS growth ${mb(growth)}, connections closed by the broker ${String(report.closedByBroker ?? "n/a")}` +
+        `peak RSS growth ${mb(growth)}, connections closed by the broker ${report.closedByBroker === undefined ? "n/a" : Number(report.closedByBroker)}` +
         (ended ? ` (hostile connections: ${JSON.stringify(ended)})` : "") +
         (broker.killed ? `; KILLED at its ${broker.killed}` : "") +
         (problems.length > 0 ? `; ${problems.length} problem(s)` : ""),

@@ -32,7 +32,7 @@ async function closes(...frames: Uint8Array[]): Promise<boolean> {
 
 function corruptCrc(set: Uint8Array, entryStart = 0): Uint8Array {
   const copy = set.slice();
-  copy[entryStart + 6] ^= 0xff;
+  copy[entryStart + 6]! ^= 0xff;
   return copy;
 }
 
@@ -122,7 +122,7 @@ test("a MultiProduce with a bad second part keeps the first part and drops the r
   ];
   const frame = encodeMultiProduceRequest(parts);
   // Corrupt the CRC of the second part's message (the last 10 bytes are crc + "second").
-  frame[frame.length - 10] ^= 0xff;
+  frame[frame.length - 10]! ^= 0xff;
   expect(await closes(frame)).toBe(true);
   expect(await logOf("mp", 0)).toBe(hex(textSet("first")));
   expect(await logOf("mp", 1)).toBe("");

@@ -75,7 +75,7 @@ test("dump flags a corrupt entry and a torn tail, and exits 1", async () => {
   const dir = mkdtempSync(join(tmpdir(), "k07-dump-"));
   const good = encodeMessages([createMessageFromString("ok")]);
   const bad = encodeMessages([createMessageFromString("bad")]);
-  bad[bad.length - 1] ^= 1;
+  bad[bad.length - 1]! ^= 1;
   const wrapper = encodeMessages([createGzipMessage([createMessageFromString("in"), createMessageFromString("side")])]);
   const file = join(dir, "00000000000000000100.kafka");
   writeFileSync(file, Buffer.concat([good, bad, wrapper, good.subarray(0, 5)]));

@@ -49,7 +49,7 @@ interface Finished {
 function finish(command: string, args: readonly string[], options: { cwd: string; timeout: number; env?: NodeJS.ProcessEnv }): Promise<Finished> {
   return run(command, args, { ...options, maxBuffer: 16 * 1024 * 1024 }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code?: number; stdout?: string; stderr?: string }) => ({
+    (error: Error & { code?: number; stdout?: string; stderr?: string }) => ({
       code: typeof error.code === "number" ? error.code : null,
       stdout: error.stdout ?? "",
       stderr: error.stderr ?? String(error),
@@ -117,7 +117,6 @@ const offset: string = await new KafkaClient("127.0.0.1", 9092).latestOffset("t"
 
 const problem = registryProblem();
 if (problem !== undefined) {
-  // eslint-disable-next-line no-console
   console.log(`skipping "the installed packages": ${problem}`);
 }
 const describeInstalled = problem === undefined ? describe : describe.skip;

@@ -27,7 +27,7 @@ describeWithZooKeeper("group crash and restart", (server) => {
     const log = new DeliveryLog();
     const produced = [...(await produce(b1, 1, "crash", 2, 200)), ...(await produce(b2, 2, "crash", 1, 200))];
     const crashed = await GroupConsumer.start({ zookeeper: relay.connectString, group: "g-crash", consumerId: "old", topics: { crash: 1 }, ...FAST, onEvent: log.listener("old"), fetchSize: 1024 });
-    const reader = consumeInBackground(crashed, "old", log, 300);
+    consumeInBackground(crashed, "old", log, 300);
     await waitFor("300 messages", () => log.total >= 300);
     relay.cut(); // the process "dies": no commit, no goodbye; its nodes stay until its session expires
         const deliveredBeforeCrash = log.total;

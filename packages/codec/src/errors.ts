@@ -5,6 +5,8 @@
  * mistakes are not K07Errors: they throw TypeError/RangeError.
  */
 
+import { hex32 } from "./primitives/text.ts";
+
 /** Where a problem happened, when it is known. Every field is optional. */
 export interface ErrorContext {
   readonly topic?: string;
@@ -179,8 +181,4 @@ export function brokerErrorFor(code: number, context?: ErrorContext): BrokerErro
     default:
       return new BrokerError(code, `Broker returned unrecognised error code ${code}`, context);
   }
-}
-
-function hex32(n: number): string {
-  return (n >>> 0).toString(16).padStart(8, "0");
 }

@@ -18,6 +18,7 @@ export {
 export { gzipCodec, snappyCodec } from "./compression/defaults.ts";
 export { Reader, decodeUtf8 } from "./primitives/reader.ts";
 export { Writer } from "./primitives/writer.ts";
+export { concatBytes } from "./primitives/bytes.ts";
 export { allocate, type Allocator } from "./primitives/allocate.ts";
 export { Fifo } from "./primitives/fifo.ts";
 export { encodeUtf8, encodeTopic } from "./primitives/text.ts";
@@ -48,7 +49,7 @@ export {
   decodeMessageSet,
   type DecodeMessageSetOptions,
 } from "./message/decode-message-set.ts";
-export { RequestType, expectsResponse, requestTypeName } from "./protocol/request-type.ts";
+export { RequestType } from "./protocol/request-type.ts";
 export { SIZE_PREFIX, type FrameLimit } from "./protocol/frame.ts";
 export {
   FetchRequest,
@@ -76,7 +77,12 @@ export {
   encodeMultiFetchRequest,
   encodeMultiFetchResponse,
 } from "./protocol/multi-fetch.ts";
-export { MultiProduceRequest, decodeMultiProduceRequestBody, encodeMultiProduceRequest } from "./protocol/multi-produce.ts";
+export {
+  MultiProduceRequest,
+  decodeMultiProduceRequestBody,
+  encodeMultiProduceRequest,
+  multiProducePrefix,
+} from "./protocol/multi-produce.ts";
 export {
   EARLIEST_TIME,
   LATEST_TIME,
@@ -90,4 +96,5 @@ export {
 } from "./protocol/offsets.ts";
 export { decodeRequest, encodeRequest, type DecodedRequest, type Request } from "./protocol/request.ts";
 export { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, type FrameDecoderOptions } from "./stream/frame-decoder.ts";
+export { SizePrefixSplitter, encodeSizePrefix } from "./stream/size-prefix.ts";
 export { ClientSession, type ClientSessionOptions, type PendingRequest, type SessionEvent } from "./stream/client-session.ts";

@@ -202,7 +202,7 @@ describe("fuzzing: mutated and random payloads", () => {
     fc.assert(
       fc.property(originalArb, fc.nat(), fc.integer({ min: 1, max: 255 }), (original, at, xor) => {
         const payload = gzipCodec.compress(original);
-        payload[at % payload.length] ^= xor;
+        payload[at % payload.length]! ^= xor;
         const result = decompressOrTypedError(Compression.Gzip, payload, 4 * original.length + 1024);
         if (result !== undefined) expect(Buffer.from(result).equals(Buffer.from(original))).toBe(true);
       }),
@@ -215,7 +215,7 @@ describe("fuzzing: mutated and random payloads", () => {
       fc.property(originalArb, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean(), (original, at, xor, cut) => {
         let payload = snappyCodec.compress(original);
         if (cut) payload = payload.subarray(0, at % payload.length);
-        else payload[at % payload.length] ^= xor;
+        else payload[at % payload.length]! ^= xor;
         decompressOrTypedError(Compression.Snappy, payload, 4 * original.length + 1024);
       }),
       { numRuns: 500 },

@@ -317,6 +317,7 @@ describe.each(WRAPPERS)("%s round-trips", (_name, createWrapper, codec) => {
 
 describe("k07's raw snappy blocks are read by an independent decoder", () => {
   // snappyjs (a separate JavaScript implementation) decodes what k07's port of the C++ encoder writes.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- snappyjs ships no types; require() lets the test give it one
   const snappyjs: { uncompress(block: Uint8Array, maxLength?: number): Uint8Array } = require("snappyjs");
 
   test("for random, repetitive and multi-fragment inputs", () => {

@@ -78,6 +78,7 @@ describe("nesting", () => {
       } catch (e) {
         return e;
       }
+      return undefined;
     })();
     expect(error).toBeInstanceOf(NestedCompressionError);
     expect(error).toBeInstanceOf(CompressionError);
@@ -237,7 +238,7 @@ describe("decoding in steps", () => {
     let output: Uint8Array | undefined;
     while ((output = good.step(16 * KiB)) === undefined);
     expect(sameBytes(output, gzipCodec.decompress(joined, 64 * MiB))).toBe(true);
-    joined[joined.length - 6] ^= 1; // the second member's stored CRC-32
+    joined[joined.length - 6]! ^= 1; // the second member's stored CRC-32
     const bad = decompressInSteps(gzipCodec, joined, 64 * MiB);
     expect(() => {
       while (bad.step(16 * KiB) === undefined);

@@ -127,7 +127,7 @@ describe("decodeMessageSet", () => {
 
   describe("CRC checking", () => {
     const corrupt = encodeMessages([hello, world, createMessage("after")]);
-    corrupt[15 + 10] ^= 0xff; // first payload byte of "world"
+    corrupt[15 + 10]! ^= 0xff; // first payload byte of "world"
 
     test("is on by default: the bad message throws a CrcError (a K07Error)", () => {
       const it = decodeMessageSet(corrupt)[Symbol.iterator]();

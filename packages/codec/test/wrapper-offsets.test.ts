@@ -121,7 +121,7 @@ test("an inner set whose last inner wrapper is not the last entry: its messages 
 
 test("a corrupt inner message is skipped and counted on the top-level set with onCorrupt 'skip'", () => {
   const inner = encodeMessages([m("good"), m("bad!")]);
-  inner[inner.length - 1] ^= 1;
+  inner[inner.length - 1]! ^= 1;
   const wrapper: Message = { magic: 1, attributes: Compression.Gzip, payload: inner };
   const set = decodeMessageSet(encodeMessages([wrapper]), { onCorrupt: "skip" });
   expect(set.toArray().map((x) => x.text())).toEqual(["good"]);

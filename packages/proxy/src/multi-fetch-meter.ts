@@ -1,13 +1,14 @@
+import { SizePrefixSplitter } from "@k07/codec";
+
 /**
  * Counts the message-set bytes of each part of a multi-fetch response as it streams past (protocol
  * §3.3: outer error code, then per part a size, an error code and the bytes), so the proxy can keep
  * per-topic counters without assembling the response.
  */
 export class MultiFetchMeter {
-  /** Bytes of the outer error code still to pass. */
+  /** Bytes still to pass uncounted: the outer error code, then each part's error code. */
   private skip = 2;
-  private readonly header = new Uint8Array(6);
-  private headerFill = 0;
+  private readonly prefix = new SizePrefixSplitter();
   private body = 0;
   private part = -1;
 
@@ -27,16 +28,13 @@ export class MultiFetchMeter {
         this.body -= n;
         position += n;
       } else {
-        // TODO(A): the codec's size-prefix splitter replaces this hand-written reader.
-        const n = Math.min(6 - this.headerFill, available);
-        this.header.set(bytes.subarray(position, position + n), this.headerFill);
-        this.headerFill += n;
-        position += n;
-        if (this.headerFill < 6) continue;
-        this.headerFill = 0;
+        position = this.prefix.read(bytes, position);
+        const size = this.prefix.size;
+        if (size === undefined) continue;
         this.part++;
-        // The size counts the part's error code; what follows it is the message set.
-        this.body = Math.max(0, new DataView(this.header.buffer).getInt32(0) - 2);
+        // The size counts the part's error code (skipped); what follows it is the message set.
+        this.skip = 2;
+        this.body = Math.max(0, size - 2);
       }
     }
   }

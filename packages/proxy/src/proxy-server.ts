@@ -78,7 +78,7 @@ export function proxySession(options: ProxyOptions, client: string, counters: Ma
 export async function startProxy(options: ProxyOptions): Promise<Proxy> {
   const state: ProxyState = {
     options,
-    counters: options.counters ?? new Map(),
+    counters: options.counters ?? new Map<string, TopicCounters>(),
     maxTopics: checkMaxTopics(options),
     pairs: new Set(),
   };

@@ -2,7 +2,9 @@ import {
   ErrorCode,
   allocate,
   Fifo,
+  encodeSizePrefix,
   FrameDecoder,
+  SizePrefixSplitter,
   K07Error,
   RequestType,
   decodeMultiFetchResponse,
@@ -10,6 +12,7 @@ import {
   encodeFetchResponse,
   encodeMultiFetchRequest,
   encodeMultiFetchResponse,
+  multiProducePrefix,
   type DecodedRequest,
   type FetchRequestData,
   type FetchResponse,
@@ -94,9 +97,8 @@ const DENIED_FETCH_CODE = ErrorCode.Unknown;
  */
 export class ProxySession {
   private readonly fromClientFrames: FrameDecoder;
-  /** The broker's side is split by hand: most responses are forwarded chunk by chunk as they arrive. */
-  private readonly header = new Uint8Array(4);
-  private headerFill = 0;
+  /** The broker's side is split here, not by a FrameDecoder: most responses are forwarded chunk by chunk as they arrive. */
+  private readonly brokerPrefix = new SizePrefixSplitter();
   private streamRemaining = 0;
   private assembly: Uint8Array | undefined;
   private assemblyFill = 0;
@@ -116,7 +118,7 @@ export class ProxySession {
 
   /** Nothing owed and nothing half forwarded: the connection can close without cutting a response. */
   private get idle(): boolean {
-    return this.pendingResponses === 0 && this.streamRemaining === 0 && this.assembly === undefined && this.headerFill === 0;
+    return this.pendingResponses === 0 && this.streamRemaining === 0 && this.assembly === undefined && this.brokerPrefix.buffered === 0;
   }
 
   /** Bytes from the client. */
@@ -190,22 +192,17 @@ export class ProxySession {
         toClient.push(...this.localAtHead());
         continue;
       }
-      // TODO(A): the codec's size-prefix splitter replaces this hand-written reader.
       // A size prefix, possibly split across chunks.
-      const n = Math.min(4 - this.headerFill, available);
-      this.header.set(chunk.subarray(position, position + n), this.headerFill);
-      this.headerFill += n;
-      position += n;
-      if (this.headerFill < 4) break;
-      this.headerFill = 0;
-      const size = new DataView(this.header.buffer).getInt32(0);
+      position = this.brokerPrefix.read(chunk, position);
+      const size = this.brokerPrefix.size;
+      if (size === undefined) break;
       const slot = this.slots.peek();
       if (slot === undefined || slot.kind === "local") return fail("the broker sent a response nobody asked for");
       if (size < 2 || size > this.options.maxFrameBytes + 6) return fail(`malformed response from the broker: frame size ${size}`);
       this.slots.shift();
       if (slot.kind === "stream") {
         if (slot.fetchTopic !== undefined) this.counter(slot.fetchTopic).bytesFetched += size - 2;
-        toClient.push(this.header.slice());
+        toClient.push(encodeSizePrefix(size));
         this.streamRemaining = size;
         this.streamSlot = slot;
       } else {
@@ -323,36 +320,10 @@ export class ProxySession {
 
   /** The frame as received: its size prefix again, then the untouched frame view (no copy). */
   private reframe(frame: Uint8Array): Uint8Array[] {
-    return prefixed(frame);
+    return [encodeSizePrefix(frame.length), frame];
   }
-}
-
-/**
- * The first `count` parts of a MultiProduce frame as a MultiProduce of its own: a new size prefix
- * and count, then the parts as views of the received frame (not copied).
- */
-// TODO(A): the codec's MultiProduce prefix helper replaces this function and `prefixed` below.
-function multiProducePrefix(frame: Uint8Array, count: number): Uint8Array[] {
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  let position = 4; // type, count
-  for (let i = 0; i < count; i++) {
-    position += 2 + view.getInt16(position); // topic
-    position += 4; // partition
-    position += 4 + view.getInt32(position); // message set
-  }
-  const header = new Uint8Array(8);
-  new DataView(header.buffer).setInt32(0, position);
-  header.set(frame.subarray(0, 2), 4); // the type, unchanged
-  new DataView(header.buffer).setInt16(6, count);
-  return [header, frame.subarray(4, position)];
 }
 
 function deniedPart(): FetchResponse {
   return { errorCode: DENIED_FETCH_CODE, messageSet: new Uint8Array(0) };
-}
-
-function prefixed(frame: Uint8Array): Uint8Array[] {
-  const prefix = new Uint8Array(4);
-  new DataView(prefix.buffer).setInt32(0, frame.length);
-  return [prefix, frame];
 }

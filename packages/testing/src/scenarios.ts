@@ -55,7 +55,7 @@ export async function checkRejects(promise: Promise<unknown>, type: abstract new
     await promise;
   } catch (error) {
     if (error instanceof type) return error;
-    throw new Error(`${what}: expected ${type.name}, got ${String(error)}`);
+    throw new Error(`${what}: expected ${type.name}, got ${String(error)}`, { cause: error });
   }
   throw new Error(`${what}: expected ${type.name}, but it succeeded`);
 }
@@ -330,7 +330,7 @@ export const scenarios: readonly Scenario[] = [
   },
   {
     name: "a CRC mismatch is a CrcError (checked on the client), or skipped and counted with onCorrupt: skip",
-    run: async (ctx) => {
+    run: async () => {
       // The broker refuses corrupt produces, so the check is exercised on bytes the client decodes itself:
       // the codec's decoder is what getMessageSet uses.
       const { decodeMessageSet } = await import("@k07/client");

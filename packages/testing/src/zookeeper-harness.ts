@@ -8,7 +8,6 @@ import { startLocalZooKeeper, zooKeeperUnavailableReason, type LocalZooKeeper } 
 export function describeWithZooKeeper(name: string, body: (zk: () => LocalZooKeeper) => void): void {
   const reason = zooKeeperUnavailableReason();
   if (reason !== undefined && !process.env.K07_REQUIRE_ZOOKEEPER) {
-    // eslint-disable-next-line no-console
     console.log(`skipping "${name}": ${reason}; run .ci/install-system-deps (or set K07_ZOOKEEPER_CLASSPATH) to enable it`);
     describe.skip(name, () => body(() => undefined as never));
     return;

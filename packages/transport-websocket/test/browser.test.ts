@@ -30,7 +30,6 @@ if (!hasChromium && process.env.K07_REQUIRE_CHROMIUM === "1") {
     throw new Error(`K07_REQUIRE_CHROMIUM=1 but there is no browser at ${CHROMIUM} (.ci/install-system-deps installs Debian's chromium)`);
   });
 } else if (!hasChromium) {
-  // eslint-disable-next-line no-console
   console.log(`skipping the browser suite: no Chromium at ${CHROMIUM} (run .ci/install-system-deps)`);
 }
 const describeInBrowser = hasChromium ? describe : describe.skip;

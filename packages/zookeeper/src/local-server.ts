@@ -88,7 +88,7 @@ export async function startLocalZooKeeper(options: { tickTimeMs?: number } = {})
     await probe.close();
   } catch (error) {
     await stop();
-    throw new Error(`ZooKeeper did not serve a session: ${(error as Error).message} ${stderr.slice(-2000)}`);
+    throw new Error(`ZooKeeper did not serve a session: ${(error as Error).message} ${stderr.slice(-2000)}`, { cause: error });
   }
   return { connectString, port, stop };
 }
@@ -103,6 +103,6 @@ function answersRuok(port: number): Promise<boolean> {
         resolve(true);
       });
       socket.once("error", () => resolve(false));
-    });
+    }, () => resolve(false));
   });
 }

@@ -7,7 +7,7 @@ import type { CommandIo } from "./io.ts";
  * Adds `k07 broker` to the program: the broker package's command (the one behind `k07-broker`),
  * with the same flags. `--verbose` is the program's own, and also turns on the broker's event log.
  */
-export function addBrokerCommand(program: Command, io: CommandIo, run: (action: () => Promise<number>) => void, verbose: boolean): void {
+export function addBrokerCommand(program: Command, io: CommandIo, run: (action: () => Promise<number>) => Promise<void>, verbose: boolean): void {
   const command = program
     .command("broker")
     .description("run the embedded Kafka 0.7.2 broker until Ctrl-C (the same command as k07-broker)")

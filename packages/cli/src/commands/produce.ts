@@ -1,4 +1,4 @@
-import { BrokerError, FetchRequest, OffsetOutOfRangeError, ProduceRequest, WrongPartitionError, createMessage, type CompressionName, type Message } from "@k07/codec";
+import { BrokerError, FetchRequest, OffsetOutOfRangeError, ProduceRequest, WrongPartitionError, concatBytes, createMessage, type CompressionName, type Message } from "@k07/codec";
 import { KafkaClient } from "@k07/transport-node";
 import { Producer } from "@k07/cluster";
 import { CliError, parseAddress, parseInteger } from "../address.ts";
@@ -40,7 +40,7 @@ async function* splitStream(input: AsyncIterable<Uint8Array>, delimiter: number)
       const piece = chunk.subarray(start, i);
       if (pending.length === 0) yield piece;
       else {
-        yield join([...pending, piece]);
+        yield concatBytes([...pending, piece]);
         pending = [];
         pendingBytes = 0;
       }
@@ -52,24 +52,13 @@ async function* splitStream(input: AsyncIterable<Uint8Array>, delimiter: number)
       checkLength(pendingBytes);
     }
   }
-  if (pendingBytes > 0) yield join(pending);
+  if (pendingBytes > 0) yield concatBytes(pending);
 }
 
 function checkLength(bytes: number): void {
   if (bytes > MAX_MESSAGE_BYTES) {
     throw new CliError(`a message of more than ${MAX_MESSAGE_BYTES} bytes in the input (the broker's max.message.size): wrong --delimiter?`);
   }
-}
-
-function join(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** `k07 produce`: one message per line (or per delimiter, or the whole input), sent in batches. */
@@ -265,5 +254,5 @@ async function* whole(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Arr
     chunks.push(chunk);
     checkLength((bytes += chunk.length));
   }
-  yield join(chunks);
+  yield concatBytes(chunks);
 }

@@ -105,7 +105,7 @@ export class BrokerFetcher {
         resolve();
       };
       signal.addEventListener("abort", done, { once: true });
-      promise.then(done);
+      promise.then(done, done);
     });
   }
 

@@ -80,7 +80,7 @@ export async function describeGroup(zk: ZooKeeperSession, group: string, options
       }
     }
   } finally {
-    await Promise.all([...clients.values()].map((c) => c?.close().catch(() => {})));
+    await Promise.all([...clients.values()].filter((c) => c !== undefined).map((c) => c.close().catch(() => {})));
   }
   return { group, members: new Map([...members].map(([id, m]) => [id, m.value])), partitions: rows };
 }

@@ -94,7 +94,7 @@ export function resolveGroupOptions(options: GroupConsumerOptions): ResolvedGrou
     try {
       new RegExp(pattern);
     } catch (error) {
-      throw new TypeError(`not a valid topic regex: ${JSON.stringify(raw)} (${(error as Error).message})`);
+      throw new TypeError(`not a valid topic regex: ${JSON.stringify(raw)} (${(error as Error).message})`, { cause: error });
     }
     subscription = { kind: options.whitelist !== undefined ? "whitelist" : "blacklist", streams: integer("streams", options.streams, 1, 1, MAX_STREAMS), pattern };
   }

@@ -3,6 +3,8 @@ import { Gunzip, gzipSync } from "fflate";
 import type { CompressionCodec, IncrementalDecompression } from "../compression.ts";
 import { crc32 } from "../crc32.ts";
 import { CompressionError, DecompressionLimitError } from "../errors.ts";
+import { hex32 } from "../primitives/text.ts";
+import { checkMaxDecompressedBytes } from "../primitives/validate.ts";
 
 /** Smallest possible gzip member: 10-byte header, 2-byte empty deflate stream, 8-byte trailer. */
 const MIN_MEMBER_BYTES = 20;
@@ -86,7 +88,7 @@ export class GzipDecompression implements IncrementalDecompression {
   private failure: unknown;
 
   constructor(data: Uint8Array, maxBytes: number) {
-    checkMaxBytes(maxBytes);
+    checkMaxDecompressedBytes(maxBytes);
     if (data.length < MIN_MEMBER_BYTES) {
       throw new CompressionError(`gzip data of ${data.length} bytes is shorter than the smallest gzip member (20 bytes)`);
     }
@@ -214,15 +216,4 @@ function checkTrailer(data: Uint8Array, trailerEnd: number, inflatedLength: numb
       `gzip member ${member}: CRC-32 of the inflated data is 0x${hex32(actualCrc)}, its trailer at byte ${at} says 0x${hex32(storedCrc)}`,
     );
   }
-}
-
-/** The cap must be a number of bytes; NaN or a negative cap would disable the check or the slicing. */
-function checkMaxBytes(maxBytes: number): void {
-  if (typeof maxBytes !== "number" || !(maxBytes >= 0)) {
-    throw new RangeError(`maxDecompressedBytes must be a non-negative number, got ${String(maxBytes)}`);
-  }
-}
-
-function hex32(n: number): string {
-  return (n >>> 0).toString(16).padStart(8, "0");
 }

@@ -1,5 +1,6 @@
 import type { CompressionCodec, IncrementalDecompression } from "../compression.ts";
 import { CompressionError, DecompressionLimitError } from "../errors.ts";
+import { checkMaxDecompressedBytes } from "../primitives/validate.ts";
 
 /** snappy-java's stream magic: 0x82 'S' 'N' 'A' 'P' 'P' 'Y' 0x00 (protocol §5.6). */
 const STREAM_MAGIC = Uint8Array.of(0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00);
@@ -96,9 +97,7 @@ export class SnappyDecompression implements IncrementalDecompression {
   private failure: unknown;
 
   constructor(data: Uint8Array, maxBytes: number) {
-    if (typeof maxBytes !== "number" || !(maxBytes >= 0)) {
-      throw new RangeError(`maxDecompressedBytes must be a non-negative number, got ${String(maxBytes)}`);
-    }
+    checkMaxDecompressedBytes(maxBytes);
     const blocks = isSnappyJavaStream(data) ? streamBlocks(data) : [rawBlock(data, 0, data.length)];
     let total = 0;
     for (const block of blocks) {

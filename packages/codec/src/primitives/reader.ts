@@ -7,6 +7,10 @@ const textDecoder = new TextDecoder("utf-8");
  * end (or of an impossible value) records the position and returns a zero value, every later read
  * is a no-op, and `check()` throws one MalformedError at the end. Decoders read all their fields
  * without a bounds test at each one.
+ *
+ * Decoders are `read…(reader)` functions over one reader that starts at the frame's first byte, so
+ * the position of a failure is the position of the bad field in the frame, however deep it lies.
+ * A field with a length prefix (a string, a sized byte run) fails at its length prefix.
  */
 export class Reader {
   readonly bytes: Uint8Array;
@@ -37,11 +41,12 @@ export class Reader {
     this.position = this.end;
   }
 
-  private take(n: number, what: string): number {
+  /** Advances over `n` bytes; returns where they start, or −1 on failure (reported at `fieldAt`). */
+  private take(n: number, what: string, fieldAt = this.position): number {
     const at = this.position;
     if (this.failure !== undefined) return -1;
     if (n > this.end - at) {
-      this.fail(`truncated ${what}: needs ${n} bytes, ${this.end - at} left`, at);
+      this.fail(`truncated ${what}: needs ${n} bytes, ${this.end - at} left`, fieldAt);
       return -1;
     }
     this.position = at + n;
@@ -82,14 +87,29 @@ export class Reader {
     return hi * 0x1_0000_0000 + lo;
   }
 
-  /** A view (no copy) of the next `n` bytes. */
-  bytesView(n: number): Uint8Array {
+  /**
+   * A view (no copy) of the next `n` bytes. `lengthAt`, when the length was read from the frame,
+   * is where: a failure is then reported there, at the field that announced the length.
+   */
+  bytesView(n: number, lengthAt = this.position): Uint8Array {
     if (n < 0) {
-      this.fail(`negative length ${n}`);
+      this.fail(`negative length ${n}`, lengthAt);
       return EMPTY;
     }
-    const at = this.take(n, "bytes");
+    const at = this.take(n, "bytes", lengthAt);
     return at < 0 ? EMPTY : this.bytes.subarray(at, at + n);
+  }
+
+  /** An int32 length, then a view (no copy) of that many bytes: a message set inside a request. */
+  sizedBytes(): Uint8Array {
+    const lengthAt = this.position;
+    return this.bytesView(this.int32(), lengthAt);
+  }
+
+  /** A view (no copy) of every byte left; the reader is then at its end. */
+  rest(): Uint8Array {
+    const at = this.take(this.remaining, "bytes");
+    return at < 0 ? EMPTY : this.bytes.subarray(at, this.end);
   }
 
   /** A 0.7 short string (int16 length, UTF-8 bytes). Length −1 (null) is refused: requests never use it. */
@@ -100,8 +120,33 @@ export class Reader {
       this.fail(`string length ${n}`, lengthAt);
       return "";
     }
-    const at = this.take(n, "string");
+    const at = this.take(n, "string", lengthAt);
     return at < 0 ? "" : decodeUtf8(this.bytes, at, at + n);
+  }
+
+  /**
+   * Reads a count field (int16, or int32 when `width` is 4) of items that take at least
+   * `minBytesEach` bytes each, and checks the count against what is left, so that a hostile count
+   * is refused before anything is allocated for it. A failure (a zero count) is at the count field.
+   */
+  count(minBytesEach: number, what: string, width: 2 | 4 = 2): number {
+    const at = this.position;
+    const n = width === 2 ? this.int16() : this.int32();
+    return this.expectItems(n, minBytesEach, what, at);
+  }
+
+  /**
+   * The check of `count` for a count known from elsewhere (a MultiFetch response has none of its
+   * own): `n` items of at least `minBytesEach` bytes must fit in what is left. Returns `n`, or 0
+   * after recording a failure at `at`.
+   */
+  expectItems(n: number, minBytesEach: number, what: string, at = this.position): number {
+    if (this.failure !== undefined) return 0;
+    if (n < 0 || n * minBytesEach > this.remaining) {
+      this.fail(`${what} count ${n} does not fit in ${this.remaining} bytes`, at);
+      return 0;
+    }
+    return n;
   }
 
   /** Throws the recorded failure, if any, as a MalformedError that names `what` was being decoded. */

@@ -19,3 +19,8 @@ export function encodeTopic(topic: string): Uint8Array {
   }
   return bytes;
 }
+
+/** An unsigned 32-bit value as 8 hex digits (CRCs in error messages). */
+export function hex32(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, "0");
+}

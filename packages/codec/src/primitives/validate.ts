@@ -82,6 +82,14 @@ export function checkTopic(topic: unknown): string {
   return topic;
 }
 
+/** A decompression cap must be a number of bytes: NaN or a negative cap would disable the check or the slicing. */
+export function checkMaxDecompressedBytes(maxBytes: unknown): number {
+  if (typeof maxBytes !== "number" || !(maxBytes >= 0)) {
+    throw new RangeError(`maxDecompressedBytes must be a non-negative number, got ${String(maxBytes)}`);
+  }
+  return maxBytes;
+}
+
 export function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
   if (typeof value === "bigint") return `${value}n`;

@@ -1,3 +1,6 @@
+// Fetch (protocol §2.3, §3.2), after the frame's size:int32 prefix:
+//   FetchRequest  => type:int16(1) topic:string partition:int32 offset:int64 maxSize:int32
+//   FetchResponse => errorCode:int16 messageSet:bytes (the rest of the frame)
 import { Reader } from "../primitives/reader.ts";
 import { encodeTopic } from "../primitives/text.ts";
 import { checkInt32, checkSafeInteger, checkTopic, checkWireSize } from "../primitives/validate.ts";
@@ -28,10 +31,11 @@ export class FetchRequest implements FetchRequestData {
   readonly maxSize: number;
 
   constructor(topic: string, partition: number, offset: number, maxSize: number) {
-    this.topic = checkTopic(topic);
-    this.partition = checkInt32("partition", partition, 0);
-    this.offset = checkSafeInteger("offset", offset, 0);
-    this.maxSize = checkFetchSize(maxSize);
+    this.topic = topic;
+    this.partition = partition;
+    this.offset = offset;
+    this.maxSize = maxSize;
+    checkFetchFields(this);
     Object.freeze(this);
   }
 
@@ -53,9 +57,15 @@ export function checkFetchSize(maxSize: unknown): number {
   return value;
 }
 
-function checkFetchData(fetch: FetchRequestData): void {
-  if (fetch instanceof FetchRequest) return;
-  new FetchRequest(fetch.topic, fetch.partition, fetch.offset, fetch.maxSize);
+/**
+ * The checks of a fetch's fields (TypeError or RangeError naming the field), shared by the
+ * constructor and the encoders, which accept plain data too (a FetchRequest has passed them).
+ */
+export function checkFetchFields(fetch: FetchRequestData): void {
+  checkTopic(fetch.topic);
+  checkInt32("partition", fetch.partition, 0);
+  checkSafeInteger("offset", fetch.offset, 0);
+  checkFetchSize(fetch.maxSize);
 }
 
 /** Bytes of one fetch body (without the type field). */
@@ -79,7 +89,7 @@ export function readFetchBody(reader: Reader): FetchRequestData {
 
 /** A complete Fetch request frame (size prefix included; RangeError if it would exceed `options.limit`). */
 export function encodeFetchRequest(fetch: FetchRequestData, options: EncodeOptions = {}): Uint8Array {
-  checkFetchData(fetch);
+  if (!(fetch instanceof FetchRequest)) checkFetchFields(fetch);
   const writer = frameWriter("a Fetch request", 2 + fetchBodySize(fetch), options.allocate, options.limit);
   writer.int16(RequestType.Fetch);
   writeFetchBody(writer, fetch);
@@ -120,7 +130,13 @@ export function encodeFetchResponse(response: FetchResponse): Uint8Array {
 /** Decodes a Fetch response frame (after its size prefix). The message set is a view of `frame`. */
 export function decodeFetchResponse(frame: Uint8Array): FetchResponse {
   const reader = new Reader(frame);
-  const errorCode = reader.int16();
+  const response = readFetchResponse(reader);
   reader.check("Fetch response");
-  return { errorCode, messageSet: frame.subarray(2) };
+  return response;
+}
+
+/** Reads a Fetch response: the error code, then every byte left is the message set. */
+export function readFetchResponse(reader: Reader): FetchResponse {
+  const errorCode = reader.int16();
+  return { errorCode, messageSet: reader.rest() };
 }

@@ -1,3 +1,5 @@
+// Every request and response (protocol §2.1, §3.1):
+//   Frame => size:int32 content:bytes(size)
 import { allocate, type Allocator } from "../primitives/allocate.ts";
 import { Writer } from "../primitives/writer.ts";
 import { INT32_MAX, checkWireSize } from "../primitives/validate.ts";

@@ -1,8 +1,13 @@
+// MultiFetch (protocol §2.4, §3.3), after the frame's size:int32 prefix:
+//   MultiFetchRequest  => type:int16(2) count:int16 [topic:string partition:int32 offset:int64 maxSize:int32]
+//   MultiFetchResponse => errorCode:int16(0) [size:int32 errorCode:int16 messageSet:bytes(size - 2)]
+// The response has no count of its own: it holds one part per fetch sent.
 import { Reader } from "../primitives/reader.ts";
 import { INT16_MAX, describe } from "../primitives/validate.ts";
 import { MalformedError } from "../errors.ts";
 import {
   FetchRequest,
+  checkFetchFields,
   fetchBodySize,
   readFetchBody,
   writeFetchBody,
@@ -22,40 +27,43 @@ export class MultiFetchRequest {
   readonly fetches: readonly FetchRequest[];
 
   constructor(fetches: readonly FetchRequestData[]) {
-    this.fetches = checkFetchList(fetches);
+    checkFetchCount(fetches);
+    this.fetches = Object.freeze(fetches.map((f) => (f instanceof FetchRequest ? f : new FetchRequest(f.topic, f.partition, f.offset, f.maxSize))));
     Object.freeze(this);
   }
 }
 
-function checkFetchList(fetches: readonly FetchRequestData[]): readonly FetchRequest[] {
-  if (!Array.isArray(fetches)) throw new TypeError(`fetches must be an array, got ${describe(fetches)}`);
+/** A fetch list must be an array a MultiFetch count can hold. */
+function checkFetchCount(fetches: readonly FetchRequestData[]): void {
+  if (!Array.isArray(fetches as unknown)) throw new TypeError(`fetches must be an array, got ${describe(fetches)}`);
   if (fetches.length > INT16_MAX) throw new RangeError(`a MultiFetch holds at most ${INT16_MAX} fetches, got ${fetches.length}`);
-  return Object.freeze(
-    fetches.map((f) => (f instanceof FetchRequest ? f : new FetchRequest(f.topic, f.partition, f.offset, f.maxSize))),
-  );
 }
 
 /** A complete MultiFetch request frame (RangeError if it would exceed `options.limit`). */
 export function encodeMultiFetchRequest(fetches: readonly FetchRequestData[], options: EncodeOptions = {}): Uint8Array {
-  const checked = checkFetchList(fetches);
+  checkFetchCount(fetches);
+  for (const f of fetches) if (!(f instanceof FetchRequest)) checkFetchFields(f);
   let size = 2 + 2;
-  for (const f of checked) size += fetchBodySize(f);
+  for (const f of fetches) size += fetchBodySize(f);
   const writer = frameWriter("a MultiFetch request", size, options.allocate, options.limit);
-  writer.int16(RequestType.MultiFetch).int16(checked.length);
-  for (const f of checked) writeFetchBody(writer, f);
+  writer.int16(RequestType.MultiFetch).int16(fetches.length);
+  for (const f of fetches) writeFetchBody(writer, f);
   return writer.finish();
 }
 
 /** Decodes the body of a MultiFetch request. A count the body cannot hold is refused before allocating. */
 export function decodeMultiFetchRequestBody(body: Uint8Array): FetchRequestData[] {
   const reader = new Reader(body);
-  const count = reader.int16();
-  if (count < 0 || count * MIN_FETCH_BODY > reader.remaining) {
-    reader.fail(`fetch count ${count} does not fit in ${reader.remaining} bytes`, 0);
-  }
+  const fetches = readMultiFetchBody(reader);
+  reader.check("MultiFetch request");
+  return fetches;
+}
+
+/** Reads the body of a MultiFetch request: the count, then that many fetch bodies. */
+export function readMultiFetchBody(reader: Reader): FetchRequestData[] {
+  const count = reader.count(MIN_FETCH_BODY, "fetch");
   const fetches: FetchRequestData[] = [];
   for (let i = 0; i < count && reader.ok; i++) fetches.push(readFetchBody(reader));
-  reader.check("MultiFetch request");
   return fetches;
 }
 
@@ -75,9 +83,20 @@ export function encodeMultiFetchResponse(parts: readonly FetchResponse[]): Uint8
  */
 export function decodeMultiFetchResponse(frame: Uint8Array, count: number): FetchResponse[] {
   const reader = new Reader(frame);
+  const parts = readMultiFetchResponse(reader, count);
+  reader.check("MultiFetch response");
+  if (reader.remaining !== 0) {
+    throw new MalformedError(`Malformed MultiFetch response: ${reader.remaining} bytes after the last sub-response`, reader.position);
+  }
+  return parts;
+}
+
+/** Reads a MultiFetch response of `count` parts (the number of fetches sent). */
+export function readMultiFetchResponse(reader: Reader, count: number): FetchResponse[] {
+  const outerAt = reader.position;
   const outerError = reader.int16();
-  if (outerError !== 0 && reader.ok) reader.fail(`outer error code ${outerError} (always 0 in 0.7)`, 0);
-  if (count * 6 > reader.remaining) reader.fail(`${count} sub-responses do not fit in ${reader.remaining} bytes`, 2);
+  if (outerError !== 0 && reader.ok) reader.fail(`outer error code ${outerError} (always 0 in 0.7)`, outerAt);
+  reader.expectItems(count, 6, "sub-response");
   const parts: FetchResponse[] = [];
   for (let i = 0; i < count && reader.ok; i++) {
     const at = reader.position;
@@ -87,12 +106,8 @@ export function decodeMultiFetchResponse(frame: Uint8Array, count: number): Fetc
       break;
     }
     const errorCode = reader.int16();
-    const messageSet = reader.bytesView(size - 2);
+    const messageSet = reader.bytesView(size - 2, at);
     parts.push({ errorCode, messageSet });
-  }
-  reader.check("MultiFetch response");
-  if (reader.remaining !== 0) {
-    throw new MalformedError(`Malformed MultiFetch response: ${reader.remaining} bytes after the last sub-response`, reader.position);
   }
   return parts;
 }

@@ -1,3 +1,5 @@
+// Produce (protocol §2.2), after the frame's size:int32 prefix; the broker sends no response:
+//   ProduceRequest => type:int16(0) topic:string partition:int32 messageSetSize:int32 messageSet:bytes
 import { compressionId, type CompressionName, type Compression } from "../compression.ts";
 import { createCompressedMessage, type Message } from "../message/message.ts";
 import { EncodedMessageSet, messageSetSize, writeMessageSet, type MessageSetInput } from "../message/message-set.ts";
@@ -48,9 +50,10 @@ export class ProduceRequest implements ProduceRequestData {
   readonly messageSetBytes: number;
 
   constructor(topic: string, partition: number, messages: MessageSetInput, options: ProduceRequestOptions = {}) {
-    this.topic = checkTopic(topic);
-    this.partition = checkInt32("partition", partition, -1);
-    this.messages = checkMessages(messages);
+    checkProduceFields({ topic, partition, messageSet: messages });
+    this.topic = topic;
+    this.partition = partition;
+    this.messages = messages instanceof EncodedMessageSet || Object.isFrozen(messages) ? messages : Object.freeze(messages.slice());
     this.compression = compressionId(options.compression);
     if (this.compression !== 0 && this.messages instanceof EncodedMessageSet) {
       throw new TypeError("compression applies to messages, not to a pre-encoded message set");
@@ -67,9 +70,17 @@ export class ProduceRequest implements ProduceRequestData {
   }
 }
 
-function checkMessages(messages: MessageSetInput): MessageSetInput {
-  if (messages instanceof EncodedMessageSet) return messages;
-  if (!Array.isArray(messages)) {
+/**
+ * The checks of a produce's fields (TypeError or RangeError naming the field), shared by the
+ * constructor and the encoders, which accept plain data too (a ProduceRequest has passed them).
+ * The frame's size is checked where it is computed: by the constructor, or by the encoder.
+ */
+export function checkProduceFields(produce: ProduceRequestData): void {
+  checkTopic(produce.topic);
+  checkInt32("partition", produce.partition, -1);
+  const messages = produce.messageSet;
+  if (messages instanceof EncodedMessageSet) return;
+  if (!Array.isArray(messages as unknown)) {
     throw new TypeError(`messages must be an array of messages or an EncodedMessageSet, got ${describe(messages)}`);
   }
   for (let i = 0; i < messages.length; i++) {
@@ -78,12 +89,6 @@ function checkMessages(messages: MessageSetInput): MessageSetInput {
       throw new TypeError(`messages[${i}] is not a message (use createMessage), got ${describe(m)}`);
     }
   }
-  return Object.isFrozen(messages) ? messages : Object.freeze(messages.slice());
-}
-
-function checkProduceData(produce: ProduceRequestData): void {
-  if (produce instanceof ProduceRequest) return;
-  new ProduceRequest(produce.topic, produce.partition, produce.messageSet);
 }
 
 function setBytesOf(produce: ProduceRequestData): number {
@@ -104,12 +109,11 @@ export function writeProduceBody(writer: Writer, produce: ProduceRequestData, cr
   writeMessageSet(writer, produce.messageSet, crc32);
 }
 
-/** Reads one produce body; a declared set size beyond the frame is a sticky error. */
+/** Reads one produce body; a declared set size beyond the frame is a sticky error at that size field. */
 export function readProduceBody(reader: Reader): DecodedProduce {
   const topic = reader.shortString();
   const partition = reader.int32();
-  const size = reader.int32();
-  const messageSet = reader.bytesView(size);
+  const messageSet = reader.sizedBytes();
   return { topic, partition, messageSet };
 }
 
@@ -120,7 +124,7 @@ export function readProduceBody(reader: Reader): DecodedProduce {
  * anything is allocated.
  */
 export function encodeProduceRequest(produce: ProduceRequestData, options: EncodeOptions = {}): Uint8Array {
-  checkProduceData(produce);
+  if (!(produce instanceof ProduceRequest)) checkProduceFields(produce);
   const writer = frameWriter("a Produce request", 2 + produceBodySize(produce), options.allocate, options.limit);
   writer.int16(RequestType.Produce);
   writeProduceBody(writer, produce, options.crc32);

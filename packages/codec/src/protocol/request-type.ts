@@ -1,3 +1,4 @@
+// Request => type:int16 … with type 0 Produce, 1 Fetch, 2 MultiFetch, 3 MultiProduce, 4 Offsets.
 /** Request type ids of Kafka 0.7 (`RequestKeys.scala`); there are no others. */
 export const RequestType = {
   Produce: 0,
@@ -8,11 +9,7 @@ export const RequestType = {
 } as const;
 export type RequestType = (typeof RequestType)[keyof typeof RequestType];
 
-/** Produce and MultiProduce get no response, ever (protocol §3.5). */
-export function expectsResponse(type: RequestType): boolean {
-  return type === RequestType.Fetch || type === RequestType.MultiFetch || type === RequestType.Offsets;
-}
-
+/** The name of a request type, as errors give it. */
 export function requestTypeName(type: number): string {
   switch (type) {
     case RequestType.Produce:

@@ -1,12 +1,14 @@
+// A request frame's content (protocol §2.1), after its size:int32 prefix:
+//   Request => type:int16 body (by type: see produce.ts, fetch.ts, multi-fetch.ts, multi-produce.ts, offsets.ts)
 import { MalformedError } from "../errors.ts";
 import type { EncodeOptions } from "../hooks.ts";
 import { Reader } from "../primitives/reader.ts";
-import { FetchRequest, decodeFetchRequestBody, encodeFetchRequest, type FetchRequestData } from "./fetch.ts";
-import { MultiFetchRequest, decodeMultiFetchRequestBody, encodeMultiFetchRequest } from "./multi-fetch.ts";
-import { MultiProduceRequest, decodeMultiProduceRequestBody, encodeMultiProduceRequest } from "./multi-produce.ts";
-import { OffsetRequest, decodeOffsetRequestBody, encodeOffsetRequest, type OffsetRequestData } from "./offsets.ts";
-import { ProduceRequest, decodeProduceRequestBody, encodeProduceRequest, type DecodedProduce } from "./produce.ts";
-import { RequestType } from "./request-type.ts";
+import { FetchRequest, encodeFetchRequest, readFetchBody, type FetchRequestData } from "./fetch.ts";
+import { MultiFetchRequest, encodeMultiFetchRequest, readMultiFetchBody } from "./multi-fetch.ts";
+import { MultiProduceRequest, encodeMultiProduceRequest, readMultiProduceBody } from "./multi-produce.ts";
+import { OffsetRequest, encodeOffsetRequest, readOffsetBody, type OffsetRequestData } from "./offsets.ts";
+import { ProduceRequest, encodeProduceRequest, readProduceBody, type DecodedProduce } from "./produce.ts";
+import { RequestType, requestTypeName } from "./request-type.ts";
 
 /** Every request a client can send. */
 export type Request = ProduceRequest | FetchRequest | MultiFetchRequest | MultiProduceRequest | OffsetRequest;
@@ -40,30 +42,30 @@ export type DecodedRequest =
  * the 0.7 broker does (protocol §2.1).
  */
 export function decodeRequest(frame: Uint8Array): DecodedRequest {
+  // One reader over the whole frame: an error's position is the bad field's position in the frame.
   const reader = new Reader(frame);
   const type = reader.int16();
   reader.check("request");
-  const body = frame.subarray(2);
-  try {
-    switch (type) {
-      case RequestType.Produce:
-        return { type, ...decodeProduceRequestBody(body) };
-      case RequestType.Fetch:
-        return { type, ...decodeFetchRequestBody(body) };
-      case RequestType.MultiFetch:
-        return { type, fetches: decodeMultiFetchRequestBody(body) };
-      case RequestType.MultiProduce:
-        return { type, produces: decodeMultiProduceRequestBody(body) };
-      case RequestType.Offsets:
-        return { type, ...decodeOffsetRequestBody(body) };
-      default:
-        throw new MalformedError(`Unknown request type ${type}`, 0);
-    }
-  } catch (error) {
-    // Positions inside the body are reported relative to the frame.
-    if (error instanceof MalformedError && type >= 0 && type <= 4) {
-      throw new MalformedError(error.message.replace(/ at byte \d+$/, ""), error.position + 2);
-    }
-    throw error;
+  let request: DecodedRequest;
+  switch (type) {
+    case RequestType.Produce:
+      request = { type, ...readProduceBody(reader) };
+      break;
+    case RequestType.Fetch:
+      request = { type, ...readFetchBody(reader) };
+      break;
+    case RequestType.MultiFetch:
+      request = { type, fetches: readMultiFetchBody(reader) };
+      break;
+    case RequestType.MultiProduce:
+      request = { type, produces: readMultiProduceBody(reader) };
+      break;
+    case RequestType.Offsets:
+      request = { type, ...readOffsetBody(reader) };
+      break;
+    default:
+      throw new MalformedError(`Unknown request type ${type}`, 0);
   }
+  reader.check(`${requestTypeName(type)} request`);
+  return request;
 }

@@ -1,6 +1,8 @@
 import { FrameTooLargeError, MalformedError, type K07Error } from "../errors.ts";
 import { hookOption } from "../hooks.ts";
 import { allocate, type Allocator } from "../primitives/allocate.ts";
+import { concatBytes } from "../primitives/bytes.ts";
+import { SizePrefixSplitter } from "./size-prefix.ts";
 
 /** The broker's default `max.socket.request.bytes`, used as the default frame limit. */
 export const DEFAULT_MAX_FRAME_BYTES = 104_857_600;
@@ -31,8 +33,7 @@ export class FrameDecoder {
   private readonly chunks: Uint8Array[] = [];
   private chunkIndex = 0;
   private chunkPosition = 0;
-  private readonly header = new Uint8Array(4);
-  private headerFill = 0;
+  private readonly prefix = new SizePrefixSplitter();
   /** Size of the frame being gathered across chunks, or −1 when none is. */
   private partialSize = -1;
   /** Views of its bytes received so far: it is copied once, when complete, into a buffer of its size. */
@@ -75,20 +76,9 @@ export class FrameDecoder {
         if (this.partialFill < this.partialSize) continue;
         return this.assemblePartial();
       }
-      let size: number;
-      if (this.headerFill === 0 && available >= 4) {
-        size = (chunk[position]! << 24) | (chunk[position + 1]! << 16) | (chunk[position + 2]! << 8) | chunk[position + 3]!;
-        this.consume(4);
-      } else {
-        const n = Math.min(4 - this.headerFill, available);
-        this.header.set(chunk.subarray(position, position + n), this.headerFill);
-        this.headerFill += n;
-        this.consume(n);
-        if (this.headerFill < 4) continue;
-        const h = this.header;
-        size = (h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!;
-        this.headerFill = 0;
-      }
+      this.consume(this.prefix.read(chunk, position) - position);
+      const size = this.prefix.size;
+      if (size === undefined) continue;
       this.checkSize(size);
       const body = this.currentChunk();
       if (body !== undefined && body.length - this.chunkPosition >= size) {
@@ -104,12 +94,7 @@ export class FrameDecoder {
 
   /** The gathered frame in one buffer of exactly its size (the single copy of a frame that spans chunks). */
   private assemblePartial(): Uint8Array {
-    const frame = this.allocate(this.partialSize);
-    let at = 0;
-    for (const piece of this.partialPieces) {
-      frame.set(piece, at);
-      at += piece.length;
-    }
+    const frame = concatBytes(this.partialPieces, this.allocate);
     this.partialSize = -1;
     this.partialPieces = [];
     this.partialFill = 0;
@@ -128,14 +113,14 @@ export class FrameDecoder {
   /** Bytes received but not yet returned as frames (including a partly assembled frame). */
   get bufferedBytes(): number {
     // A partly assembled frame counts its (already consumed) 4-byte size prefix too.
-    let n = this.headerFill + (this.partialSize >= 0 ? 4 + this.partialFill : 0);
+    let n = this.prefix.buffered + (this.partialSize >= 0 ? 4 + this.partialFill : 0);
     for (let i = this.chunkIndex; i < this.chunks.length; i++) n += this.chunks[i]!.length;
     return n - this.chunkPosition;
   }
 
   /** True when no partial frame is pending: the stream is at a frame boundary. */
   get atBoundary(): boolean {
-    return this.headerFill === 0 && this.partialSize < 0 && this.bufferedBytes === 0;
+    return this.prefix.buffered === 0 && this.partialSize < 0 && this.bufferedBytes === 0;
   }
 
   private checkSize(size: number): void {

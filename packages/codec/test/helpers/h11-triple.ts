@@ -126,3 +126,23 @@ export function h11TripleSession<T>(
   expect(normalise(trailing.receive(concat(responseBytes, partialFrame)))).toEqual(expected);
   return whole;
 }
+
+/**
+ * The triple for a consumer of a chunked byte stream that keeps its own state across chunks (the
+ * size-prefix splitter, a meter): `run` gets the chunks and returns what it found. It must find the
+ * same whole, one byte at a time, cut in two at every point, and with `trailing` appended (which
+ * must give `withTrailing`, by default the same result).
+ */
+export function h11TripleChunks<R>(
+  input: Uint8Array,
+  run: (chunks: readonly Uint8Array[]) => R,
+  options: { readonly trailing?: Uint8Array; readonly withTrailing?: unknown } = {},
+): R {
+  const whole = run([input]);
+  const bytes: Uint8Array[] = [];
+  for (let i = 0; i < input.length; i++) bytes.push(input.subarray(i, i + 1));
+  expect(run(bytes)).toEqual(whole);
+  for (let cut = 0; cut <= input.length; cut++) expect(run([input.subarray(0, cut), input.subarray(cut)])).toEqual(whole);
+  expect(run([concat(input, options.trailing ?? TRAILING_JUNK)])).toEqual(options.withTrailing ?? whole);
+  return whole;
+}

@@ -34,10 +34,10 @@ export class CuttingRelay {
 
   /** Starts a relay to `targetPort`; `cutFor(n)` says how the n-th accepted connection (from 0) is cut, if at all. */
   static async start(targetPort: number, cutFor: (connectionIndex: number) => Cut | undefined): Promise<CuttingRelay> {
-    let relay: CuttingRelay | undefined;
-    const server = createServer((client) => relay!.relay(client, targetPort, cutFor(relay!.connections++)));
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    relay = new CuttingRelay(server, (server.address() as { port: number }).port);
+    const relay = new CuttingRelay(server, (server.address() as { port: number }).port);
+    server.on("connection", (client) => relay.relay(client, targetPort, cutFor(relay.connections++)));
     return relay;
   }
 
