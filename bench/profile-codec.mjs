@@ -45,7 +45,8 @@ function payloadsOf(count, seed) {
   for (let i = 0; i < count; i++) {
     const b = Buffer.allocUnsafe(PAYLOAD_BYTES);
     for (let j = 0; j < PAYLOAD_BYTES; j++) b[j] = x = (x * 1103515245 + 12345) & 0xff;
-    out.push(b);
+    // PROFILE_PLAIN=1: plain Uint8Array payloads, so crc-32 never sees a Buffer (bimodality probe).
+    out.push(process.env.PROFILE_PLAIN ? new Uint8Array(b.buffer, b.byteOffset, b.length) : b);
   }
   return out;
 }
