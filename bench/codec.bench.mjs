@@ -9,7 +9,8 @@
 // Then the limit rows measured side by side: in each of PAIRED_PROCESSES processes (default 5),
 // k07's encode (or checked and unchecked decode), a crc-32-alone loop over the same payloads and a
 // plain Buffer-based reference codec, in interleaved rounds; k07 is printed as ratios of the other
-// two, per process (V8 has been seen to pick fast or slow code for the same loop per process).
+// two, per process (V8 has been seen to pick fast or slow code for the same loop per process), and
+// beside decode a walk that checks each CRC with crc32Range in place (what decode could become).
 // Prints tables and writes bench/results/codec.json.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -17,6 +18,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as k07 from "../packages/codec/dist/index.js";
+import { payloadsOf } from "./payloads.mjs";
 
 // Peers are loaded only in the processes that need them: loading prozess or franz-kafka slows every
 // typed-array view in the process by about 40% (their dependencies patch Buffer and so disable V8's
@@ -49,16 +51,6 @@ const FETCH_BYTES = 1 << 20;
 const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 300);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 7);
 
-function payloadsOf(count, seed) {
-  const out = [];
-  let x = seed;
-  for (let i = 0; i < count; i++) {
-    const b = Buffer.allocUnsafe(PAYLOAD_BYTES);
-    for (let j = 0; j < PAYLOAD_BYTES; j++) b[j] = x = (x * 1103515245 + 12345) & 0xff;
-    out.push(b);
-  }
-  return out;
-}
 
 // ---- the inputs ----------------------------------------------------------------------------
 const producePayloads = payloadsOf(PRODUCE_MESSAGES, 1);
@@ -160,6 +152,29 @@ function referenceDecodeFetch(response) {
   return { messages, bytes };
 }
 
+/**
+ * What checked decode could be with `crc32Range`: the same walk as the reference decoder over a plain
+ * Uint8Array, the CRC computed over the payload's range in place, no view made per message.
+ */
+const fetchSetBytes = new Uint8Array(fetchResponse.buffer, fetchResponse.byteOffset + 6, fetchResponse.length - 6);
+const fetchSetView = new DataView(fetchSetBytes.buffer, fetchSetBytes.byteOffset, fetchSetBytes.byteLength);
+function rangeCheckedWalk() {
+  const end = fetchSetBytes.length;
+  let at = 0;
+  let messages = 0;
+  let bytes = 0;
+  while (at + 4 <= end) {
+    const length = fetchSetView.getInt32(at);
+    if (at + 4 + length > end) break;
+    if (fetchSetBytes[at + 4] !== 1 || fetchSetBytes[at + 5] !== 0) throw new Error("not a plain magic-1 message");
+    if (k07.crc32Range(fetchSetBytes, at + 10, at + 4 + length) !== fetchSetView.getUint32(at + 6)) throw new Error("CRC mismatch");
+    bytes += length - 6;
+    messages++;
+    at += 4 + length;
+  }
+  return { messages, bytes };
+}
+
 // Each row is measured in a process of its own (BENCH_ROW="<workload>|<impl>"): in one shared
 // process the peers' calls make shared code (crc-32 above all) polymorphic and slow down whoever
 // runs after them, which would measure the order of the rows rather than the implementations.
@@ -176,6 +191,7 @@ if (onlyRow === undefined && process.env.BENCH_PAIRED === undefined) {
   };
   same(k07DecodeFetch(true), "k07");
   same(referenceDecodeFetch(fetchResponse), "the reference decoder");
+  same(rangeCheckedWalk(), "the crc32Range walk");
   if (referenceEncodeProduce("bench", producePayloads).toString("hex") !== ours) throw new Error("the reference encoder encodes differently");
   same(prozess.decodeFetch(fetchResponse, true), "prozess");
   same(franz.decodeFetch(fetchResponse), "franz-kafka");
@@ -280,6 +296,7 @@ const PAIRED = {
     ["k07 unchecked", () => k07DecodeFetch(false)],
     ["crc-32 alone", () => crcOver(fetchPayloadViews)],
     ["reference decoder", () => referenceDecodeFetch(fetchResponse)],
+    ["crc32Range walk, no views", rangeCheckedWalk],
   ],
 };
 const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 5);
@@ -362,7 +379,7 @@ for (const [kind, rows] of Object.entries(PAIRED)) {
   }
   const messages = kind === "encode" ? PRODUCE_MESSAGES : entriesInFetch;
   const reference = kind === "encode" ? "reference encoder" : "reference decoder";
-  const measured = rows.map(([name]) => name).filter((name) => name.startsWith("k07"));
+  const measured = rows.map(([name]) => name).filter((name) => name.startsWith("k07") || name.startsWith("crc32Range"));
   const fmt = (n, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const lines = [
     `| ${kind}: process | ${rows.map(([name]) => `${name} msg/s`).join(" | ")} | ${measured.map((m) => `${m} ÷ crc-32 | ${m} ÷ reference`).join(" | ")} |`,

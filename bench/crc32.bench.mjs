@@ -1,7 +1,7 @@
 // CRC-32 by payload size, every implementation k07 could use: the pure `crc-32` package (the codec's
 // default today), node:zlib's native crc32, @k07/codec's WebAssembly slicing-by-16, its pure-JS
 // slicing-by-16 (`crc32Range`, over a whole array and over a range of a larger buffer without a
-// subarray) and slicing-by-8, and the Node transport's hybrid. Rounds are interleaved (every
+// subarray), and the Node transport's hybrid. Rounds are interleaved (every
 // implementation once per size per round) and each cell is the median of ROUNDS; the fastest per
 // size is marked. Writes bench/results/crc32.json. CRC32_ROUNDS, CRC32_SAMPLE_MS override.
 import { writeFileSync } from "node:fs";
@@ -10,7 +10,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as zlib from "node:zlib";
 import { crc32Range, slicingCrc32, wasmCrc32 } from "../packages/codec/dist/index.js";
-import { sliceBy8 } from "../packages/codec/dist/crc/slicing.js";
 import { hybridCrc32, NATIVE_CRC32_THRESHOLD } from "../packages/transport-node/dist/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,7 +29,6 @@ const implementations = [
   wasm && { name: "wasm slicing-by-16, range", range: (b, s, e) => wasm(b, s, e) },
   { name: "JS slicing-by-16", whole: slicingCrc32 },
   { name: "JS slicing-by-16, range", range: (b, s, e) => crc32Range(b, s, e) },
-  { name: "JS slicing-by-8, range", range: (b, s, e) => sliceBy8(b, s, e, 0) },
   { name: `transport hybrid (native from ${NATIVE_CRC32_THRESHOLD} B)`, whole: hybridCrc32 },
 ].filter(Boolean);
 

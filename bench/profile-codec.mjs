@@ -9,6 +9,7 @@
 // Runs one workload of codec.bench.mjs in a loop and prints the ops done.
 import { readFileSync } from "node:fs";
 import * as k07 from "../packages/codec/dist/index.js";
+import { payloadsOf } from "./payloads.mjs";
 
 const [what, arg] = process.argv.slice(2);
 
@@ -39,19 +40,10 @@ if (what === "summary") {
 }
 
 const PAYLOAD_BYTES = 100;
-function payloadsOf(count, seed) {
-  const out = [];
-  let x = seed;
-  for (let i = 0; i < count; i++) {
-    const b = Buffer.allocUnsafe(PAYLOAD_BYTES);
-    for (let j = 0; j < PAYLOAD_BYTES; j++) b[j] = x = (x * 1103515245 + 12345) & 0xff;
-    // PROFILE_PLAIN=1: plain Uint8Array payloads, so crc-32 never sees a Buffer (bimodality probe).
-    out.push(process.env.PROFILE_PLAIN ? new Uint8Array(b.buffer, b.byteOffset, b.length) : b);
-  }
-  return out;
-}
-const producePayloads = payloadsOf(1000, 1);
-const fetchPayloads = payloadsOf(Math.floor((1 << 20) / (PAYLOAD_BYTES + 10)) + 1, 2);
+// PROFILE_PLAIN=1: plain Uint8Array payloads, so crc-32 never sees a Buffer (bimodality probe).
+const asInput = (b) => (process.env.PROFILE_PLAIN ? new Uint8Array(b.buffer, b.byteOffset, b.length) : b);
+const producePayloads = payloadsOf(1000, 1).map(asInput);
+const fetchPayloads = payloadsOf(Math.floor((1 << 20) / (PAYLOAD_BYTES + 10)) + 1, 2).map(asInput);
 const messageSet = k07.encodeMessages(fetchPayloads.map((p) => k07.createMessage(p))).subarray(0, 1 << 20);
 const fetchResponse = Buffer.from(k07.encodeFetchResponse({ errorCode: 0, messageSet }));
 

@@ -1,5 +1,5 @@
 /**
- * The candidate CRC-32 implementations (pure-JS slicing by 16 and by 8 over a byte range, and the
+ * The candidate CRC-32 implementations (pure-JS slicing by 16 over a byte range, and the
  * WebAssembly one) give exactly what the `crc-32` package gives, on random inputs of every size class
  * and alignment, continued CRCs included, and the CRCs stored in the golden vectors' messages.
  */
@@ -7,7 +7,7 @@ import CRC32 from "crc-32";
 import fc from "fast-check";
 import { WASM_CRC32_WINDOW, crc32Range, slicingCrc32, wasmCrc32 } from "../src/index.ts";
 import { assembleCrc32Wasm } from "../src/crc/wasm.ts";
-import { sliceBy16, sliceBy8 } from "../src/crc/slicing.ts";
+import { sliceBy16 } from "../src/crc/slicing.ts";
 import { CRC32_TABLES } from "../src/crc/table.ts";
 import { hexToBytes, vectors } from "./helpers/vectors.ts";
 
@@ -18,7 +18,6 @@ const wasm = wasmCrc32();
 const rangeImplementations: [string, (b: Uint8Array, s: number, e: number, p: number) => number][] = [
   ["crc32Range (JS slicing-by-16)", crc32Range],
   ["sliceBy16", sliceBy16],
-  ["sliceBy8", sliceBy8],
   ["wasm", (b, s, e, p) => wasm!(b, s, e, p)],
 ];
 

@@ -53,23 +53,3 @@ export function sliceBy16(bytes: Uint8Array, start: number, end: number, previou
   for (; i < end; i++) c = T[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
-
-/** The same CRC slicing by 8 bytes (half the table footprint: kinder to a cold cache on small inputs). */
-export function sliceBy8(bytes: Uint8Array, start: number, end: number, previous: number): number {
-  const T = CRC32_TABLES;
-  let c = ~previous;
-  let i = start;
-  for (const end8 = end - 7; i < end8; i += 8) {
-    c =
-      T[0x700 | ((bytes[i]! ^ c) & 0xff)]! ^
-      T[0x600 | ((bytes[i + 1]! ^ (c >>> 8)) & 0xff)]! ^
-      T[0x500 | ((bytes[i + 2]! ^ (c >>> 16)) & 0xff)]! ^
-      T[0x400 | (bytes[i + 3]! ^ (c >>> 24))]! ^
-      T[0x300 | bytes[i + 4]!]! ^
-      T[0x200 | bytes[i + 5]!]! ^
-      T[0x100 | bytes[i + 6]!]! ^
-      T[bytes[i + 7]!]!;
-  }
-  for (; i < end; i++) c = T[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
-}
