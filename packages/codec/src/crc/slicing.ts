@@ -26,30 +26,36 @@ export function crc32Range(bytes: Uint8Array, start: number = 0, end: number = b
 /** The CRC-32 of a whole array with the pure-JS slicing-by-16 loop (the `Crc32Function` shape). */
 export const slicingCrc32 = (bytes: Uint8Array): number => sliceBy16(bytes, 0, bytes.length, 0);
 
+// One 256-entry array per table, and the loop in the shape of the crc-32 package's (`bytes[i++]`,
+// the CRC's bytes masked before the XOR): both measured faster in V8 than a flat table indexed
+// `T[0xf00 | b]` with `bytes[i + k]`.
+const [T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15] = Array.from({ length: 16 }, (_, k) =>
+  CRC32_TABLES.slice(k * 256, k * 256 + 256),
+) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+
 /** The unchecked loop: callers guarantee 0 ≤ start ≤ end ≤ bytes.length. */
 export function sliceBy16(bytes: Uint8Array, start: number, end: number, previous: number): number {
-  const T = CRC32_TABLES;
-  let c = ~previous;
+  let c = previous ^ -1;
   let i = start;
-  for (const end16 = end - 15; i < end16; i += 16) {
+  for (const end16 = end - 15; i < end16; ) {
     c =
-      T[0xf00 | ((bytes[i]! ^ c) & 0xff)]! ^
-      T[0xe00 | ((bytes[i + 1]! ^ (c >>> 8)) & 0xff)]! ^
-      T[0xd00 | ((bytes[i + 2]! ^ (c >>> 16)) & 0xff)]! ^
-      T[0xc00 | (bytes[i + 3]! ^ (c >>> 24))]! ^
-      T[0xb00 | bytes[i + 4]!]! ^
-      T[0xa00 | bytes[i + 5]!]! ^
-      T[0x900 | bytes[i + 6]!]! ^
-      T[0x800 | bytes[i + 7]!]! ^
-      T[0x700 | bytes[i + 8]!]! ^
-      T[0x600 | bytes[i + 9]!]! ^
-      T[0x500 | bytes[i + 10]!]! ^
-      T[0x400 | bytes[i + 11]!]! ^
-      T[0x300 | bytes[i + 12]!]! ^
-      T[0x200 | bytes[i + 13]!]! ^
-      T[0x100 | bytes[i + 14]!]! ^
-      T[bytes[i + 15]!]!;
+      T15[bytes[i++]! ^ (c & 255)]! ^
+      T14[bytes[i++]! ^ ((c >> 8) & 255)]! ^
+      T13[bytes[i++]! ^ ((c >> 16) & 255)]! ^
+      T12[bytes[i++]! ^ (c >>> 24)]! ^
+      T11[bytes[i++]!]! ^
+      T10[bytes[i++]!]! ^
+      T9[bytes[i++]!]! ^
+      T8[bytes[i++]!]! ^
+      T7[bytes[i++]!]! ^
+      T6[bytes[i++]!]! ^
+      T5[bytes[i++]!]! ^
+      T4[bytes[i++]!]! ^
+      T3[bytes[i++]!]! ^
+      T2[bytes[i++]!]! ^
+      T1[bytes[i++]!]! ^
+      T0[bytes[i++]!]!;
   }
-  for (; i < end; i++) c = T[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  while (i < end) c = (c >>> 8) ^ T0[(c ^ bytes[i++]!) & 255]!;
   return ~c >>> 0;
 }
