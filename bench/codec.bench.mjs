@@ -6,7 +6,12 @@
 //           with and without CRC checks, touching every payload;
 // by k07, prozess 0.7.0, franz-kafka 0.7.5 and KafkaJS's v0 message-set code, plus the limits:
 // crc-32 alone over the same payloads, and a memcpy (Uint8Array.set) of the same bytes.
-// Prints a table and writes bench/results/codec.json.
+// Then the limit rows measured side by side: in each of PAIRED_PROCESSES processes (default 5),
+// k07's encode (or checked and unchecked decode), a crc-32-alone loop over the same payloads and a
+// plain Buffer-based reference codec, in interleaved rounds; k07 is printed as ratios of the other
+// two, per process (V8 has been seen to pick fast or slow code for the same loop per process), and
+// beside decode a walk that checks each CRC with crc32Range in place (what decode could become).
+// Prints tables and writes bench/results/codec.json.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -14,6 +19,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as k07 from "../packages/codec/dist/index.js";
 import { found } from "./found.mjs";
+import { payloadsOf } from "./payloads.mjs";
 
 // Peers are loaded only in the processes that need them: loading prozess or franz-kafka slows every
 // typed-array view in the process by about 40% (their dependencies patch Buffer and so disable V8's
@@ -23,7 +29,8 @@ const PEERS = {
   franz: { name: "franz-kafka 0.7.5", path: "./peers/franz-kafka.mjs" },
   kafkajs: { name: "KafkaJS 2.2.4 (v0 message set)", path: "./peers/kafkajs.mjs" },
 };
-const measuredImpl = process.env.BENCH_ROW?.split("|")[1];
+// A paired-limit process (BENCH_PAIRED) measures no peer, so it loads none.
+const measuredImpl = process.env.BENCH_PAIRED !== undefined ? "" : process.env.BENCH_ROW?.split("|")[1];
 async function loadPeer(key) {
   const peer = PEERS[key];
   if (measuredImpl !== undefined && measuredImpl !== peer.name) return { name: peer.name };
@@ -45,16 +52,6 @@ const FETCH_BYTES = 1 << 20;
 const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 300);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 7);
 
-function payloadsOf(count, seed) {
-  const out = [];
-  let x = seed;
-  for (let i = 0; i < count; i++) {
-    const b = Buffer.allocUnsafe(PAYLOAD_BYTES);
-    for (let j = 0; j < PAYLOAD_BYTES; j++) b[j] = x = (x * 1103515245 + 12345) & 0xff;
-    out.push(b);
-  }
-  return out;
-}
 
 // ---- the inputs ----------------------------------------------------------------------------
 const producePayloads = payloadsOf(PRODUCE_MESSAGES, 1);
@@ -110,13 +107,83 @@ function copyAll(payloads, target) {
   return at;
 }
 
+// ---- the plain Buffer-based reference codec: what naive Node code does, the yardstick for k07 ----
+/** A Produce frame as naive code writes it: Buffer.alloc, writeInt32BE, copy, crc-32 per message. */
+function referenceEncodeProduce(topic, payloads) {
+  let setBytes = 0;
+  for (let i = 0; i < payloads.length; i++) setBytes += 10 + payloads[i].length;
+  const topicBytes = Buffer.from(topic, "utf8");
+  const frame = Buffer.alloc(4 + 2 + 2 + topicBytes.length + 4 + 4 + setBytes);
+  let at = frame.writeInt32BE(frame.length - 4, 0);
+  at = frame.writeInt16BE(0, at); // request type Produce
+  at = frame.writeInt16BE(topicBytes.length, at);
+  at += topicBytes.copy(frame, at);
+  at = frame.writeInt32BE(0, at); // partition
+  at = frame.writeInt32BE(setBytes, at);
+  for (let i = 0; i < payloads.length; i++) {
+    const payload = payloads[i];
+    at = frame.writeInt32BE(6 + payload.length, at);
+    at = frame.writeUInt8(1, at); // magic
+    at = frame.writeUInt8(0, at); // attributes: no compression
+    at = frame.writeInt32BE(CRC32.buf(payload), at);
+    at += payload.copy(frame, at);
+  }
+  return frame;
+}
+
+/** A fetch response walked as naive code does: readInt32BE, a subarray per payload, crc-32 checked. */
+function referenceDecodeFetch(response) {
+  const end = 4 + response.readInt32BE(0);
+  if (response.readInt16BE(4) !== 0) throw new Error("fetch error");
+  let at = 6;
+  let messages = 0;
+  let bytes = 0;
+  while (at + 4 <= end) {
+    const length = response.readInt32BE(at);
+    if (at + 4 + length > end) break;
+    const magic = response[at + 4];
+    const headerBytes = magic === 1 ? 6 : 5;
+    if (magic === 1 && response[at + 5] !== 0) throw new Error("compressed message");
+    const crc = response.readUInt32BE(at + 4 + headerBytes - 4);
+    const payload = response.subarray(at + 4 + headerBytes, at + 4 + length);
+    if (CRC32.buf(payload) >>> 0 !== crc) throw new Error("CRC mismatch");
+    bytes += payload.length;
+    messages++;
+    at += 4 + length;
+  }
+  return { messages, bytes };
+}
+
+/**
+ * What checked decode could be with `crc32Range`: the same walk as the reference decoder over a plain
+ * Uint8Array, the CRC computed over the payload's range in place, no view made per message.
+ */
+const fetchSetBytes = new Uint8Array(fetchResponse.buffer, fetchResponse.byteOffset + 6, fetchResponse.length - 6);
+const fetchSetView = new DataView(fetchSetBytes.buffer, fetchSetBytes.byteOffset, fetchSetBytes.byteLength);
+function rangeCheckedWalk() {
+  const end = fetchSetBytes.length;
+  let at = 0;
+  let messages = 0;
+  let bytes = 0;
+  while (at + 4 <= end) {
+    const length = fetchSetView.getInt32(at);
+    if (at + 4 + length > end) break;
+    if (fetchSetBytes[at + 4] !== 1 || fetchSetBytes[at + 5] !== 0) throw new Error("not a plain magic-1 message");
+    if (k07.crc32Range(fetchSetBytes, at + 10, at + 4 + length) !== fetchSetView.getUint32(at + 6)) throw new Error("CRC mismatch");
+    bytes += length - 6;
+    messages++;
+    at += 4 + length;
+  }
+  return { messages, bytes };
+}
+
 // Each row is measured in a process of its own (BENCH_ROW="<workload>|<impl>"): in one shared
 // process the peers' calls make shared code (crc-32 above all) polymorphic and slow down whoever
 // runs after them, which would measure the order of the rows rather than the implementations.
 const onlyRow = process.env.BENCH_ROW;
 
 // ---- checks: every implementation does the same work and gets the same answer -------------
-if (onlyRow === undefined) {
+if (onlyRow === undefined && process.env.BENCH_PAIRED === undefined) {
   const ours = Buffer.from(k07EncodeProduce()).toString("hex");
   if (prozess.encodeProduce("bench", producePayloads).toString("hex") !== ours) throw new Error("prozess encodes differently");
   if (franz.encodeProduce("bench", producePayloads).toString("hex") !== ours) throw new Error("franz-kafka encodes differently");
@@ -125,12 +192,31 @@ if (onlyRow === undefined) {
     if (r.messages !== expected.messages || r.bytes !== expected.bytes) throw new Error(`${who} decoded ${JSON.stringify(r)}, expected ${JSON.stringify(expected)}`);
   };
   same(k07DecodeFetch(true), "k07");
+  same(referenceDecodeFetch(fetchResponse), "the reference decoder");
+  same(rangeCheckedWalk(), "the crc32Range walk");
+  if (referenceEncodeProduce("bench", producePayloads).toString("hex") !== ours) throw new Error("the reference encoder encodes differently");
   same(prozess.decodeFetch(fetchResponse, true), "prozess");
   same(franz.decodeFetch(fetchResponse), "franz-kafka");
   same(await kafkajs.decodeFetch(kafkajsResponse), "kafkajs");
 }
 
 // ---- the timer ---------------------------------------------------------------------------------
+/** ops/s over one sample of about SAMPLE_MS (the paired rows interleave these, one per row per round). */
+async function measureOnce(fn) {
+  globalThis.gc?.();
+  let sink = 0;
+  let ops = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < SAMPLE_MS) {
+    for (let i = 0; i < 4; i++) sink ^= fn() ? 1 : 0;
+    ops += 4;
+    now = performance.now();
+  }
+  if (sink === 0.5) console.log(sink);
+  return (ops * 1000) / (now - start);
+}
+
 /** Median ops/s over SAMPLES samples of about SAMPLE_MS each, after a warm-up. */
 async function measure(fn, isAsync = false) {
   const once = isAsync ? async () => await fn() : fn;
@@ -200,6 +286,34 @@ const workloads = [
   },
 ];
 
+// ---- the limit rows, side by side in one process ---------------------------------------------------
+const PAIRED = {
+  encode: [
+    ["k07", k07EncodeProduce],
+    ["crc-32 alone", () => crcOver(producePayloads)],
+    ["reference encoder", () => referenceEncodeProduce("bench", producePayloads)],
+  ],
+  decode: [
+    ["k07 checked", () => k07DecodeFetch(true)],
+    ["k07 unchecked", () => k07DecodeFetch(false)],
+    ["crc-32 alone", () => crcOver(fetchPayloadViews)],
+    ["reference decoder", () => referenceDecodeFetch(fetchResponse)],
+    ["crc32Range walk, no views", rangeCheckedWalk],
+  ],
+};
+const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 5);
+if (process.env.BENCH_PAIRED !== undefined) {
+  const rows = PAIRED[process.env.BENCH_PAIRED];
+  for (const [, fn] of rows) for (let i = 0; i < 200; i++) fn(); // every row warm before any is timed
+  const rates = Object.fromEntries(rows.map(([name]) => [name, []]));
+  for (let round = 0; round < PAIRED_ROUNDS; round++) {
+    for (const [name, fn] of rows) rates[name].push(await measureOnce(fn));
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  console.log(JSON.stringify(Object.fromEntries(Object.entries(rates).map(([name, xs]) => [name, median(xs)]))));
+  process.exit(0);
+}
+
 if (onlyRow !== undefined) {
   const [id, impl] = onlyRow.split("|");
   const row = found(found(workloads.find((w) => w.id === id), `workload ${id}`).rows.find((r) => r.impl === impl), `row ${impl}`);
@@ -250,6 +364,43 @@ for (const w of workloads) {
     k07VsPeers: Object.fromEntries(peers.map((p) => [p.impl, k07Row.opsPerSec / p.opsPerSec])),
   });
   printTable(w.title, table);
+}
+
+// ---- the limit rows: each process measures k07 beside the crc-32 loop and the reference codec --------
+const PAIRED_PROCESSES = Number(process.env.PAIRED_PROCESSES ?? 5);
+results.paired = {};
+for (const [kind, rows] of Object.entries(PAIRED)) {
+  const processes = [];
+  for (let p = 0; p < PAIRED_PROCESSES; p++) {
+    const child = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url)], {
+      env: { ...process.env, BENCH_PAIRED: kind },
+      encoding: "utf8",
+    });
+    if (child.status !== 0) throw new Error(`measuring the ${kind} limit rows failed: ${child.stderr}`);
+    processes.push(JSON.parse(found(child.stdout.trim().split("\n").pop(), `the ${kind} limit rows' result line`)));
+  }
+  const messages = kind === "encode" ? PRODUCE_MESSAGES : entriesInFetch;
+  const reference = kind === "encode" ? "reference encoder" : "reference decoder";
+  const measured = rows.map((row) => String(row[0])).filter((name) => name.startsWith("k07") || name.startsWith("crc32Range"));
+  const fmt = (n, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const lines = [
+    `| ${kind}: process | ${rows.map((row) => `${String(row[0])} msg/s`).join(" | ")} | ${measured.map((m) => `${m} ÷ crc-32 | ${m} ÷ reference`).join(" | ")} |`,
+    `|---|${rows.map(() => "---:").join("|")}|${measured.map(() => "---:|---:").join("|")}|`,
+  ];
+  processes.forEach((rates, p) => {
+    const cells = rows.map((row) => fmt(rates[String(row[0])] * messages));
+    const ratios = measured.map((m) => `${fmt(rates[m] / rates["crc-32 alone"], 2)} | ${fmt(rates[m] / rates[reference], 2)}×`);
+    lines.push(`| ${p + 1} | ${cells.join(" | ")} | ${ratios.join(" | ")} |`);
+  });
+  console.log("\n" + lines.join("\n"));
+  results.paired[kind] = {
+    messagesPerOp: messages,
+    rounds: PAIRED_ROUNDS,
+    processes: processes.map((rates) => ({
+      msgPerSec: Object.fromEntries(Object.entries(rates).map(([name, r]) => [name, r * messages])),
+      ratios: Object.fromEntries(measured.flatMap((m) => [[`${m} ÷ crc-32 alone`, rates[m] / rates["crc-32 alone"]], [`${m} ÷ ${reference}`, rates[m] / rates[reference]]])),
+    })),
+  };
 }
 
 mkdirSync(join(here, "results"), { recursive: true });

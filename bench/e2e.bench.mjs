@@ -4,7 +4,9 @@
 // the broker's log end shows all of them; then consume them all from offset 0 with 1 MiB fetches,
 // checking every payload's length and sequence number. Clients: k07 (iterMessages and a
 // getMessageSet loop), prozess 0.7.0 and franz-kafka 0.7.5, each against a fresh broker, after a
-// warm-up round. Prints a table and writes bench/results/e2e.json. Run by `npm run bench` (which
+// warm-up round; and first the broker-bound limit, "raw frames": Produce frames encoded before the
+// clock starts, written as fast as the socket takes them, and fetches walked by length only; k07's
+// rates are printed as ratios of it. E2E_CLIENTS=raw,k07 runs a subset (raw, k07, prozess, franz). Prints a table and writes bench/results/e2e.json. Run by `npm run bench` (which
 // builds first); alone: `npm run bench -- e2e`. E2E_MESSAGES overrides N (default 1,000,000);
 // E2E_PEER_SECONDS caps a slow peer's run (default 60 s per phase, estimated from its warm-up).
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -12,6 +14,7 @@ import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as k07 from "./e2e-peers/k07.mjs";
+import * as raw from "./e2e-peers/raw-frames.mjs";
 import { startBrokerProcess } from "./broker-process.mjs";
 import { found } from "./found.mjs";
 // The peers are imported only when their turn comes, after k07 has run: loading prozess or
@@ -26,6 +29,8 @@ const BATCH = 200;
 const FETCH_BYTES = 1 << 20;
 const WARMUP_MESSAGES = 20_000;
 const PEER_SECONDS = Number(process.env.E2E_PEER_SECONDS ?? 60);
+/** The real Kafka 0.7.2 broker taking pre-encoded 100-byte Produce frames on this machine kind (warm JVM, flush every 10,000; issue 15). */
+const REAL_BROKER_RAW_PRODUCE = 1_400_000;
 const ENTRY_BYTES = PAYLOAD_BYTES + 10; // length(4) magic(1) attributes(1) crc(4): every client writes magic 1
 
 // ---- the payloads: one buffer, each payload a view whose first 4 bytes are its sequence number --
@@ -47,6 +52,12 @@ function checker() {
       if (seq !== expected) throw new Error(`message ${expected}: got sequence number ${seq}`);
       expected++;
     },
+    /** The raw consumer's form: the sequence number read in place, no payload view made. */
+    onSequence(seq, length) {
+      if (length !== PAYLOAD_BYTES) throw new Error(`message ${expected}: ${length} bytes`);
+      if (seq !== expected) throw new Error(`message ${expected}: got sequence number ${seq}`);
+      expected++;
+    },
     get count() {
       return expected;
     },
@@ -65,9 +76,10 @@ async function untilLogEnd(broker, topic, bytes) {
 
 // ---- one client: produce, then consume ------------------------------------------------------
 async function round(broker, client, topic, count) {
+  const prepared = client.prepareProduce?.({ topic, source: sourceOf(count), batchSize: BATCH });
   globalThis.gc?.();
   let start = process.hrtime.bigint();
-  await client.produce({ ...broker, topic, source: sourceOf(count), batchSize: BATCH });
+  await client.produce({ ...broker, topic, source: sourceOf(count), batchSize: BATCH, prepared });
   await untilLogEnd(broker, topic, count * ENTRY_BYTES);
   const produceSeconds = Number(process.hrtime.bigint() - start) / 1e9;
 
@@ -76,7 +88,7 @@ async function round(broker, client, topic, count) {
     globalThis.gc?.();
     const check = checker();
     start = process.hrtime.bigint();
-    const n = await consume({ ...broker, topic, count, fetchBytes: FETCH_BYTES, onMessage: check.onMessage });
+    const n = await consume({ ...broker, topic, count, fetchBytes: FETCH_BYTES, onMessage: check.onMessage, onSequence: check.onSequence });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     if (n !== count || check.count !== count) throw new Error(`${client.name} ${variant}: consumed ${n} of ${count}`);
     results[variant] = seconds;
@@ -85,20 +97,23 @@ async function round(broker, client, topic, count) {
 }
 
 const clients = [
-  async () => ({ name: k07.name, produce: k07.produce, consumers: [["iterMessages", k07.consume], ["getMessageSet loop", k07.consumeWithGetMessageSet]] }),
+  async () => ({ key: "raw", name: raw.name, prepareProduce: raw.prepareProduce, produce: raw.produce, consumers: [["fetches walked by length", raw.consume]] }),
+  async () => ({ key: "k07", name: k07.name, produce: k07.produce, consumers: [["iterMessages", k07.consume], ["getMessageSet loop", k07.consumeWithGetMessageSet]] }),
   async () => {
     const prozess = await import("./e2e-peers/prozess.mjs");
-    return { name: prozess.name, produce: prozess.produce, consumers: [["Consumer.consume loop", prozess.consume]] };
+    return { key: "prozess", name: prozess.name, produce: prozess.produce, consumers: [["Consumer.consume loop", prozess.consume]] };
   },
   async () => {
     const franz = await import("./e2e-peers/franz-kafka.mjs");
-    return { name: franz.name, produce: franz.produce, consumers: [["topic stream 'data'", franz.consume]] };
+    return { key: "franz", name: franz.name, produce: franz.produce, consumers: [["topic stream 'data'", franz.consume]] };
   },
 ];
 
+const wantedClients = process.env.E2E_CLIENTS?.split(",");
 const rows = [];
 for (const load of clients) {
   const client = await load();
+  if (wantedClients !== undefined && !wantedClients.includes(client.key)) continue;
   const broker = await startBrokerProcess();
   try {
     // Warm-up on its own topic: JIT, connections, and an estimate of how long the full run takes.
@@ -132,6 +147,8 @@ for (const load of clients) {
 // ---- report -------------------------------------------------------------------------------------
 const k07Produce = found(rows.find((r) => r.client === k07.name), "the k07 row")["produce msg/s"];
 const k07Consume = Math.max(...rows.filter((r) => r.client === k07.name).map((r) => r["consume msg/s"]));
+const rawRow = rows.find((r) => r.client === raw.name);
+const peerRows = rows.filter((r) => r.client !== k07.name && r !== rawRow);
 for (const r of rows) {
   r["MB/s produced"] = (r["produce msg/s"] * PAYLOAD_BYTES) / 1e6;
   r["MB/s consumed"] = (r["consume msg/s"] * PAYLOAD_BYTES) / 1e6;
@@ -163,9 +180,35 @@ for (const r of rows) if (r.note) console.log(`note: ${r.client}: ${r.note}`);
 const targets = {
   "k07 produce ≥ 1,000,000 msg/s": k07Produce >= 1_000_000,
   "k07 consume ≥ 2,000,000 msg/s": k07Consume >= 2_000_000,
-  "k07 ≥ 3× every peer, produce": rows.filter((r) => r.client !== k07.name).every((r) => r["k07 ÷ this (produce)"] >= 3),
-  "k07 ≥ 3× every peer, consume": rows.filter((r) => r.client !== k07.name).every((r) => r["k07 ÷ this (consume)"] >= 3),
+  "k07 ≥ 3× every peer, produce": peerRows.every((r) => r["k07 ÷ this (produce)"] >= 3),
+  "k07 ≥ 3× every peer, consume": peerRows.every((r) => r["k07 ÷ this (consume)"] >= 3),
 };
+// The broker-bound limit: k07 against the raw-frames row of this same run, and the embedded broker
+// against the consumer alone (the same walk over one response in memory) and the real broker.
+let limits;
+if (rawRow) {
+  const response = Buffer.from(
+    raw.prepareProduce({ topic: "e2e", source: sourceOf(Math.floor(FETCH_BYTES / ENTRY_BYTES)), batchSize: Math.floor(FETCH_BYTES / ENTRY_BYTES) })[0],
+  );
+  // A fetch response of the same entries: [size][error 0][message set] (the Produce frame's set, re-framed).
+  const set = response.subarray(response.length - Math.floor(FETCH_BYTES / ENTRY_BYTES) * ENTRY_BYTES);
+  const framed = Buffer.alloc(6 + set.length);
+  framed.writeInt32BE(2 + set.length, 0);
+  set.copy(framed, 6);
+  const walkAlone = raw.walkInMemory(framed, 1);
+  limits = {
+    "k07 produce ÷ raw frames": k07Produce / rawRow["produce msg/s"],
+    "k07 consume ÷ raw frames": k07Consume / rawRow["consume msg/s"],
+    "raw produce msg/s (embedded broker taking pre-encoded frames)": rawRow["produce msg/s"],
+    "embedded broker ÷ real 0.7.2 broker (≈ 1.4 M msg/s, issue 15, another run)": rawRow["produce msg/s"] / REAL_BROKER_RAW_PRODUCE,
+    "raw consume ÷ walking a response in memory (how fast the broker serves)": rawRow["consume msg/s"] / walkAlone,
+    "walk in memory msg/s": walkAlone,
+  };
+  targets["k07 produce ≥ 0.9 of raw frames"] = limits["k07 produce ÷ raw frames"] >= 0.9;
+  targets["k07 consume ≥ 0.8 of raw frames"] = limits["k07 consume ÷ raw frames"] >= 0.8;
+  targets["embedded broker takes raw frames ≥ the real broker's ≈ 1.4 M msg/s"] = rawRow["produce msg/s"] >= REAL_BROKER_RAW_PRODUCE;
+  for (const [what, value] of Object.entries(limits)) console.log(`${what}: ${value >= 1000 ? fmt(value) : value.toFixed(2)}`);
+}
 for (const [target, met] of Object.entries(targets)) console.log(`${met ? "met    " : "MISSED "} ${target}`);
 
 mkdirSync(join(here, "results"), { recursive: true });
@@ -178,6 +221,7 @@ writeFileSync(
       cpus: cpus().length,
       setup: { payloadBytes: PAYLOAD_BYTES, batch: BATCH, fetchBytes: FETCH_BYTES, warmupMessages: WARMUP_MESSAGES, brokerProcess: "child" },
       rows,
+      limits,
       targets,
     },
     null,

@@ -1,0 +1,126 @@
+/**
+ * The candidate CRC-32 implementations (pure-JS slicing by 16 over a byte range, and the
+ * WebAssembly one) give exactly what the `crc-32` package gives, on random inputs of every size class
+ * and alignment, continued CRCs included, and the CRCs stored in the golden vectors' messages.
+ */
+import CRC32 from "crc-32";
+import fc from "fast-check";
+import { WASM_CRC32_WINDOW, crc32Range, slicingCrc32, wasmCrc32 } from "../src/index.ts";
+import { assembleCrc32Wasm } from "../src/crc/wasm.ts";
+import { sliceBy16 } from "../src/crc/slicing.ts";
+import { CRC32_TABLES } from "../src/crc/table.ts";
+import { hexToBytes, vectors } from "@k07/testing/vectors.ts";
+
+const reference = (bytes: Uint8Array): number => CRC32.buf(bytes) >>> 0;
+const wasm = wasmCrc32();
+
+/** Every implementation as a range CRC: (bytes, start, end, previous) -> unsigned CRC. */
+const rangeImplementations: [string, (b: Uint8Array, s: number, e: number, p: number) => number][] = [
+  ["crc32Range (JS slicing-by-16)", crc32Range],
+  ["sliceBy16", sliceBy16],
+  ["wasm", (b, s, e, p) => wasm!(b, s, e, p)],
+];
+
+/** Pseudo-random bytes from a seed (fast-check draws the seed: generating 100 KiB arrays byte by byte is slow). */
+function bytesFrom(length: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  let x = seed | 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    bytes[i] = x;
+  }
+  return bytes;
+}
+
+/** Random bytes of every size class (tails, one step, 100 B messages, past the wasm window) and two cut points. */
+const sizedBytes = fc
+  .oneof(fc.nat(40), fc.integer({ min: 90, max: 1100 }), fc.integer({ min: WASM_CRC32_WINDOW - 20, max: WASM_CRC32_WINDOW * 2 + 40 }))
+  .chain((length) => fc.tuple(fc.integer().map((seed) => bytesFrom(length, seed)), fc.nat(length), fc.nat(length)));
+
+describe("CRC-32 implementations", () => {
+  it("WebAssembly is available on Node, so the wasm rows are really tested", () => {
+    expect(wasm).toBeDefined();
+  });
+
+  it("table k holds each byte's CRC register followed by k zero bytes (checked bit by bit)", () => {
+    const shiftByte = (register: number): number => {
+      for (let bit = 0; bit < 8; bit++) register = register & 1 ? (register >>> 1) ^ 0xedb88320 : register >>> 1;
+      return register >>> 0;
+    };
+    for (let k = 0; k < 16; k++) {
+      for (let b = 0; b < 256; b++) {
+        let register = shiftByte(b);
+        for (let zero = 0; zero < k; zero++) register = shiftByte(register);
+        if (CRC32_TABLES[k * 256 + b]! >>> 0 !== register) throw new Error(`table ${k}[${b}] is wrong`);
+      }
+    }
+  });
+
+  it.each(rangeImplementations)("%s agrees with crc-32 on any range of random bytes of any size", (_, crc) => {
+    fc.assert(
+      fc.property(sizedBytes, ([bytes, a, b]) => {
+        const [start, end] = a <= b ? [a, b] : [b, a];
+        expect(crc(bytes, start, end, 0)).toBe(reference(bytes.subarray(start, end)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each(rangeImplementations)("%s continues a CRC: crc(ab) = crc(b, crc(a))", (_, crc) => {
+    fc.assert(
+      fc.property(sizedBytes, ([bytes, a]) => {
+        const cut = Math.min(a, bytes.length);
+        expect(crc(bytes, cut, bytes.length, crc(bytes, 0, cut, 0))).toBe(reference(bytes));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("whole-array forms agree with crc-32 (slicingCrc32 and wasm with defaults)", () => {
+    fc.assert(
+      fc.property(sizedBytes, ([bytes]) => {
+        expect(slicingCrc32(bytes)).toBe(reference(bytes));
+        expect(wasm!(bytes)).toBe(reference(bytes));
+        expect(crc32Range(bytes)).toBe(reference(bytes));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("reproduce the CRC stored in every golden message entry, read in place", () => {
+    const entries = vectors.filter((v) => v.name.startsWith("msg_") || v.name.includes("_wrapper_"));
+    expect(entries.length).toBeGreaterThanOrEqual(7);
+    for (const v of entries) {
+      const bytes = hexToBytes(v.hex);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const crcAt = bytes[4] === 0 ? 5 : 6; // magic 0: no attributes byte
+      const stored = view.getUint32(crcAt);
+      for (const [name, crc] of rangeImplementations) expect([name, v.name, crc(bytes, crcAt + 4, bytes.length, 0)]).toEqual([name, v.name, stored]);
+    }
+  });
+
+  it.each([
+    ["start past end", 5, 4],
+    ["negative start", -1, 4],
+    ["end past the array", 0, 11],
+    ["fractional end", 0, 2.5],
+    ["NaN start", Number.NaN, 4],
+  ])("a range that is not inside the bytes (%s) is a RangeError, never a silently wrong CRC", (_, start, end) => {
+    const bytes = new Uint8Array(10);
+    expect(() => crc32Range(bytes, start, end)).toThrow(RangeError);
+    expect(() => wasm!(bytes, start, end)).toThrow(RangeError);
+  });
+
+  it("a non-Uint8Array is a TypeError", () => {
+    expect(() => crc32Range([1, 2, 3] as unknown as Uint8Array)).toThrow(TypeError);
+    expect(() => wasm!("abc" as unknown as Uint8Array)).toThrow(TypeError);
+  });
+
+  it("the assembled module is small and valid WebAssembly", () => {
+    const bytes = assembleCrc32Wasm();
+    expect(bytes.length).toBeLessThan(1024);
+    expect(WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)).toBe(true);
+  });
+});
