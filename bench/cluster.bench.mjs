@@ -17,7 +17,21 @@ const payload = new Uint8Array(100).fill(120);
 
 /** A broker child process registered in ZooKeeper; resolves once it listens. */
 function startBrokerProcess(connect, id) {
-  const child = spawn(process.execPath, [new URL("../packages/broker/bin/k07-broker.js", import.meta.url).pathname, "--port", "0", "--zookeeper", connect, "--broker-id", String(id), "--partitions", "2"], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(
+    process.execPath,
+    [
+      new URL("../packages/broker/bin/k07-broker.js", import.meta.url).pathname,
+      "--port",
+      "0",
+      "--zookeeper",
+      connect,
+      "--broker-id",
+      String(id),
+      "--partitions",
+      "2",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (d) => {
@@ -38,7 +52,8 @@ async function run(brokerCount) {
     // Warm up and let every broker register the topic (a new topic starts on partition 0 of each).
     await Promise.all(Array.from({ length: 2000 }, (_, i) => producer.send("bench", payload, `warm-${i}`)));
     await producer.confirm();
-    while ((await found(producer.cluster, "the producer's cluster view").topicPartitions("bench")).length < brokerCount * 2) await new Promise((r) => setTimeout(r, 20));
+    while ((await found(producer.cluster, "the producer's cluster view").topicPartitions("bench")).length < brokerCount * 2)
+      await new Promise((r) => setTimeout(r, 20));
     const started = process.hrtime.bigint();
     let window = [];
     for (let i = 0; i < MESSAGES; i++) {

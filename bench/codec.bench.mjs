@@ -52,7 +52,6 @@ const FETCH_BYTES = 1 << 20;
 const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 300);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 7);
 
-
 // ---- the inputs ----------------------------------------------------------------------------
 const producePayloads = payloadsOf(PRODUCE_MESSAGES, 1);
 const entriesInFetch = Math.floor(FETCH_BYTES / (PAYLOAD_BYTES + k07.ENTRY_OVERHEAD_MAGIC1));
@@ -189,7 +188,8 @@ if (onlyRow === undefined && process.env.BENCH_PAIRED === undefined) {
   if (franz.encodeProduce("bench", producePayloads).toString("hex") !== ours) throw new Error("franz-kafka encodes differently");
   const expected = { messages: entriesInFetch, bytes: fetchPayloadBytes };
   const same = (r, who) => {
-    if (r.messages !== expected.messages || r.bytes !== expected.bytes) throw new Error(`${who} decoded ${JSON.stringify(r)}, expected ${JSON.stringify(expected)}`);
+    if (r.messages !== expected.messages || r.bytes !== expected.bytes)
+      throw new Error(`${who} decoded ${JSON.stringify(r)}, expected ${JSON.stringify(expected)}`);
   };
   same(k07DecodeFetch(true), "k07");
   same(referenceDecodeFetch(fetchResponse), "the reference decoder");
@@ -277,7 +277,11 @@ const workloads = [
     payloadBytes: fetchPayloadBytes,
     rows: [
       { impl: "k07", fn: () => k07DecodeFetch(false) },
-      { impl: prozess.name, fn: () => prozess.decodeFetch(fetchResponse, false), note: "computes CRCs anyway (re-encodes each message to learn its length)" },
+      {
+        impl: prozess.name,
+        fn: () => prozess.decodeFetch(fetchResponse, false),
+        note: "computes CRCs anyway (re-encodes each message to learn its length)",
+      },
       { impl: franz.name, fn: () => franz.decodeFetch(fetchResponse), note: "cannot switch CRC checks off" },
       { impl: kafkajs.name, fn: () => kafkajs.decodeFetch(kafkajsResponse), async: true, note: "0.8 v0 format, never checks CRCs" },
       { impl: "limit: crc-32 alone", fn: () => crcOver(fetchPayloadViews), limit: "crc" },
@@ -316,7 +320,13 @@ if (process.env.BENCH_PAIRED !== undefined) {
 
 if (onlyRow !== undefined) {
   const [id, impl] = onlyRow.split("|");
-  const row = found(found(workloads.find((w) => w.id === id), `workload ${id}`).rows.find((r) => r.impl === impl), `row ${impl}`);
+  const row = found(
+    found(
+      workloads.find((w) => w.id === id),
+      `workload ${id}`,
+    ).rows.find((r) => r.impl === impl),
+    `row ${impl}`,
+  );
   await row.setup?.();
   console.log(JSON.stringify({ opsPerSec: await measure(row.fn, row.async === true) }));
   process.exit(0);
@@ -339,11 +349,24 @@ function measureIsolated(id, impl) {
   return rates[rates.length >> 1];
 }
 
-const results = { node: process.version, date: new Date().toISOString(), sampleMs: SAMPLE_MS, samples: SAMPLES, isolated: true, workloads: /** @type {object[]} */ ([]) };
+const results = {
+  node: process.version,
+  date: new Date().toISOString(),
+  sampleMs: SAMPLE_MS,
+  samples: SAMPLES,
+  isolated: true,
+  workloads: /** @type {object[]} */ ([]),
+};
 for (const w of workloads) {
   for (const row of w.rows) row.opsPerSec = measureIsolated(w.id, row.impl);
-  const crcLimit = found(w.rows.find((r) => r.limit === "crc"), "the CRC limit row").opsPerSec;
-  const k07Row = found(w.rows.find((r) => r.impl === "k07"), "the k07 row");
+  const crcLimit = found(
+    w.rows.find((r) => r.limit === "crc"),
+    "the CRC limit row",
+  ).opsPerSec;
+  const k07Row = found(
+    w.rows.find((r) => r.impl === "k07"),
+    "the k07 row",
+  );
   const peers = w.rows.filter((r) => !r.impl.startsWith("k07") && !r.limit);
   const table = w.rows.map((r) => ({
     impl: r.impl,
@@ -398,7 +421,12 @@ for (const [kind, rows] of Object.entries(PAIRED)) {
     rounds: PAIRED_ROUNDS,
     processes: processes.map((rates) => ({
       msgPerSec: Object.fromEntries(Object.entries(rates).map(([name, r]) => [name, r * messages])),
-      ratios: Object.fromEntries(measured.flatMap((m) => [[`${m} ÷ crc-32 alone`, rates[m] / rates["crc-32 alone"]], [`${m} ÷ ${reference}`, rates[m] / rates[reference]]])),
+      ratios: Object.fromEntries(
+        measured.flatMap((m) => [
+          [`${m} ÷ crc-32 alone`, rates[m] / rates["crc-32 alone"]],
+          [`${m} ÷ ${reference}`, rates[m] / rates[reference]],
+        ]),
+      ),
     })),
   };
 }

@@ -26,15 +26,17 @@ const native = typeof zlib.crc32 === "function" ? zlib.crc32 : undefined;
  * @typedef {{ name: string, whole?: (b: Uint8Array) => number, range?: (b: Uint8Array, s: number, e: number) => number }} Implementation
  */
 /** Each implementation hashes payload k of a size class; `range` ones get (backing, start, end). */
-const implementations = /** @type {Implementation[]} */ ([
-  { name: "crc-32 package", whole: (b) => CRC32.buf(b) >>> 0 },
-  native && { name: "node:zlib crc32", whole: (b) => native(b) >>> 0 },
-  wasm && { name: "wasm slicing-by-16", whole: (b) => wasm(b) },
-  wasm && { name: "wasm slicing-by-16, range", range: (b, s, e) => wasm(b, s, e) },
-  { name: "JS slicing-by-16", whole: slicingCrc32 },
-  { name: "JS slicing-by-16, range", range: (b, s, e) => crc32Range(b, s, e) },
-  { name: `transport hybrid (native from ${NATIVE_CRC32_THRESHOLD} B)`, whole: hybridCrc32 },
-].filter(Boolean));
+const implementations = /** @type {Implementation[]} */ (
+  [
+    { name: "crc-32 package", whole: (b) => CRC32.buf(b) >>> 0 },
+    native && { name: "node:zlib crc32", whole: (b) => native(b) >>> 0 },
+    wasm && { name: "wasm slicing-by-16", whole: (b) => wasm(b) },
+    wasm && { name: "wasm slicing-by-16, range", range: (b, s, e) => wasm(b, s, e) },
+    { name: "JS slicing-by-16", whole: slicingCrc32 },
+    { name: "JS slicing-by-16, range", range: (b, s, e) => crc32Range(b, s, e) },
+    { name: `transport hybrid (native from ${NATIVE_CRC32_THRESHOLD} B)`, whole: hybridCrc32 },
+  ].filter(Boolean)
+);
 
 /** Payloads of `size` bytes: separate arrays (for whole-array CRCs) and the same bytes as ranges of one buffer. */
 function inputsOf(size) {
@@ -111,11 +113,18 @@ console.log(`CRC-32, MB/s by payload size (median of ${ROUNDS} interleaved round
 const header = ["size", ...implementations.map((i) => i.name)];
 const table = [
   header,
-  ...rows.map((r) => [label(r.size), ...r.cells.map((c) => `${c.mbPerSec.toFixed(0)} (${c.overCrc32Package.toFixed(2)})${c.impl === r.fastest ? "*" : ""}`)]),
+  ...rows.map((r) => [
+    label(r.size),
+    ...r.cells.map((c) => `${c.mbPerSec.toFixed(0)} (${c.overCrc32Package.toFixed(2)})${c.impl === r.fastest ? "*" : ""}`),
+  ]),
 ];
 console.log(`| ${table[0].join(" | ")} |\n|${table[0].map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`);
 for (const row of table.slice(1)) console.log(`| ${row.join(" | ")} |`);
 writeFileSync(
   join(here, "results", "crc32.json"),
-  JSON.stringify({ node: process.version, date: new Date().toISOString(), rounds: ROUNDS, sampleMs: SAMPLE_MS, threshold: NATIVE_CRC32_THRESHOLD, rows }, null, 2) + "\n",
+  JSON.stringify(
+    { node: process.version, date: new Date().toISOString(), rounds: ROUNDS, sampleMs: SAMPLE_MS, threshold: NATIVE_CRC32_THRESHOLD, rows },
+    null,
+    2,
+  ) + "\n",
 );

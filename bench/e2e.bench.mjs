@@ -97,8 +97,22 @@ async function round(broker, client, topic, count) {
 }
 
 const clients = [
-  async () => ({ key: "raw", name: raw.name, prepareProduce: raw.prepareProduce, produce: raw.produce, consumers: [["fetches walked by length", raw.consume]] }),
-  async () => ({ key: "k07", name: k07.name, produce: k07.produce, consumers: [["iterMessages", k07.consume], ["getMessageSet loop", k07.consumeWithGetMessageSet]] }),
+  async () => ({
+    key: "raw",
+    name: raw.name,
+    prepareProduce: raw.prepareProduce,
+    produce: raw.produce,
+    consumers: [["fetches walked by length", raw.consume]],
+  }),
+  async () => ({
+    key: "k07",
+    name: k07.name,
+    produce: k07.produce,
+    consumers: [
+      ["iterMessages", k07.consume],
+      ["getMessageSet loop", k07.consumeWithGetMessageSet],
+    ],
+  }),
   async () => {
     const prozess = await import("./e2e-peers/prozess.mjs");
     return { key: "prozess", name: prozess.name, produce: prozess.produce, consumers: [["Consumer.consume loop", prozess.consume]] };
@@ -145,7 +159,10 @@ for (const load of clients) {
 }
 
 // ---- report -------------------------------------------------------------------------------------
-const k07Produce = found(rows.find((r) => r.client === k07.name), "the k07 row")["produce msg/s"];
+const k07Produce = found(
+  rows.find((r) => r.client === k07.name),
+  "the k07 row",
+)["produce msg/s"];
 const k07Consume = Math.max(...rows.filter((r) => r.client === k07.name).map((r) => r["consume msg/s"]));
 const rawRow = rows.find((r) => r.client === raw.name);
 const peerRows = rows.filter((r) => r.client !== k07.name && r !== rawRow);
@@ -188,7 +205,11 @@ const targets = {
 let limits;
 if (rawRow) {
   const response = Buffer.from(
-    raw.prepareProduce({ topic: "e2e", source: sourceOf(Math.floor(FETCH_BYTES / ENTRY_BYTES)), batchSize: Math.floor(FETCH_BYTES / ENTRY_BYTES) })[0],
+    raw.prepareProduce({
+      topic: "e2e",
+      source: sourceOf(Math.floor(FETCH_BYTES / ENTRY_BYTES)),
+      batchSize: Math.floor(FETCH_BYTES / ENTRY_BYTES),
+    })[0],
   );
   // A fetch response of the same entries: [size][error 0][message set] (the Produce frame's set, re-framed).
   const set = response.subarray(response.length - Math.floor(FETCH_BYTES / ENTRY_BYTES) * ENTRY_BYTES);

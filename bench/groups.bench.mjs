@@ -26,18 +26,39 @@ try {
   }
   const total = PER_PARTITION * 6;
   const run = async (group, members) => {
-    const consumers = await Promise.all(Array.from({ length: members }, (_, i) =>
-      GroupConsumer.start({ zookeeper: server.connectString, group, consumerId: `m${i}`, topics: { bench: 1 }, rebalanceBackoffMs: 200, fetchSize: 1024 * 1024 })));
+    const consumers = await Promise.all(
+      Array.from({ length: members }, (_, i) =>
+        GroupConsumer.start({
+          zookeeper: server.connectString,
+          group,
+          consumerId: `m${i}`,
+          topics: { bench: 1 },
+          rebalanceBackoffMs: 200,
+          fetchSize: 1024 * 1024,
+        }),
+      ),
+    );
     // Wait until the group has settled (every partition owned) before timing.
     while (consumers.reduce((n, c) => n + c.assignment.size, 0) < 6) await new Promise((r) => setTimeout(r, 20));
     let count = 0;
     const started = process.hrtime.bigint();
     await new Promise((resolve) => {
-      for (const c of consumers) (async () => { for await (const m of c) { if (m.payload.length === 100 && ++count === total) resolve(undefined); } })();
+      for (const c of consumers)
+        (async () => {
+          for await (const m of c) {
+            if (m.payload.length === 100 && ++count === total) resolve(undefined);
+          }
+        })();
     });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     await Promise.all(consumers.map((c) => c.close()));
-    return { members, messages: count, seconds, messagesPerSecond: Math.round(count / seconds), mbPerSecond: +(count * 100 / seconds / 1e6).toFixed(1) };
+    return {
+      members,
+      messages: count,
+      seconds,
+      messagesPerSecond: Math.round(count / seconds),
+      mbPerSecond: +((count * 100) / seconds / 1e6).toFixed(1),
+    };
   };
   const one = await run("bench-one", 1);
   const three = await run("bench-three", 3);

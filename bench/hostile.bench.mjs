@@ -84,7 +84,7 @@ function buildPayloads(k07) {
   const nested = (count) => set([k07.createGzipMessage(Array.from({ length: count }, () => zeros60))]);
   // 6 M empty magic-1 messages: each entry is 10 bytes (length 6, magic 1, attributes 0, CRC 0 of nothing).
   const empties = new Uint8Array(6_000_000 * 10);
-  for (let at = 0; at < empties.length; at += 10) empties[at + 3] = 6, (empties[at + 4] = 1);
+  for (let at = 0; at < empties.length; at += 10) ((empties[at + 3] = 6), (empties[at + 4] = 1));
   const emptiesWrapper = { magic: 1, attributes: k07.Compression.Gzip, payload: k07.gzipCodec.compress(empties) };
   const chunk = new Uint8Array(60 * 1024);
   for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 7919) % 251;

@@ -17,8 +17,15 @@ const [what, arg] = process.argv.slice(2);
 if (what === "allocated") {
   const text = readFileSync(0, "utf8");
   const bytes = [...text.matchAll(/allocated=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
-  const { messagesIncludingWarmUp } = JSON.parse(found(text.split("\n").find((line) => line.startsWith("{")), "the profiled run's JSON line"));
-  console.log(`${bytes} heap bytes allocated over ${messagesIncludingWarmUp} messages: ${(bytes / messagesIncludingWarmUp).toFixed(1)} B per message`);
+  const { messagesIncludingWarmUp } = JSON.parse(
+    found(
+      text.split("\n").find((line) => line.startsWith("{")),
+      "the profiled run's JSON line",
+    ),
+  );
+  console.log(
+    `${bytes} heap bytes allocated over ${messagesIncludingWarmUp} messages: ${(bytes / messagesIncludingWarmUp).toFixed(1)} B per message`,
+  );
   process.exit(0);
 }
 
@@ -83,14 +90,26 @@ while (performance.now() - start < seconds * 1000) {
 const elapsed = (performance.now() - start) / 1000;
 if (heapSession) await printHeapSampling(heapSession, ops * workload.messages);
 // messagesIncludingWarmUp divides the sum of --trace-gc-nvp's "allocated=" (heap bytes per GC cycle).
-console.log(JSON.stringify({ workload: what, ops, msgPerSec: (ops * workload.messages) / elapsed, messagesIncludingWarmUp: (ops + WARM_OPS) * workload.messages, sink }));
+console.log(
+  JSON.stringify({
+    workload: what,
+    ops,
+    msgPerSec: (ops * workload.messages) / elapsed,
+    messagesIncludingWarmUp: (ops + WARM_OPS) * workload.messages,
+    sink,
+  }),
+);
 
 /** V8's sampling heap profiler, counting objects that were already collected (the garbage is the point). */
 async function startHeapSampling() {
   const { Session } = await import("node:inspector/promises");
   const session = new Session();
   session.connect();
-  await session.post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await session.post("HeapProfiler.startSampling", {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
   return session;
 }
 
@@ -107,5 +126,6 @@ async function printHeapSampling(session, messages) {
   walk(profile.head, "");
   const total = [...bySite.values()].reduce((a, b) => a + b, 0);
   console.log(`sampled ${(total / messages).toFixed(1)} heap bytes per message; by allocation site:`);
-  for (const [key, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`${(bytes / messages).toFixed(1).padStart(7)} B/msg  ${key}`);
+  for (const [key, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 12))
+    console.log(`${(bytes / messages).toFixed(1).padStart(7)} B/msg  ${key}`);
 }

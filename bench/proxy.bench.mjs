@@ -19,7 +19,14 @@ try {
   await measure(proxy.address, "warm-proxy");
   const direct = await measure(broker.address, "direct");
   const proxied = await measure(proxy.address, "proxied");
-  const result = { node: process.version, messages: MESSAGES, direct, proxied, produceRatio: +(proxied.produce / direct.produce).toFixed(2), consumeRatio: +(proxied.consume / direct.consume).toFixed(2) };
+  const result = {
+    node: process.version,
+    messages: MESSAGES,
+    direct,
+    proxied,
+    produceRatio: +(proxied.produce / direct.produce).toFixed(2),
+    consumeRatio: +(proxied.consume / direct.consume).toFixed(2),
+  };
   console.log(`through the proxy vs direct, ${MESSAGES.toLocaleString("en")} × 100 B messages`);
   console.log(`  produce: ${proxied.produce.toLocaleString("en")} vs ${direct.produce.toLocaleString("en")} msg/s (${result.produceRatio}×)`);
   console.log(`  consume: ${proxied.consume.toLocaleString("en")} vs ${direct.consume.toLocaleString("en")} msg/s (${result.consumeRatio}×)`);

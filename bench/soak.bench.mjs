@@ -28,7 +28,12 @@ const GROWTH_TARGET = 64 * 1024 * 1024;
 const MB = 1024 * 1024;
 
 if (process.argv[2] === "--consumer") {
-  await consumerProcess(process.argv[3], Number(process.argv[4]), Number(process.argv[5]), process.argv[6] === "default" ? undefined : Number(process.argv[6]));
+  await consumerProcess(
+    process.argv[3],
+    Number(process.argv[4]),
+    Number(process.argv[5]),
+    process.argv[6] === "default" ? undefined : Number(process.argv[6]),
+  );
 } else {
   await main();
 }
@@ -71,7 +76,10 @@ async function main() {
     await produce(broker, count);
     const produceSeconds = Number(process.hrtime.bigint() - produceStart) / 1e9;
     process.stderr.write(`soak: ${count.toLocaleString("en")} messages produced in ${produceSeconds.toFixed(1)} s; consuming\n`);
-    for (const [name, pageBytes] of [["default pages (256 KiB)", "default"], ["1 MiB pages", FETCH_BYTES]]) {
+    for (const [name, pageBytes] of [
+      ["default pages (256 KiB)", "default"],
+      ["1 MiB pages", FETCH_BYTES],
+    ]) {
       results[name] = await runConsumer(broker, count, pageBytes);
     }
   } finally {
@@ -104,7 +112,8 @@ async function main() {
   mkdirSync(join(here, "results"), { recursive: true });
   writeFileSync(
     join(here, "results", "soak.json"),
-    JSON.stringify({ node: process.version, date: new Date().toISOString(), cpus: cpus().length, fetchBytes: FETCH_BYTES, rows, targets }, null, 2) + "\n",
+    JSON.stringify({ node: process.version, date: new Date().toISOString(), cpus: cpus().length, fetchBytes: FETCH_BYTES, rows, targets }, null, 2) +
+      "\n",
   );
 }
 

@@ -28,9 +28,18 @@ try {
   for (const [name, Client, address] of ways) result[name] = await measure(Client, address, name);
   const ratio = (a, b) => +(a / b).toFixed(2);
   result.ratios = {
-    webSocketVsDirect: { produce: ratio(result.webSocketProxy.produce, result.direct.produce), consume: ratio(result.webSocketProxy.consume, result.direct.consume) },
-    webSocketVsTcpProxy: { produce: ratio(result.webSocketProxy.produce, result.tcpProxy.produce), consume: ratio(result.webSocketProxy.consume, result.tcpProxy.consume) },
-    tcpProxyVsDirect: { produce: ratio(result.tcpProxy.produce, result.direct.produce), consume: ratio(result.tcpProxy.consume, result.direct.consume) },
+    webSocketVsDirect: {
+      produce: ratio(result.webSocketProxy.produce, result.direct.produce),
+      consume: ratio(result.webSocketProxy.consume, result.direct.consume),
+    },
+    webSocketVsTcpProxy: {
+      produce: ratio(result.webSocketProxy.produce, result.tcpProxy.produce),
+      consume: ratio(result.webSocketProxy.consume, result.tcpProxy.consume),
+    },
+    tcpProxyVsDirect: {
+      produce: ratio(result.tcpProxy.produce, result.direct.produce),
+      consume: ratio(result.tcpProxy.consume, result.direct.consume),
+    },
   };
   const f = (n) => n.toLocaleString("en");
   console.log(`WebSocket proxy vs TCP proxy vs direct, ${f(MESSAGES)} × 100 B messages (msg/s)`);

@@ -24,7 +24,10 @@ export function encodeProduce(topic, payloads) {
 export function buildFetchResponse(payloads) {
   const entries = payloads.map((value) => ({ value }));
   const set = MessageSet({ messageVersion: 0, entries }).buffer;
-  return new Encoder().writeInt32(set.length + 2).writeInt16(0).writeBuffer(set).buffer;
+  return new Encoder()
+    .writeInt32(set.length + 2)
+    .writeInt16(0)
+    .writeBuffer(set).buffer;
 }
 
 /** Decodes a response built by buildFetchResponse (its decoder is async). */

@@ -91,7 +91,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
 }
 
 /** A server (not yet listening) that serves each connection with the handler; `sockets` are the open ones. */
-function serve(handler: RequestHandler, frames: FrameDecoderOptions, report: (event: ConnectionEvent) => void): { server: Server; sockets: Set<Socket> } {
+function serve(
+  handler: RequestHandler,
+  frames: FrameDecoderOptions,
+  report: (event: ConnectionEvent) => void,
+): { server: Server; sockets: Set<Socket> } {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);

@@ -60,7 +60,10 @@ export interface BrokerCommandIo {
 
 /** The help text of the broker command, under the name it was called by. */
 export function brokerUsage(command = "k07-broker"): string {
-  const rows = BROKER_FLAGS.map((flag) => [`${flag.short ? `-${flag.short}, ` : "    "}--${flag.name}${flag.value ? ` <${flag.value}>` : ""}`, flag.help]);
+  const rows = BROKER_FLAGS.map((flag) => [
+    `${flag.short ? `-${flag.short}, ` : "    "}--${flag.name}${flag.value ? ` <${flag.value}>` : ""}`,
+    flag.help,
+  ]);
   rows.push(["-h, --help", "this help"]);
   const width = Math.max(...rows.map(([left]) => left!.length)) + 2;
   return [
@@ -164,7 +167,8 @@ export async function runBroker(args: BrokerCommandArguments, io: BrokerCommandI
 export function describeListenError(error: unknown, portOption: string): string {
   const { code, address, port, message } = error as { code?: string; address?: string; port?: number; message?: string };
   const where = address !== undefined && port !== undefined ? `${address}:${port}` : "the address";
-  if (code === "EADDRINUSE") return `cannot listen on ${where}: the port is already in use (choose another with ${portOption}; port 0 picks a free one)`;
+  if (code === "EADDRINUSE")
+    return `cannot listen on ${where}: the port is already in use (choose another with ${portOption}; port 0 picks a free one)`;
   if (code === "EADDRNOTAVAIL") return `cannot listen on ${where}: no such address on this machine`;
   if (code === "EACCES") return `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`;
   return `cannot start: ${message ?? String(error)}`;

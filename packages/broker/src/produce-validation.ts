@@ -78,7 +78,7 @@ export class ProducedSetValidation {
 function largestPayload(bytes: Uint8Array, validBytes: number): number {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let largest = 0;
-  for (let position = 0; position < validBytes; ) {
+  for (let position = 0; position < validBytes;) {
     const size = view.getInt32(position);
     const payload = size - (bytes[position + 4] === 1 ? 6 : 5);
     if (payload > largest) largest = payload;

@@ -187,8 +187,7 @@ class ProduceInProgress implements PendingRequest {
         const part = this.parts[this.nextPart++]!;
         const problem = handler.checkTopicPartition(part.topic, part.partition, true);
         if (problem !== undefined) return close(problem);
-        const partition =
-          part.partition === -1 ? Math.floor(handler.options.random() * handler.logs.partitionCount(part.topic)) : part.partition;
+        const partition = part.partition === -1 ? Math.floor(handler.options.random() * handler.logs.partitionCount(part.topic)) : part.partition;
         const log = handler.logs.getOrCreate(part.topic, partition);
         current = this.current = { validation: new ProducedSetValidation(part.messageSet, handler.options), log, name: `${part.topic}-${partition}` };
       }

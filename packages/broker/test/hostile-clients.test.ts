@@ -5,14 +5,7 @@
  * must end the way 0.7.2 ends it: closed when its request is invalid, answered when it is merely
  * slow. The worst event-loop stall inside the broker and its peak RSS growth are printed per case.
  */
-import {
-  FetchRequest,
-  KafkaClient,
-  createGzipMessage,
-  createMessage,
-  encodeMessages,
-  sleep,
-} from "@k07/transport-node";
+import { FetchRequest, KafkaClient, createGzipMessage, createMessage, encodeMessages, sleep } from "@k07/transport-node";
 import { connect } from "node:net";
 import { emptyMessagesBombSet, gzipBombSet, nestedGzipSet } from "@k07/testing/hostile-payloads.ts";
 import { SeededRandom, faultSeed } from "@k07/testing/seeded-random.ts";
@@ -182,7 +175,8 @@ const cases: Record<string, HostileClient> = {
     for (let connection = 0; connection < 60; connection++) {
       const frame = mutate(random.pick(valid), random);
       const outcome = await closedOrAnswered(port, [frame]);
-      if (outcome === "neither") problems.push(`connection ${connection}: neither closed nor answered within 2 s after ${Buffer.from(frame).toString("hex")}`);
+      if (outcome === "neither")
+        problems.push(`connection ${connection}: neither closed nor answered within 2 s after ${Buffer.from(frame).toString("hex")}`);
       outcomes.push(outcome);
     }
     // Whatever was accepted is valid: the log reads back with every CRC checked.

@@ -56,7 +56,14 @@ interface ProzessConsumer {
 
 interface ProzessModule {
   Producer: new (topic: string, options: { host: string; port: number; partition?: number }) => ProzessProducer;
-  Consumer: new (options: { host: string; port: number; topic: string; partition: number; offset?: number; maxMessageSize?: number }) => ProzessConsumer;
+  Consumer: new (options: {
+    host: string;
+    port: number;
+    topic: string;
+    partition: number;
+    offset?: number;
+    maxMessageSize?: number;
+  }) => ProzessConsumer;
   Message: new (payload: string | Buffer) => ProzessMessage;
   ProduceRequest: new (topic: string, partition: number, messages: ProzessMessage[]) => { toBytes(): Buffer };
   FetchResponse: { fromBytes(bytes: Buffer): { error: number; messages: ProzessMessage[] } };
@@ -132,7 +139,10 @@ async function k07ReadAll(topic: string): Promise<KafkaMessage[]> {
 function logBytes(topic: string): string {
   const log = broker.logs.get(topic, 0);
   if (log === undefined) throw new Error(`no log for ${topic}-0`);
-  return log.read(0, 100 * MiB).pieces.map(hex).join("");
+  return log
+    .read(0, 100 * MiB)
+    .pieces.map(hex)
+    .join("");
 }
 
 function texts(messages: readonly ({ payload: Uint8Array } | Buffer)[]): string[] {
@@ -205,14 +215,18 @@ describe("prozess 0.7.0", () => {
   test("k07 reads mixed payloads from prozess with every byte intact", async () => {
     const p = await producer("pz-bytes");
     await callback<void>((done) => p.send(MIXED_PAYLOADS, done));
-    await untilLogHolds("pz-bytes", MIXED_PAYLOADS.reduce((n, m) => n + 10 + asBytes(m).length, 0));
+    await untilLogHolds(
+      "pz-bytes",
+      MIXED_PAYLOADS.reduce((n, m) => n + 10 + asBytes(m).length, 0),
+    );
     const read = await k07ReadAll("pz-bytes");
     expect(read.map((m) => Buffer.from(m.payload))).toEqual(MIXED_PAYLOADS.map(asBytes));
   });
 
   test("its Consumer reads what k07 produced, over many small fetches, ending where k07's log ends", async () => {
     const sent = Array.from({ length: 60 }, (_, i) => `k07 message ${i} ${"x".repeat(i % 17)}`);
-    for (let i = 0; i < sent.length; i += 20) await k07.sendMessageSet(new ProduceRequest("pz-from-k07", 0, sent.slice(i, i + 20).map(createMessageFromString)));
+    for (let i = 0; i < sent.length; i += 20)
+      await k07.sendMessageSet(new ProduceRequest("pz-from-k07", 0, sent.slice(i, i + 20).map(createMessageFromString)));
     await k07.confirm();
 
     // 200-byte fetches: each response ends in a cut-off entry that prozess must leave for the next fetch.
@@ -255,7 +269,12 @@ describe("prozess 0.7.0", () => {
   test("prozess bug: it misreads magic-0 messages (legal 0.7) and then stalls for ever inside the log", async () => {
     // The live 0.7.2 log of golden vector V10: a magic-0 "test", a magic-1 "test", "hello", "world".
     await k07.sendMessageSet(
-      new ProduceRequest("pz-magic0", 0, [createMessage("test", { magic: 0 }), createMessage("test"), createMessageFromString("hello"), createMessageFromString("world")]),
+      new ProduceRequest("pz-magic0", 0, [
+        createMessage("test", { magic: 0 }),
+        createMessage("test"),
+        createMessageFromString("hello"),
+        createMessageFromString("world"),
+      ]),
     );
     await k07.confirm();
     expect(logBytes("pz-magic0")).toBe(vector("fetch_response_4_from_broker").hex.slice(12));
@@ -302,7 +321,6 @@ describe("prozess 0.7.0", () => {
       onData(v9.subarray(0, v9.length - 1));
       expect(texts(await consumed)).toEqual(["hello"]);
       expect(() => onData(v9.subarray(v9.length - 1))).toThrow("Got a response when no response was expected!");
-
     });
   });
 });
@@ -429,7 +447,9 @@ describe("franz-kafka 0.7.5 (static brokers mode)", () => {
   });
 
   test("franz bug: messages after a compressed wrapper in the same fetch overtake the wrapper's messages", async () => {
-    await k07.sendMessageSet(new ProduceRequest("fz-order", 0, [createGzipMessage(["a", "b"].map(createMessageFromString)), createMessageFromString("c")]));
+    await k07.sendMessageSet(
+      new ProduceRequest("fz-order", 0, [createGzipMessage(["a", "b"].map(createMessageFromString)), createMessageFromString("c")]),
+    );
     await k07.confirm();
     expect(texts(await k07ReadAll("fz-order"))).toEqual(["a", "b", "c"]);
     const kafka = await connectFranz();

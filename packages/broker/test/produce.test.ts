@@ -75,8 +75,14 @@ test("a payload over maxMessageSize is dropped, the connection kept, later parts
     3,
     concat(
       new Uint8Array([0, 2]),
-      shortString("sizes"), int32(0), int32(big.length), big,
-      shortString("sizes"), int32(1), int32(textSet("ok").length), textSet("ok"),
+      shortString("sizes"),
+      int32(0),
+      int32(big.length),
+      big,
+      shortString("sizes"),
+      int32(1),
+      int32(textSet("ok").length),
+      textSet("ok"),
     ),
   );
   conn.send(rawProduce("sizes", 0, big), multi, rawFetch("sizes", 1, 0, 100));
@@ -91,8 +97,22 @@ describe("closes the connection and appends nothing when", () => {
   const good = textSet("good", "also good");
   test.each([
     ["a CRC is wrong", corruptCrc(good, 15)],
-    ["the magic byte is unknown", (() => { const s = good.slice(); s[4] = 2; return s; })()],
-    ["the codec is 3", (() => { const s = good.slice(); s[5] = 3; return s; })()],
+    [
+      "the magic byte is unknown",
+      (() => {
+        const s = good.slice();
+        s[4] = 2;
+        return s;
+      })(),
+    ],
+    [
+      "the codec is 3",
+      (() => {
+        const s = good.slice();
+        s[5] = 3;
+        return s;
+      })(),
+    ],
     ["the first entry is truncated", good.subarray(0, 8)],
     ["an entry length is below 5", concat(int32(3), new Uint8Array([1, 0, 0]))],
     ["a gzip wrapper's payload is not gzip", encodeMessages([{ magic: 1, attributes: 1, payload: new Uint8Array([1, 2, 3]) }])],
@@ -116,10 +136,7 @@ describe("closes the connection and appends nothing when", () => {
 });
 
 test("a MultiProduce with a bad second part keeps the first part and drops the rest", async () => {
-  const parts = [
-    new ProduceRequest("mp", 0, [createMessageFromString("first")]),
-    new ProduceRequest("mp", 1, [createMessageFromString("second")]),
-  ];
+  const parts = [new ProduceRequest("mp", 0, [createMessageFromString("first")]), new ProduceRequest("mp", 1, [createMessageFromString("second")])];
   const frame = encodeMultiProduceRequest(parts);
   // Corrupt the CRC of the second part's message (the last 10 bytes are crc + "second").
   frame[frame.length - 10]! ^= 0xff;

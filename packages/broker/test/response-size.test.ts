@@ -17,7 +17,11 @@ const events: ConnectionEvent[] = [];
 beforeAll(async () => {
   broker = await startBroker({ onEvent: (event) => events.push(event) });
   // ≈2.1 MB of log: 21 messages of 100,000 bytes.
-  const produce = new ProduceRequest("big", 0, Array.from({ length: 21 }, () => createMessage(new Uint8Array(100_000).fill(1))));
+  const produce = new ProduceRequest(
+    "big",
+    0,
+    Array.from({ length: 21 }, () => createMessage(new Uint8Array(100_000).fill(1))),
+  );
   // The Offsets request behind it is answered once the produce is applied.
   await ask(broker.port, encodeRequest(produce), encodeRequest(new OffsetRequest("big", 0, -1, 1)));
 });

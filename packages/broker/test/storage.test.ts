@@ -18,7 +18,6 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-
 test("segments are 0.7 log files holding the raw produced bytes", async () => {
   broker = await startBroker({ dataDir, segmentBytes: 20, numPartitions: 2 });
   const a = textSet("first segment");

@@ -18,6 +18,7 @@ export class CliError extends Error {
 /** Parses an integer option, with the option's name in the error. */
 export function parseInteger(name: string, value: string, min = Number.MIN_SAFE_INTEGER): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isSafeInteger(n) || n < min) throw new CliError(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+  if (value.trim() === "" || !Number.isSafeInteger(n) || n < min)
+    throw new CliError(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
   return n;
 }

@@ -129,7 +129,10 @@ function addClientCommands(program: Command, io: CommandIo, run: Runner): void {
     .option("--zookeeper <connect>", "produce to a 0.7 cluster found through ZooKeeper instead (host:port[/chroot])")
     .option("-k, --key-delimiter <text>", "with --zookeeper: the text before it is the message key, which picks the partition as Java does")
     .requiredOption("-t, --topic <topic>", "topic")
-    .option("-p, --partition <n>", "partition (default: batches round-robin over the topic's partitions, reported at the end; -1: the broker picks at random)")
+    .option(
+      "-p, --partition <n>",
+      "partition (default: batches round-robin over the topic's partitions, reported at the end; -1: the broker picks at random)",
+    )
     .option("-z, --compression <codec>", "gzip or snappy: one compressed wrapper per batch")
     .option("-D, --delimiter <char>", "message delimiter (default newline)")
     .option("--whole", "send the whole input as one message")
@@ -148,7 +151,10 @@ function addClientCommands(program: Command, io: CommandIo, run: Runner): void {
     .option("-o, --offset <where>", "beginning, end or a byte offset (default beginning)")
     .option("-c, --count <n>", "stop after n messages")
     .option("--follow", "keep waiting for new messages at the end of the log")
-    .option("-f, --format <format>", "output format: %s payload, %S size, %o offset, %n next offset, %t topic, %p partition, %c codec, %m magic (default %s\\n)")
+    .option(
+      "-f, --format <format>",
+      "output format: %s payload, %S size, %o offset, %n next offset, %t topic, %p partition, %c codec, %m magic (default %s\\n)",
+    )
     .option("--fetch-size <bytes>", "bytes per fetch (default 1048576)")
     .action((o) => run(() => consumeCommand(o, io)));
 

@@ -3,13 +3,7 @@
  * API of the README against it, printing each step.
  */
 import { startBroker } from "@k07/broker";
-import {
-  FetchRequest,
-  KafkaClient,
-  OffsetRequest,
-  ProduceRequest,
-  createMessageFromString,
-} from "@k07/transport-node";
+import { FetchRequest, KafkaClient, OffsetRequest, ProduceRequest, createMessageFromString } from "@k07/transport-node";
 
 const log = (line: string) => process.stdout.write(line + "\n");
 

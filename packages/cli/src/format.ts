@@ -35,15 +35,32 @@ export function compileFormat(format: string): (message: FetchedMessage, topic: 
     }
     flush();
     switch (f) {
-      case "s": parts.push((m) => m.text()); break;
-      case "S": parts.push((m) => String(m.payloadLength)); break;
-      case "o": parts.push((m) => String(m.offset)); break;
-      case "n": parts.push((m) => String(m.nextOffset)); break;
-      case "t": parts.push((_m, t) => t); break;
-      case "p": parts.push((_m, _t, p) => String(p)); break;
-      case "c": parts.push((m) => CODECS[m.compression]!); break;
-      case "m": parts.push((m) => String(m.magic)); break;
-      default: throw new RangeError(`unknown format directive %${f} (use %s %S %o %n %t %p %c %m %%)`);
+      case "s":
+        parts.push((m) => m.text());
+        break;
+      case "S":
+        parts.push((m) => String(m.payloadLength));
+        break;
+      case "o":
+        parts.push((m) => String(m.offset));
+        break;
+      case "n":
+        parts.push((m) => String(m.nextOffset));
+        break;
+      case "t":
+        parts.push((_m, t) => t);
+        break;
+      case "p":
+        parts.push((_m, _t, p) => String(p));
+        break;
+      case "c":
+        parts.push((m) => CODECS[m.compression]!);
+        break;
+      case "m":
+        parts.push((m) => String(m.magic));
+        break;
+      default:
+        throw new RangeError(`unknown format directive %${f} (use %s %S %o %n %t %p %c %m %%)`);
     }
   }
   flush();

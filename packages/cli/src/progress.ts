@@ -10,9 +10,13 @@ export function startProgress(label: string, stream: NodeJS.WriteStream = proces
   if (!stream.isTTY) return { add() {}, stop() {} };
   const started = Date.now();
   let total = 0;
-  const bar = new SingleBar(
-    { stream, format: `${label} {value} messages, {rate} msg/s`, hideCursor: true, clearOnComplete: true, noTTYOutput: false },
-  );
+  const bar = new SingleBar({
+    stream,
+    format: `${label} {value} messages, {rate} msg/s`,
+    hideCursor: true,
+    clearOnComplete: true,
+    noTTYOutput: false,
+  });
   bar.start(0, 0, { rate: 0 });
   return {
     add(count) {

@@ -153,7 +153,19 @@ describeWithZooKeeper("k07 with consumer groups", (server) => {
     const address = brokers[0]!.address;
     expect((await k07(["produce", "-b", address, "-t", "grouped", "-p", "0", "--confirm"], "a\nb\n")).status).toBe(0);
     expect((await k07(["produce", "-b", address, "-t", "grouped", "-p", "1", "--confirm"], "c\n")).status).toBe(0);
-    const consumed = await k07(["consume", "--zookeeper", server().connectString, "--group", "cli-group", "-t", "grouped", "-c", "3", "-f", "%p:%s\\n"]);
+    const consumed = await k07([
+      "consume",
+      "--zookeeper",
+      server().connectString,
+      "--group",
+      "cli-group",
+      "-t",
+      "grouped",
+      "-c",
+      "3",
+      "-f",
+      "%p:%s\\n",
+    ]);
     expect(consumed.status).toBe(0);
     expect(consumed.stdout.split("\n").filter(Boolean).sort()).toEqual(["0:a", "0:b", "1:c"]);
     const status = await k07(["groups", "--zookeeper", server().connectString, "--group", "cli-group"]);

@@ -60,7 +60,17 @@ describe("one broker command, two names", () => {
     expect(standalone.status).toBe(0);
     expect(flagsIn(cli.stdout)).toEqual(flagsIn(standalone.stdout));
     expect(flagsIn(cli.stdout)).toEqual(
-      expect.arrayContaining(["data", "segment-bytes", "retention-bytes", "retention-ms", "flush-messages", "flush-ms", "zookeeper", "broker-id", "topic-partitions"]),
+      expect.arrayContaining([
+        "data",
+        "segment-bytes",
+        "retention-bytes",
+        "retention-ms",
+        "flush-messages",
+        "flush-ms",
+        "zookeeper",
+        "broker-id",
+        "topic-partitions",
+      ]),
     );
   });
 
@@ -71,7 +81,17 @@ describe("one broker command, two names", () => {
     test(`${name} applies the segment, partition and data flags`, async () => {
       const dataDir = mkdtempSync(join(tmpdir(), "k07-broker-flags-"));
       try {
-        const running = await startCommand(bin, [...prefix, "--port", "0", "--data", dataDir, "--segment-bytes", "60", "--topic-partitions", "rolled:3"]);
+        const running = await startCommand(bin, [
+          ...prefix,
+          "--port",
+          "0",
+          "--data",
+          dataDir,
+          "--segment-bytes",
+          "60",
+          "--topic-partitions",
+          "rolled:3",
+        ]);
         const input = Array.from({ length: 6 }, (_, i) => `message ${i}`).join("\n") + "\n";
         expect((await k07(["produce", "-b", running.address, "-t", "rolled", "-p", "2", "--batch-size", "1", "--confirm"], input)).status).toBe(0);
         // 19-byte entries; a segment rolls once it holds more than 60 bytes, here after four.
@@ -108,9 +128,21 @@ describe("a port already in use", () => {
 
   test("k07 broker, k07-broker and k07 proxy each say so in one line and exit 1, never printing a listening line", async () => {
     const attempts = [
-      [k07Bin, ["broker", "--port", String(port)], `k07 broker: cannot listen on 127.0.0.1:${port}: the port is already in use (choose another with --port; port 0 picks a free one)`],
-      [k07BrokerBin, ["--port", String(port)], `k07-broker: cannot listen on 127.0.0.1:${port}: the port is already in use (choose another with --port; port 0 picks a free one)`],
-      [k07Bin, ["proxy", "--listen", `127.0.0.1:${port}`, "--broker", broker.address], `k07: cannot listen on 127.0.0.1:${port}: the port is already in use (choose another with --listen; port 0 picks a free one)`],
+      [
+        k07Bin,
+        ["broker", "--port", String(port)],
+        `k07 broker: cannot listen on 127.0.0.1:${port}: the port is already in use (choose another with --port; port 0 picks a free one)`,
+      ],
+      [
+        k07BrokerBin,
+        ["--port", String(port)],
+        `k07-broker: cannot listen on 127.0.0.1:${port}: the port is already in use (choose another with --port; port 0 picks a free one)`,
+      ],
+      [
+        k07Bin,
+        ["proxy", "--listen", `127.0.0.1:${port}`, "--broker", broker.address],
+        `k07: cannot listen on 127.0.0.1:${port}: the port is already in use (choose another with --listen; port 0 picks a free one)`,
+      ],
     ] as const;
     for (const [bin, args, message] of attempts) {
       const result = await run(process.execPath, [bin, ...args]);
@@ -126,8 +158,12 @@ describe("k07 consume -o at an offset that is not a message's start", () => {
     expect(result.status).toBe(2);
     expect(result.stdout).toBe("");
     expect(lines(result.stderr)).toHaveLength(1);
-    expect(result.stderr).toMatch(/^k07: offset 5 of boundaries\/0 is not at a message boundary \(it reads as a message of \d+ bytes where the segment holds only 21 more\)/);
-    expect(result.stderr).toContain(`start at -o beginning, at a segment start \`k07 offsets -b ${broker.address} -t boundaries -p 0 --max 10\` lists`);
+    expect(result.stderr).toMatch(
+      /^k07: offset 5 of boundaries\/0 is not at a message boundary \(it reads as a message of \d+ bytes where the segment holds only 21 more\)/,
+    );
+    expect(result.stderr).toContain(
+      `start at -o beginning, at a segment start \`k07 offsets -b ${broker.address} -t boundaries -p 0 --max 10\` lists`,
+    );
     // The next message's offset is a boundary.
     expect(await k07(["consume", "-b", broker.address, "-t", "boundaries", "-o", "15"])).toMatchObject({ status: 0, stdout: "world\n" });
   });
@@ -179,7 +215,9 @@ describe("behind a proxy with allow lists", () => {
     await kafka.sendMessagesSimple("secret", 0, "leak");
     const error = await kafka.confirm().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProduceNotConfirmedError);
-    expect((error as Error).message).toContain(`Connection to ${proxy.address} was closed by the broker (or a proxy in front of it) after a Produce request for secret`);
+    expect((error as Error).message).toContain(
+      `Connection to ${proxy.address} was closed by the broker (or a proxy in front of it) after a Produce request for secret`,
+    );
     await kafka.close().catch(() => {});
   });
 

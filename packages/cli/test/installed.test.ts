@@ -164,7 +164,9 @@ describeInstalled("the installed packages", () => {
 
   test("the installed packages carry one version, pin their siblings to it, have no dev-only or private dependency and the project's license", () => {
     const license = readFileSync(join(root, "LICENSE"), "utf8");
-    const privateNames = WORKSPACES.filter((w) => !PUBLISHED.includes(w)).map((w) => JSON.parse(readFileSync(join(root, w, "package.json"), "utf8")).name);
+    const privateNames = WORKSPACES.filter((w) => !PUBLISHED.includes(w)).map(
+      (w) => JSON.parse(readFileSync(join(root, w, "package.json"), "utf8")).name,
+    );
     expect(privateNames).toEqual(["@k07/testing"]);
     for (const name of PACKAGES) {
       const installed = inApp("node_modules/@k07", name);
@@ -184,10 +186,16 @@ describeInstalled("the installed packages", () => {
     writeFileSync(inApp("app.mjs"), APP_SCRIPT);
     const { stdout } = await run(process.execPath, ["app.mjs"], { cwd: appDir, timeout: 30_000 });
     expect(JSON.parse(stdout)).toEqual({
-      fetched: [[0, "one"], [13, "two"]],
+      fetched: [
+        [0, "one"],
+        [13, "two"],
+      ],
       next: 26,
       offsets: [26, 0],
-      decoded: [[0, "one"], [13, "two"]],
+      decoded: [
+        [0, "one"],
+        [13, "two"],
+      ],
     });
   }, 60_000);
 
@@ -288,7 +296,10 @@ describeInstalled("the installed packages", () => {
         expect(await bundle.text()).toBe(readFileSync(inApp("node_modules/@k07/transport-websocket/dist/k07-browser.js"), "utf8"));
         const readme = readFileSync(inApp("node_modules/@k07/transport-websocket/README.md"), "utf8");
         const [proxyHost, proxyPort] = address.split(":");
-        writeFileSync(inApp("readme-transport-websocket.mjs"), example(readme, "js").replaceAll("localhost", proxyHost!).replaceAll("9094", proxyPort!));
+        writeFileSync(
+          inApp("readme-transport-websocket.mjs"),
+          example(readme, "js").replaceAll("localhost", proxyHost!).replaceAll("9094", proxyPort!),
+        );
         // my-topic also holds what the other README examples sent: the page's message is the last.
         const ran = await finish(process.execPath, ["readme-transport-websocket.mjs"], { cwd: appDir, timeout: 30_000 });
         expect(ran).toEqual({ code: 0, stdout: expect.stringMatching(/^\[.*'\d+: from a web page'\s*\]\n$/s), stderr: "" });
@@ -306,7 +317,11 @@ describeInstalled("the installed packages", () => {
       const env = { ...process.env, DENO_DIR: inApp(".deno"), NPM_CONFIG_REGISTRY: "http://127.0.0.1:9/", DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
       const checked = await finish(deno, ["check", "--no-remote", "main.ts", "probes.ts"], { cwd: appDir, env, timeout: 120_000 });
       expect(checked).toMatchObject({ code: 0 });
-      const ran = await finish(deno, ["run", "--cached-only", "--allow-net=127.0.0.1", "main.ts", host, String(port)], { cwd: appDir, env, timeout: 60_000 });
+      const ran = await finish(deno, ["run", "--cached-only", "--allow-net=127.0.0.1", "main.ts", host, String(port)], {
+        cwd: appDir,
+        env,
+        timeout: 60_000,
+      });
       expect(ran).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+ from deno$/m) });
     }, 240_000);
 

@@ -16,9 +16,13 @@ beforeAll(async () => {
 afterAll(() => broker.close());
 
 test("k07 proxy as a command: forwards, enforces --allow-fetch, logs one JSON line per request", async () => {
-  const child = spawn(process.execPath, [k07Bin, "proxy", "--listen", "127.0.0.1:0", "--broker", broker.address, "--allow-fetch", "public", "--log"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [k07Bin, "proxy", "--listen", "127.0.0.1:0", "--broker", broker.address, "--allow-fetch", "public", "--log"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const address = await new Promise<string>((resolve, reject) => {

@@ -19,7 +19,9 @@ import { k07 } from "./run-cli.ts";
 async function openPage(proxy: Proxy, headers: Record<string, string> = {}) {
   const page = new WebSocket(`ws://${proxy.address}/`, { headers });
   const received: Buffer[] = [];
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => page.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    page.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   page.on("message", (data: Buffer) => received.push(data));
   await new Promise<void>((resolve, reject) => {
     page.once("open", () => resolve());
@@ -69,7 +71,13 @@ describe("frames through the bridge", () => {
     const good = Buffer.concat([first, encodeProduceRequest(new ProduceRequest("u", 0, [createMessage("yz")]))]);
     const { ended, forwarded } = await throughFakeBroker((page) => {
       // Cut across the frame boundary and inside a size prefix.
-      for (const [from, to] of [[0, 3], [3, 10], [10, first.length + 2], [first.length + 2, good.length]]) page.send(good.subarray(from, to));
+      for (const [from, to] of [
+        [0, 3],
+        [3, 10],
+        [10, first.length + 2],
+        [first.length + 2, good.length],
+      ])
+        page.send(good.subarray(from, to));
       page.send(Buffer.from([0, 0, 0, 2, 0, 9])); // request type 9 does not exist
     });
     expect(ended).toEqual({ code: 1008, reason: expect.stringMatching(/^malformed request from 127\.0\.0\.1:\d+/) });
@@ -104,7 +112,13 @@ describe("the proxy's rules apply to WebSocket clients unchanged", () => {
   test("allow lists, the request log and per-topic counters, shared with the TCP listener", async () => {
     const log: ProxyLogEntry[] = [];
     const counters = new Map<string, TopicCounters>();
-    const options = { brokerHost: broker.host, brokerPort: broker.port, policy: { produce: ["ws-open"], fetch: ["ws-open"] }, log: (e: ProxyLogEntry) => log.push(e), counters };
+    const options = {
+      brokerHost: broker.host,
+      brokerPort: broker.port,
+      policy: { produce: ["ws-open"], fetch: ["ws-open"] },
+      log: (e: ProxyLogEntry) => log.push(e),
+      counters,
+    };
     const tcp = await startProxy(options);
     const ws = await startWebSocketProxy(options);
     const viaTcp = new KafkaClient(tcp.host, tcp.port);
@@ -208,7 +222,11 @@ describe("static files", () => {
     writeFileSync(join(dir, "site/index.html"), "<p>page</p>");
     writeFileSync(join(dir, "secret.txt"), "not served");
     writeFileSync(join(dir, "bundle.js"), "export {};");
-    proxy = await startWebSocketProxy({ brokerHost: broker.host, brokerPort: broker.port, files: { dir: join(dir, "site"), routes: { "/k07-browser.js": join(dir, "bundle.js") } } });
+    proxy = await startWebSocketProxy({
+      brokerHost: broker.host,
+      brokerPort: broker.port,
+      files: { dir: join(dir, "site"), routes: { "/k07-browser.js": join(dir, "bundle.js") } },
+    });
   });
   afterAll(async () => {
     await proxy.close();

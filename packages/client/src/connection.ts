@@ -75,7 +75,12 @@ export class ClientConnection {
    * Connects through `transport`, within `connectTimeoutMs`. Produces are recorded in `ledger`
    * (a client passes the one it keeps across its connections; default: one of this connection's own).
    */
-  static async open(transport: Transport, target: TransportTarget, options: ResolvedClientOptions, ledger?: ProduceLedger): Promise<ClientConnection> {
+  static async open(
+    transport: Transport,
+    target: TransportTarget,
+    options: ResolvedClientOptions,
+    ledger?: ProduceLedger,
+  ): Promise<ClientConnection> {
     const name = `${target.host}:${target.port}`;
     const connection = new ClientConnection(name, options, ledger);
     const abort = new AbortController();

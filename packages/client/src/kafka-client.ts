@@ -323,7 +323,12 @@ export class KafkaClient {
     if (delay > 0) await sleep(delay);
     let connection: ClientConnection;
     try {
-      connection = await ClientConnection.open(this.transport, { host: this.host, port: this.port, tls: this.options.tls }, this.options, this.ledger);
+      connection = await ClientConnection.open(
+        this.transport,
+        { host: this.host, port: this.port, tls: this.options.tls },
+        this.options,
+        this.ledger,
+      );
     } catch (error) {
       this.backoff.failed();
       throw error;

@@ -32,7 +32,8 @@ export function checkFirstEntry(bytes: Uint8Array, fetch: FetchRequest): void {
   const length = view.getInt32(0);
   let reason: string | undefined;
   if (length < SHORTEST_MESSAGE) reason = `a message length of ${length}`;
-  else if (cut && LENGTH_BYTES + length > bytes.length) reason = `a message of ${length} bytes where the segment holds only ${bytes.length - LENGTH_BYTES} more`;
+  else if (cut && LENGTH_BYTES + length > bytes.length)
+    reason = `a message of ${length} bytes where the segment holds only ${bytes.length - LENGTH_BYTES} more`;
   else if (bytes.length > LENGTH_BYTES) {
     const magic = bytes[LENGTH_BYTES]!;
     if (magic > 1) reason = `magic byte ${magic}`;

@@ -79,7 +79,9 @@ export class ClusterView extends EventEmitter {
 
   /** Partition 0 of every registered broker, by id: where a new topic goes first (protocol §9.1, §9.3). */
   bootstrapPartitions(): readonly BrokerPartition[] {
-    this.bootstrapList ??= Object.freeze([...this.brokerMap.keys()].sort((a, b) => a - b).map((brokerId) => Object.freeze({ brokerId, partition: 0 })));
+    this.bootstrapList ??= Object.freeze(
+      [...this.brokerMap.keys()].sort((a, b) => a - b).map((brokerId) => Object.freeze({ brokerId, partition: 0 })),
+    );
     return this.bootstrapList;
   }
 
@@ -110,7 +112,10 @@ export class ClusterView extends EventEmitter {
 
   private async readBrokers(): Promise<void> {
     if (this.closed) return;
-    const ids = await this.zk.children(BROKER_IDS_PATH, this.watcher(`children:${BROKER_IDS_PATH}`, "", () => this.readBrokers()));
+    const ids = await this.zk.children(
+      BROKER_IDS_PATH,
+      this.watcher(`children:${BROKER_IDS_PATH}`, "", () => this.readBrokers()),
+    );
     const next = new Map<number, BrokerInfo>();
     for (const name of ids) {
       const id = Number(name);
@@ -123,10 +128,12 @@ export class ClusterView extends EventEmitter {
         // An unreadable registration is ignored, as a 0.7 client would fail on it.
       }
     }
-    const changed = next.size !== this.brokerMap.size || [...next].some(([id, b]) => {
-      const old = this.brokerMap.get(id);
-      return old === undefined || old.host !== b.host || old.port !== b.port || old.creatorId !== b.creatorId;
-    });
+    const changed =
+      next.size !== this.brokerMap.size ||
+      [...next].some(([id, b]) => {
+        const old = this.brokerMap.get(id);
+        return old === undefined || old.host !== b.host || old.port !== b.port || old.creatorId !== b.creatorId;
+      });
     this.brokerMap = next;
     if (changed) {
       this.partitionLists.clear();

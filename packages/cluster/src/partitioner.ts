@@ -5,7 +5,10 @@ export type Partitioner = (key: string, partitionCount: number) => number;
 
 /** A key whose partition cannot be computed, or a partitioner that returned an index out of range. */
 export class InvalidPartitionError extends K07Error {
-  constructor(message: string, readonly key: string) {
+  constructor(
+    message: string,
+    readonly key: string,
+  ) {
     super(message);
   }
 }

@@ -1,11 +1,4 @@
-import {
-  K07Error,
-  checkTopic,
-  ProduceRequest,
-  createMessage,
-  type CompressionName,
-  type Message,
-} from "@k07/codec";
+import { K07Error, checkTopic, ProduceRequest, createMessage, type CompressionName, type Message } from "@k07/codec";
 import { KafkaClient, ProduceNotConfirmedError, type NodeClientOptions } from "@k07/transport-node";
 import { ZooKeeperSession, type BrokerPartition } from "@k07/zookeeper";
 import { ClusterView } from "./cluster-view.ts";
@@ -100,7 +93,11 @@ export class Producer {
     if (options.brokers !== undefined && (!Array.isArray(options.brokers) || options.brokers.length === 0)) {
       throw new TypeError("brokers must be a non-empty list of host:port");
     }
-    for (const [name, value] of [["batchSize", options.batchSize], ["batchBytes", options.batchBytes], ["lingerMs", options.lingerMs]] as const) {
+    for (const [name, value] of [
+      ["batchSize", options.batchSize],
+      ["batchBytes", options.batchBytes],
+      ["lingerMs", options.lingerMs],
+    ] as const) {
       if (value !== undefined && (!Number.isSafeInteger(value) || value < (name === "lingerMs" ? 0 : 1))) {
         throw new RangeError(`${name} must be a ${name === "lingerMs" ? "non-negative" : "positive"} integer, got ${String(value)}`);
       }
@@ -237,7 +234,8 @@ export class Producer {
       entry.partition = -1;
     } else {
       const candidates = topicPartitions!.length > 0 ? topicPartitions! : this.view!.bootstrapPartitions();
-      if (candidates.length === 0) throw new BrokerUnavailableError(`no broker is registered in ZooKeeper for ${JSON.stringify(entry.topic)}`, [describe(entry)]);
+      if (candidates.length === 0)
+        throw new BrokerUnavailableError(`no broker is registered in ZooKeeper for ${JSON.stringify(entry.topic)}`, [describe(entry)]);
       const index = entry.key === undefined ? Math.floor(Math.random() * candidates.length) : this.partitioner(entry.key, candidates.length);
       if (!Number.isInteger(index) || index < 0 || index >= candidates.length) {
         throw new InvalidPartitionError(`the partitioner returned ${index} for ${candidates.length} partitions`, entry.key ?? "");
@@ -283,7 +281,13 @@ export class Producer {
       group.push(entry);
     }
     const requests = [...groups.values()].map(
-      (group) => new ProduceRequest(group[0]!.topic, group[0]!.partition, group.map((e) => e.message), { compression: this.compressionFor(group[0]!.topic) }),
+      (group) =>
+        new ProduceRequest(
+          group[0]!.topic,
+          group[0]!.partition,
+          group.map((e) => e.message),
+          { compression: this.compressionFor(group[0]!.topic) },
+        ),
     );
     try {
       const client = this.clientFor(brokerKey);
@@ -327,7 +331,9 @@ export class Producer {
     const failure =
       error instanceof BrokerUnavailableError && error.messages.length > 0
         ? error
-        : new BrokerUnavailableError(`${lost.length} message(s) for broker ${brokerKey} were not sent: ${error.message}`, lost.map(describe), { cause: error });
+        : new BrokerUnavailableError(`${lost.length} message(s) for broker ${brokerKey} were not sent: ${error.message}`, lost.map(describe), {
+            cause: error,
+          });
     for (const entry of lost) entry.reject(failure);
   }
 
@@ -356,7 +362,9 @@ function combineProblems(problems: readonly Error[]): Error {
   const reasons = problems.map((p) =>
     p instanceof ProduceNotConfirmedError ? `${p.requests.length} because ${p.cause instanceof Error ? p.cause.message : p.message}` : p.message,
   );
-  return new ProduceNotConfirmedError(`${requests.length} produce request(s) may not have been applied: ${reasons.join("; ")}`, requests, { cause: problems[0] });
+  return new ProduceNotConfirmedError(`${requests.length} produce request(s) may not have been applied: ${reasons.join("; ")}`, requests, {
+    cause: problems[0],
+  });
 }
 
 function ignore(): void {}
@@ -364,4 +372,3 @@ function ignore(): void {}
 function describe(entry: Pending): { topic: string; partition: string; payload: Uint8Array; key: string | undefined } {
   return { topic: entry.topic, partition: String(entry.partition), payload: entry.message.payload, key: entry.key };
 }
-

@@ -48,16 +48,20 @@ describe("range assignment: the owner tables seen with Java 0.7.2 members (proto
 
   test("property: every partition has exactly one owner, counts differ by at most one, contiguous in string order", () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.tuple(fc.nat(30), fc.nat(30)), { maxLength: 40, selector: ([b, p]) => `${b}-${p}` }), fc.integer({ min: 1, max: 15 }), (pairs, n) => {
-        const partitions = pairs.map(([b, p]) => `${b}-${p}`);
-        const owners = rangeAssign(threadIdsOf("m", n), [...partitions].reverse());
-        expect([...owners.keys()].sort()).toEqual([...partitions].sort());
-        const counts = Object.values(byThread(owners)).map((list) => list.length);
-        if (counts.length > 0) expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
-        const sorted = [...partitions].sort();
-        const threadOrder = sorted.map((p) => owners.get(p)!);
-        expect(threadOrder).toEqual([...threadOrder].sort());
-      }),
+      fc.property(
+        fc.uniqueArray(fc.tuple(fc.nat(30), fc.nat(30)), { maxLength: 40, selector: ([b, p]) => `${b}-${p}` }),
+        fc.integer({ min: 1, max: 15 }),
+        (pairs, n) => {
+          const partitions = pairs.map(([b, p]) => `${b}-${p}`);
+          const owners = rangeAssign(threadIdsOf("m", n), [...partitions].reverse());
+          expect([...owners.keys()].sort()).toEqual([...partitions].sort());
+          const counts = Object.values(byThread(owners)).map((list) => list.length);
+          if (counts.length > 0) expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+          const sorted = [...partitions].sort();
+          const threadOrder = sorted.map((p) => owners.get(p)!);
+          expect(threadOrder).toEqual([...threadOrder].sort());
+        },
+      ),
     );
   });
 });

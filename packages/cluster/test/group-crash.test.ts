@@ -26,13 +26,30 @@ describeWithZooKeeper("group crash and restart", (server) => {
     const relay = await startRelay(server().port);
     const log = new DeliveryLog();
     const produced = [...(await produce(b1, 1, "crash", 2, 200)), ...(await produce(b2, 2, "crash", 1, 200))];
-    const crashed = await GroupConsumer.start({ zookeeper: relay.connectString, group: "g-crash", consumerId: "old", topics: { crash: 1 }, ...FAST, onEvent: log.listener("old"), fetchSize: 1024 });
+    const crashed = await GroupConsumer.start({
+      zookeeper: relay.connectString,
+      group: "g-crash",
+      consumerId: "old",
+      topics: { crash: 1 },
+      ...FAST,
+      onEvent: log.listener("old"),
+      fetchSize: 1024,
+    });
     consumeInBackground(crashed, "old", log, 300);
     await waitFor("300 messages", () => log.total >= 300);
     relay.cut(); // the process "dies": no commit, no goodbye; its nodes stay until its session expires
-        const deliveredBeforeCrash = log.total;
+    const deliveredBeforeCrash = log.total;
     // Its owner nodes stay until ZooKeeper expires its session (1.5 s here), so the restart backs off meanwhile.
-    const restarted = await GroupConsumer.start({ zookeeper: server().connectString, group: "g-crash", consumerId: "new", topics: { crash: 1 }, ...FAST, rebalanceBackoffMs: 400, rebalanceRetries: 10, onEvent: log.listener("new") });
+    const restarted = await GroupConsumer.start({
+      zookeeper: server().connectString,
+      group: "g-crash",
+      consumerId: "new",
+      topics: { crash: 1 },
+      ...FAST,
+      rebalanceBackoffMs: 400,
+      rebalanceRetries: 10,
+      onEvent: log.listener("new"),
+    });
     consumeInBackground(restarted, "new", log);
     await waitFor("every message", () => log.check(produced).missing === 0, 9000);
     await restarted.close();
@@ -43,5 +60,4 @@ describeWithZooKeeper("group crash and restart", (server) => {
     await crashed.close();
     await relay.close();
   }, 20_000);
-
 });

@@ -28,7 +28,14 @@ describeWithZooKeeper("group consumption", (server) => {
   test("one member reads every partition, commits the offset after the last message, and resumes there", async () => {
     const produced = [...(await produce(b1, 1, "once", 2, 20)), ...(await produce(b2, 2, "once", 1, 20))];
     const log = new DeliveryLog();
-    const consumer = await GroupConsumer.start({ zookeeper: server().connectString, group: "g-once", topics: { once: 1 }, ...FAST, autoCommit: false, onEvent: log.listener("a") });
+    const consumer = await GroupConsumer.start({
+      zookeeper: server().connectString,
+      group: "g-once",
+      topics: { once: 1 },
+      ...FAST,
+      autoCommit: false,
+      onEvent: log.listener("a"),
+    });
     const reader = consumeInBackground(consumer, "a", log);
     await waitFor("every message", () => log.check(produced).missing === 0);
     // The message a loop holds counts once the loop asks for the next: wait for all fetched to be handed out.
@@ -36,12 +43,14 @@ describeWithZooKeeper("group consumption", (server) => {
     await consumer.close();
     await reader.done;
     // Offsets nodes hold the log end for each partition (the loop finished with every message).
-    for (const [name, broker, partition] of [["1-0", b1, 0], ["1-1", b1, 1], ["2-0", b2, 0]] as const) {
-      const end = await (await import("@k07/transport-node")).KafkaClient.prototype.latestOffset.call(
-        new (await import("@k07/transport-node")).KafkaClient(broker.host, broker.port),
-        "once",
-        partition,
-      );
+    for (const [name, broker, partition] of [
+      ["1-0", b1, 0],
+      ["1-1", b1, 1],
+      ["2-0", b2, 0],
+    ] as const) {
+      const end = await (
+        await import("@k07/transport-node")
+      ).KafkaClient.prototype.latestOffset.call(new (await import("@k07/transport-node")).KafkaClient(broker.host, broker.port), "once", partition);
       expect(await zk.read(`/consumers/g-once/offsets/once/${name}`)).toBe(String(end));
     }
     expect(log.check(produced)).toMatchObject({ missing: 0, duplicates: 0, violations: [] });
@@ -49,7 +58,13 @@ describeWithZooKeeper("group consumption", (server) => {
     // A new member of the same group starts from the commits: nothing old again, only new messages.
     const more = await produce(b1, 1, "once", 1, 5, "later");
     const again = new DeliveryLog();
-    const second = await GroupConsumer.start({ zookeeper: server().connectString, group: "g-once", topics: { once: 1 }, ...FAST, onEvent: again.listener("b") });
+    const second = await GroupConsumer.start({
+      zookeeper: server().connectString,
+      group: "g-once",
+      topics: { once: 1 },
+      ...FAST,
+      onEvent: again.listener("b"),
+    });
     const starts: GroupEvent[] = [];
     consumeInBackground(second, "b", again);
     await waitFor("the new messages", () => again.check(more).missing === 0);
@@ -61,7 +76,15 @@ describeWithZooKeeper("group consumption", (server) => {
   test("members leave and join while messages flow: every message at least once, duplicates only after rebalances", async () => {
     const log = new DeliveryLog();
     const produced: Produced[] = [];
-    const member = (id: string) => GroupConsumer.start({ zookeeper: server().connectString, group: "g-ev", consumerId: id, topics: { ev: 1 }, ...FAST, onEvent: log.listener(id) });
+    const member = (id: string) =>
+      GroupConsumer.start({
+        zookeeper: server().connectString,
+        group: "g-ev",
+        consumerId: id,
+        topics: { ev: 1 },
+        ...FAST,
+        onEvent: log.listener(id),
+      });
     const a = await member("a");
     consumeInBackground(a, "a", log);
     const b = await member("b");
@@ -83,13 +106,23 @@ describeWithZooKeeper("group consumption", (server) => {
     expect(result.missing).toBe(0);
     // Duplicates can only come from partitions restarted at a commit.
     if (result.duplicates > 0) expect(log.restarts).toBeGreaterThan(0);
-    console.log(`leave/join: ${produced.length} produced, ${result.delivered} delivered, ${result.duplicates} duplicates, ${log.restarts} partition restarts`);
+    console.log(
+      `leave/join: ${produced.length} produced, ${result.delivered} delivered, ${result.duplicates} duplicates, ${log.restarts} partition restarts`,
+    );
   });
 
   test("an owner node held by someone else is waited out with backoff, then claimed", async () => {
     await zk.createWithParents("/consumers/g-conflict/owners/conflict/2-0", "someone-else-0", "ephemeral");
     const events: GroupEvent[] = [];
-    const joining = GroupConsumer.start({ zookeeper: server().connectString, group: "g-conflict", consumerId: "m", topics: { conflict: 1 }, ...FAST, rebalanceBackoffMs: 150, onEvent: (e) => events.push(e) });
+    const joining = GroupConsumer.start({
+      zookeeper: server().connectString,
+      group: "g-conflict",
+      consumerId: "m",
+      topics: { conflict: 1 },
+      ...FAST,
+      rebalanceBackoffMs: 150,
+      onEvent: (e) => events.push(e),
+    });
     await waitFor("a conflict", () => events.some((e) => e.type === "owner-conflict"));
     await zk.remove("/consumers/g-conflict/owners/conflict/2-0");
     const consumer = await joining;
@@ -105,7 +138,14 @@ describeWithZooKeeper("group consumption", (server) => {
     await zk.createWithParents("/consumers/g-stuck/owners/conflict/1-0", "someone-else-0", "ephemeral");
     const events: GroupEvent[] = [];
     await expect(
-      GroupConsumer.start({ zookeeper: server().connectString, group: "g-stuck", topics: { conflict: 1 }, ...FAST, rebalanceBackoffMs: 20, onEvent: (e) => events.push(e) }),
+      GroupConsumer.start({
+        zookeeper: server().connectString,
+        group: "g-stuck",
+        topics: { conflict: 1 },
+        ...FAST,
+        rebalanceBackoffMs: 20,
+        onEvent: (e) => events.push(e),
+      }),
     ).rejects.toThrow(/could not rebalance group g-stuck after 4 tries/);
     expect(events.filter((e) => e.type === "owner-conflict").length).toBe(4);
     // It left: nothing of it remains.

@@ -10,7 +10,16 @@ import type { Broker } from "@k07/broker";
 import { ZooKeeperSession } from "@k07/zookeeper";
 import { describeWithZooKeeper } from "@k07/testing/zookeeper-harness.ts";
 import { GroupConsumer, type GroupEvent } from "../src/group/index.ts";
-import { DeliveryLog, consumeInBackground, produce, readOwners, startRegisteredBroker, startRelay, waitFor, type Produced } from "./group-fixtures.ts";
+import {
+  DeliveryLog,
+  consumeInBackground,
+  produce,
+  readOwners,
+  startRegisteredBroker,
+  startRelay,
+  waitFor,
+  type Produced,
+} from "./group-fixtures.ts";
 
 const FAST = { rebalanceBackoffMs: 100, sessionTimeoutMs: 1500, autoCommitIntervalMs: 100, fetchBackoffMaxMs: 100 };
 
@@ -34,13 +43,24 @@ describeWithZooKeeper("group failures", (server) => {
   test("a broker stopped and restarted: its partitions leave the assignment and come back, resuming from the commits", async () => {
     const log = new DeliveryLog();
     const produced: Produced[] = [...(await produce(b1, 1, "restart", 2, 50, "r1")), ...(await produce(b2, 2, "restart", 2, 50, "r1"))];
-    const member = (id: string) => GroupConsumer.start({ zookeeper: server().connectString, group: "g-restart", consumerId: id, topics: { restart: 1 }, ...FAST, onEvent: log.listener(id) });
+    const member = (id: string) =>
+      GroupConsumer.start({
+        zookeeper: server().connectString,
+        group: "g-restart",
+        consumerId: id,
+        topics: { restart: 1 },
+        ...FAST,
+        onEvent: log.listener(id),
+      });
     const [a, b] = await Promise.all([member("a"), member("b")]);
     consumeInBackground(a, "a", log);
     consumeInBackground(b, "b", log);
     await waitFor("the first messages", () => log.check(produced).missing === 0);
     await b2.close();
-    await waitFor("broker 2's partitions to leave the owner table", async () => Object.keys(await readOwners(zk, "g-restart", "restart")).join() === "1-0,1-1");
+    await waitFor(
+      "broker 2's partitions to leave the owner table",
+      async () => Object.keys(await readOwners(zk, "g-restart", "restart")).join() === "1-0,1-1",
+    );
     produced.push(...(await produce(b1, 1, "restart", 2, 50, "r2")));
     b2 = await startRegisteredBroker(server().connectString, 2, { restart: 2, expiry: 1 }, { dataDir });
     await waitFor("broker 2's partitions to come back", async () => Object.keys(await readOwners(zk, "g-restart", "restart")).length === 4);
@@ -58,14 +78,31 @@ describeWithZooKeeper("group failures", (server) => {
     const events: GroupEvent[] = [];
     const produced: Produced[] = [...(await produce(b1, 1, "expiry", 2, 50, "e1")), ...(await produce(b2, 2, "expiry", 1, 50, "e1"))];
     const listener = log.listener("x");
-    const cutOff = await GroupConsumer.start({ zookeeper: relay.connectString, group: "g-expiry", consumerId: "x", topics: { expiry: 1 }, ...FAST, onEvent: (e) => (events.push(e), listener(e)) });
-    const other = await GroupConsumer.start({ zookeeper: server().connectString, group: "g-expiry", consumerId: "y", topics: { expiry: 1 }, ...FAST, onEvent: log.listener("y") });
+    const cutOff = await GroupConsumer.start({
+      zookeeper: relay.connectString,
+      group: "g-expiry",
+      consumerId: "x",
+      topics: { expiry: 1 },
+      ...FAST,
+      onEvent: (e) => (events.push(e), listener(e)),
+    });
+    const other = await GroupConsumer.start({
+      zookeeper: server().connectString,
+      group: "g-expiry",
+      consumerId: "y",
+      topics: { expiry: 1 },
+      ...FAST,
+      onEvent: log.listener("y"),
+    });
     consumeInBackground(cutOff, "x", log);
     consumeInBackground(other, "y", log);
     await waitFor("the first messages", () => log.check(produced).missing === 0);
     relay.cut();
     // ZooKeeper expires x's session: y takes every partition.
-    await waitFor("y to own everything", async () => Object.values(await readOwners(zk, "g-expiry", "expiry")).join() === "g-expiry_y-0,g-expiry_y-0,g-expiry_y-0");
+    await waitFor(
+      "y to own everything",
+      async () => Object.values(await readOwners(zk, "g-expiry", "expiry")).join() === "g-expiry_y-0,g-expiry_y-0,g-expiry_y-0",
+    );
     relay.restore();
     await waitFor("x back in the group", () => events.some((e) => e.type === "session"));
     await waitFor("x to own its share again", async () => Object.values(await readOwners(zk, "g-expiry", "expiry")).includes("g-expiry_x-0"));

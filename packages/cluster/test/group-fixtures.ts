@@ -18,7 +18,12 @@ export async function waitFor(what: string, condition: () => boolean | Promise<b
 }
 
 /** Starts a broker registered in ZooKeeper and makes it register each topic (a first produce creates the log). */
-export async function startRegisteredBroker(zookeeper: string, brokerId: number, topicPartitions: Record<string, number>, extra: BrokerOptions = {}): Promise<Broker> {
+export async function startRegisteredBroker(
+  zookeeper: string,
+  brokerId: number,
+  topicPartitions: Record<string, number>,
+  extra: BrokerOptions = {},
+): Promise<Broker> {
   const broker = await startBroker({ zookeeper, brokerId, topicPartitions, zookeeperSessionTimeoutMs: 2000, ...extra });
   const zk = broker.zookeeper!;
   const kafka = new KafkaClient(broker.host, broker.port);
@@ -30,7 +35,8 @@ export async function startRegisteredBroker(zookeeper: string, brokerId: number,
   }
   await kafka.confirm();
   await kafka.close();
-  for (const topic of Object.keys(topicPartitions)) await waitFor(`${topic} on broker ${brokerId}`, async () => (await zk.read(`/brokers/topics/${topic}/${brokerId}`)) !== undefined);
+  for (const topic of Object.keys(topicPartitions))
+    await waitFor(`${topic} on broker ${brokerId}`, async () => (await zk.read(`/brokers/topics/${topic}/${brokerId}`)) !== undefined);
   return broker;
 }
 
@@ -139,7 +145,12 @@ export class DeliveryLog {
   /** The onEvent listener for a member. */
   listener(member: string): (event: GroupEvent) => void {
     return (event) => {
-      if (process.env.K07_DEBUG_GROUPS) console.log(member, event.type, JSON.stringify(event, (_k, v) => (v instanceof Map ? [...v] : v instanceof Error ? v.message : v)));
+      if (process.env.K07_DEBUG_GROUPS)
+        console.log(
+          member,
+          event.type,
+          JSON.stringify(event, (_k, v) => (v instanceof Map ? [...v] : v instanceof Error ? v.message : v)),
+        );
       if (event.type === "partition-start") {
         const key = `${event.topic}/${event.brokerId}-${event.partition}`;
         this.runs.set(`${key}@${member}`, { member, start: event.offset, committedBefore: this.lastCommit.get(key), expected: event.offset });
@@ -193,7 +204,12 @@ export class DeliveryLog {
 }
 
 /** Runs a member's iterator in the background, recording deliveries until `stop()`, the member closes, or `limit` deliveries (then it hangs, as a dead process would). */
-export function consumeInBackground(consumer: AsyncIterable<GroupMessage>, member: string, log: DeliveryLog, limit = Infinity): { stop(): void; done: Promise<void> } {
+export function consumeInBackground(
+  consumer: AsyncIterable<GroupMessage>,
+  member: string,
+  log: DeliveryLog,
+  limit = Infinity,
+): { stop(): void; done: Promise<void> } {
   let stopped = false;
   let count = 0;
   const done = (async () => {

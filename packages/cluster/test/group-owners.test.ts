@@ -47,8 +47,44 @@ describeWithZooKeeper("group ownership in ZooKeeper", (server) => {
     ["(5,4)", "t5", 4, { "1-0": "-0", "1-1": "-0", "2-0": "-1", "2-1": "-2", "2-2": "-3" }],
     ["(5,11)", "t5", 11, { "1-0": "-0", "1-1": "-1", "2-0": "-10", "2-1": "-2", "2-2": "-3" }],
     ["(2,4)", "t2", 4, { "1-0": "-0", "2-0": "-1" }],
-    ["(12,2)", "t12", 2, { "1-0": "-0", "1-1": "-0", "1-10": "-0", "1-11": "-0", "1-2": "-0", "1-3": "-0", "1-4": "-1", "1-5": "-1", "1-6": "-1", "1-7": "-1", "1-8": "-1", "1-9": "-1" }],
-    ["(12,3)", "t12", 3, { "1-0": "-0", "1-1": "-0", "1-10": "-0", "1-11": "-0", "1-2": "-1", "1-3": "-1", "1-4": "-1", "1-5": "-1", "1-6": "-2", "1-7": "-2", "1-8": "-2", "1-9": "-2" }],
+    [
+      "(12,2)",
+      "t12",
+      2,
+      {
+        "1-0": "-0",
+        "1-1": "-0",
+        "1-10": "-0",
+        "1-11": "-0",
+        "1-2": "-0",
+        "1-3": "-0",
+        "1-4": "-1",
+        "1-5": "-1",
+        "1-6": "-1",
+        "1-7": "-1",
+        "1-8": "-1",
+        "1-9": "-1",
+      },
+    ],
+    [
+      "(12,3)",
+      "t12",
+      3,
+      {
+        "1-0": "-0",
+        "1-1": "-0",
+        "1-10": "-0",
+        "1-11": "-0",
+        "1-2": "-1",
+        "1-3": "-1",
+        "1-4": "-1",
+        "1-5": "-1",
+        "1-6": "-2",
+        "1-7": "-2",
+        "1-8": "-2",
+        "1-9": "-2",
+      },
+    ],
   ];
   test.each(tables)("owner table %s: one member with that many streams", async (name, topic, streams, expected) => {
     const group = `tab${name.replace(/\D+/g, "_")}`;
@@ -70,7 +106,9 @@ describeWithZooKeeper("group ownership in ZooKeeper", (server) => {
     try {
       const five = { "1-0": "multi5_a-0", "1-1": "multi5_a-0", "2-0": "multi5_a-1", "2-1": "multi5_a-1", "2-2": "multi5_b-0" };
       const twelve: Record<string, string> = {};
-      ["1-0", "1-1", "1-10", "1-11", "1-2", "1-3", "1-4", "1-5", "1-6", "1-7", "1-8", "1-9"].forEach((p, i) => (twelve[p] = `multi12_${"xyz"[Math.floor(i / 4)]}-0`));
+      ["1-0", "1-1", "1-10", "1-11", "1-2", "1-3", "1-4", "1-5", "1-6", "1-7", "1-8", "1-9"].forEach(
+        (p, i) => (twelve[p] = `multi12_${"xyz"[Math.floor(i / 4)]}-0`),
+      );
       // Members joined concurrently; they settle after conflicts and backoff.
       await waitFor("the (5,3) table", async () => JSON.stringify(await readOwners(zk, "multi5", "t5")) === JSON.stringify(five));
       await waitFor("the (12,3) table", async () => JSON.stringify(await readOwners(zk, "multi12", "t12")) === JSON.stringify(twelve));
@@ -84,7 +122,10 @@ describeWithZooKeeper("group ownership in ZooKeeper", (server) => {
     const fixed = await GroupConsumer.start({ zookeeper: server().connectString, group: "mixed", consumerId: "s", topics: { t2: 1 }, ...FAST });
     try {
       expect(await zk.read("/consumers/mixed/ids/mixed_w")).toBe("*1*t2");
-      await waitFor("t2 split between the members", async () => JSON.stringify(await readOwners(zk, "mixed", "t2")) === JSON.stringify({ "1-0": "mixed_s-0", "2-0": "mixed_w-0" }));
+      await waitFor(
+        "t2 split between the members",
+        async () => JSON.stringify(await readOwners(zk, "mixed", "t2")) === JSON.stringify({ "1-0": "mixed_s-0", "2-0": "mixed_w-0" }),
+      );
     } finally {
       await Promise.all([wild.close(), fixed.close()]);
     }

@@ -95,10 +95,11 @@ function named(outcome: unknown): string[] {
 }
 
 /** What a confirm() or close() settled with: "resolved" or its error. */
-const settled = (promise: Promise<void>): Promise<unknown> => promise.then(
-  () => "resolved",
-  (error: unknown) => error,
-);
+const settled = (promise: Promise<void>): Promise<unknown> =>
+  promise.then(
+    () => "resolved",
+    (error: unknown) => error,
+  );
 
 const texts = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `${tag}-${i}`);
 
@@ -203,7 +204,9 @@ describeWithZooKeeper("the Producer names every message it could not confirm", (
     await brokers[1]!.kill();
     const error = await confirming;
     expect(named(error).sort()).toEqual(lost.sort());
-    expect((error as Error).message).toMatch(/^2 produce request\(s\) may not have been applied: 1 because Connection to .*; 1 because Connection to .*$/);
+    expect((error as Error).message).toMatch(
+      /^2 produce request\(s\) may not have been applied: 1 because Connection to .*; 1 because Connection to .*$/,
+    );
     expect((error as Error).message.match(/may not have been applied/g)).toHaveLength(1);
   });
 });

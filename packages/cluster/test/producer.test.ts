@@ -67,7 +67,10 @@ describeWithZooKeeper("producer with ZooKeeper discovery", (server) => {
     await expect(producer.send("keyed", "x", "polygenelubricants")).rejects.toBeInstanceOf(InvalidPartitionError);
     await producer.close();
     const placed: Record<string, string> = {};
-    for (const [id, broker, count] of [[1, b1, 2], [2, b2, 3]] as const) {
+    for (const [id, broker, count] of [
+      [1, b1, 2],
+      [2, b2, 3],
+    ] as const) {
       for (let p = 0; p < count; p++) for (const text of await readAll(broker, "keyed", p)) placed[text.replace("value of ", "")] = `${id}-${p}`;
     }
     expect(placed).toEqual({ a: "2-0", b: "2-1", c: "2-2", d: "1-0", e: "1-1", hello: "2-0", Kafka: "2-1" });
@@ -80,7 +83,10 @@ describeWithZooKeeper("producer with ZooKeeper discovery", (server) => {
     const b2 = await start(2, { fresh: 4 });
     await until(() => view.brokers.size === 2, "broker 2 to appear");
     expect(await view.topicPartitions("fresh")).toEqual([]);
-    expect(view.bootstrapPartitions()).toEqual([{ brokerId: 1, partition: 0 }, { brokerId: 2, partition: 0 }]);
+    expect(view.bootstrapPartitions()).toEqual([
+      { brokerId: 1, partition: 0 },
+      { brokerId: 2, partition: 0 },
+    ]);
     const producer = new Producer({ zookeeper: server().connectString });
     await Promise.all(Array.from({ length: 40 }, (_, i) => producer.send("fresh", `m${i}`)));
     await producer.confirm();
@@ -92,7 +98,16 @@ describeWithZooKeeper("producer with ZooKeeper discovery", (server) => {
     expect((await readAll(b1, "fresh", 0)).length + (await readAll(b2, "fresh", 0)).length).toBeGreaterThan(0);
     // Now both brokers registered the topic with 4 partitions each: 8 candidates, numeric order.
     await until(async () => (await view.topicPartitions("fresh")).length === 8, "topic registrations");
-    expect((await view.topicPartitions("fresh")).map((p) => `${p.brokerId}-${p.partition}`)).toEqual(["1-0", "1-1", "1-2", "1-3", "2-0", "2-1", "2-2", "2-3"]);
+    expect((await view.topicPartitions("fresh")).map((p) => `${p.brokerId}-${p.partition}`)).toEqual([
+      "1-0",
+      "1-1",
+      "1-2",
+      "1-3",
+      "2-0",
+      "2-1",
+      "2-2",
+      "2-3",
+    ]);
     await b2.close();
     await until(() => view.brokers.size === 1, "broker 2 to leave");
     expect((await view.topicPartitions("fresh")).map((p) => p.brokerId)).toEqual([1, 1, 1, 1]);

@@ -41,39 +41,45 @@ export class K07Error extends Error {
 
 /** Bytes that do not follow the 0.7 wire format. `position` is the byte index where decoding failed. */
 export class MalformedError extends K07Error {
-  constructor(message: string, readonly position: number, context?: ErrorContext) {
+  constructor(
+    message: string,
+    readonly position: number,
+    context?: ErrorContext,
+  ) {
     super(`${message} at byte ${position}`, context);
   }
 }
 
 /** A message whose stored CRC32 does not match its payload. */
 export class CrcError extends K07Error {
-  constructor(readonly expected: number, readonly actual: number, context?: ErrorContext) {
-    super(
-      `CRC mismatch: message says 0x${hex32(expected)}, payload hashes to 0x${hex32(actual)}`,
-      context,
-    );
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+    context?: ErrorContext,
+  ) {
+    super(`CRC mismatch: message says 0x${hex32(expected)}, payload hashes to 0x${hex32(actual)}`, context);
   }
 }
 
 /** A frame whose size prefix is above the configured limit or not positive; refused before buffering. */
 export class FrameTooLargeError extends K07Error {
-  constructor(readonly size: number, readonly limit: number) {
-    super(
-      size <= 0
-        ? `Frame size prefix ${size} is not positive`
-        : `Frame of ${size} bytes exceeds the limit of ${limit} bytes`,
-    );
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(size <= 0 ? `Frame size prefix ${size} is not positive` : `Frame of ${size} bytes exceeds the limit of ${limit} bytes`);
   }
 }
 
 /** A single message larger than the largest fetch the client is allowed to make. */
 export class MessageTooLargeError extends K07Error {
-  constructor(readonly size: number, readonly limit: number, context?: ErrorContext, message?: string) {
-    super(
-      message ?? `A message of ${size} bytes does not fit in the largest allowed fetch of ${limit} bytes; raise maxFetchBytes`,
-      context,
-    );
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+    context?: ErrorContext,
+    message?: string,
+  ) {
+    super(message ?? `A message of ${size} bytes does not fit in the largest allowed fetch of ${limit} bytes; raise maxFetchBytes`, context);
   }
 }
 
@@ -84,7 +90,10 @@ export class MessageTooLargeError extends K07Error {
  * `getOffsets` lists (segment starts, the log end) and at every message's `offset` and `nextOffset`.
  */
 export class OffsetNotAtMessageBoundaryError extends K07Error {
-  constructor(readonly reason: string, context?: ErrorContext) {
+  constructor(
+    readonly reason: string,
+    context?: ErrorContext,
+  ) {
     super(`The offset is not at a message boundary (${reason}); fetch from an offset getOffsets lists, or a message's offset or nextOffset`, context);
   }
 }
@@ -109,7 +118,10 @@ export class CompressionError extends K07Error {}
  * none: 0.7 producers never nest wrappers, protocol §5.5), refused before it is decompressed.
  */
 export class NestedCompressionError extends CompressionError {
-  constructor(readonly maxDepth: number, context?: ErrorContext) {
+  constructor(
+    readonly maxDepth: number,
+    context?: ErrorContext,
+  ) {
     super(
       `A compressed message nested ${maxDepth + 1} deep, more than maxCompressionDepth ${maxDepth} allows (0.7 producers never nest compressed messages)`,
       context,
@@ -130,7 +142,11 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** An error code a broker returned in a fetch or multi-fetch response. */
 export class BrokerError extends K07Error {
-  constructor(readonly code: number, message: string, context?: ErrorContext) {
+  constructor(
+    readonly code: number,
+    message: string,
+    context?: ErrorContext,
+  ) {
     super(message, context);
   }
 }

@@ -77,12 +77,7 @@ export {
   encodeMultiFetchRequest,
   encodeMultiFetchResponse,
 } from "./protocol/multi-fetch.ts";
-export {
-  MultiProduceRequest,
-  decodeMultiProduceRequestBody,
-  encodeMultiProduceRequest,
-  multiProducePrefix,
-} from "./protocol/multi-produce.ts";
+export { MultiProduceRequest, decodeMultiProduceRequestBody, encodeMultiProduceRequest, multiProducePrefix } from "./protocol/multi-produce.ts";
 export {
   EARLIEST_TIME,
   LATEST_TIME,

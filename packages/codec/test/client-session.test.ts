@@ -31,7 +31,6 @@ const fetchC = new FetchRequest("c", 2, 99, 1024);
 const produce = new ProduceRequest("p", 0, [createMessage("x")]);
 const multiProduce = new MultiProduceRequest([produce]);
 
-
 function summary(events: SessionEvent<string>[]): unknown[] {
   return events.map((e) => {
     switch (e.kind) {
@@ -94,7 +93,17 @@ test("a multi-fetch response is decoded with the number of fetches that was sent
     { errorCode: 0, messageSet: new Uint8Array(0) },
   ]);
   const events = h11TripleSession([{ request: multi, token: "m" }], response, summary);
-  expect(summary(events)).toEqual([["multi-fetch", "m", [[0, helloSet.length], [3, 0], [0, 0]]]]);
+  expect(summary(events)).toEqual([
+    [
+      "multi-fetch",
+      "m",
+      [
+        [0, helloSet.length],
+        [3, 0],
+        [0, 0],
+      ],
+    ],
+  ]);
   const parts = (events[0] as Extract<SessionEvent<string>, { kind: "multi-fetch" }>).response;
   expect(decodeMessageSet(parts[0]!.messageSet).toArray()[0]!.text()).toBe("hello");
 });

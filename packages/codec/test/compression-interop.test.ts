@@ -7,14 +7,7 @@
 import { createRequire } from "node:module";
 import { inherits } from "node:util";
 import * as zlib from "node:zlib";
-import {
-  createGzipMessage,
-  createMessage,
-  createSnappyMessage,
-  decodeMessageSet,
-  decodeRequest,
-  encodeMessages,
-} from "../src/index.ts";
+import { createGzipMessage, createMessage, createSnappyMessage, decodeMessageSet, decodeRequest, encodeMessages } from "../src/index.ts";
 
 // franz-kafka resolves its own dependencies (buffer-crc32, the optional native snappy) from its folder.
 const franzRequire = createRequire(require.resolve("franz-kafka/package.json"));
@@ -79,7 +72,11 @@ describe("franz-kafka → k07", () => {
     // franz-kafka calls `snappy.compress(buffer, cb)`, the callback API of snappy < 7; the block format is the same.
     const inner = encodeMessages(PAYLOADS.map((p) => createMessage(p)));
     const wrapper = { magic: 1 as const, attributes: 2, payload: new Uint8Array(nativeSnappy!.compressSync(inner)) };
-    expect(decodeMessageSet(encodeMessages([wrapper])).toArray().map((m) => m.text())).toEqual(PAYLOADS);
+    expect(
+      decodeMessageSet(encodeMessages([wrapper]))
+        .toArray()
+        .map((m) => m.text()),
+    ).toEqual(PAYLOADS);
   });
 });
 

@@ -37,7 +37,13 @@ function bytesFrom(length: number, seed: number): Uint8Array {
 /** Random bytes of every size class (tails, one step, 100 B messages, past the wasm window) and two cut points. */
 const sizedBytes = fc
   .oneof(fc.nat(40), fc.integer({ min: 90, max: 1100 }), fc.integer({ min: WASM_CRC32_WINDOW - 20, max: WASM_CRC32_WINDOW * 2 + 40 }))
-  .chain((length) => fc.tuple(fc.integer().map((seed) => bytesFrom(length, seed)), fc.nat(length), fc.nat(length)));
+  .chain((length) =>
+    fc.tuple(
+      fc.integer().map((seed) => bytesFrom(length, seed)),
+      fc.nat(length),
+      fc.nat(length),
+    ),
+  );
 
 describe("CRC-32 implementations", () => {
   it("WebAssembly is available on Node, so the wasm rows are really tested", () => {

@@ -193,8 +193,17 @@ describe("decoding in steps", () => {
     }
     expect(calls).toBeGreaterThan(4 * 16); // at least one call per 64 KiB inflated
     const text = (s: string) => new TextEncoder().encode(s);
-    expect(sameList(messages.map((m) => m.payload), [text("first"), ...expected, text("last")])).toBe(true);
-    expect(messages.map((m) => m.offset)).toEqual(decodeMessageSet(set).toArray().map((m) => m.offset));
+    expect(
+      sameList(
+        messages.map((m) => m.payload),
+        [text("first"), ...expected, text("last")],
+      ),
+    ).toBe(true);
+    expect(messages.map((m) => m.offset)).toEqual(
+      decodeMessageSet(set)
+        .toArray()
+        .map((m) => m.offset),
+    );
   });
 
   test("step(allowance, onMessage) hands out every message and reports the end", () => {

@@ -39,11 +39,7 @@ function frameOf(request: Request): Uint8Array {
 describe("MultiProduce: the position of a bad field in the second of three parts", () => {
   const first = [createMessage("x")];
   const second = [createMessage("yy"), createMessage("zzz")];
-  const request = new MultiProduceRequest([
-    new ProduceRequest("a", 0, first),
-    new ProduceRequest("bb", 1, second),
-    new ProduceRequest("c", 2, []),
-  ]);
+  const request = new MultiProduceRequest([new ProduceRequest("a", 0, first), new ProduceRequest("bb", 1, second), new ProduceRequest("c", 2, [])]);
   // type(2) count(2) | "a": length(2) topic(1) partition(4) setSize(4) set | "bb": length(2) topic(2) partition(4) setSize(4) set | …
   const firstSet = encodeMessages(first).length;
   const secondSet = encodeMessages(second).length;

@@ -45,54 +45,89 @@ function iterateAll(bytes: Uint8Array, verifyCrc: boolean): void {
 
 describe("decodeRequest", () => {
   test("random bytes", () => {
-    fc.assert(fc.property(fc.oneof(randomBytes, typedRandom), (b) => decodesOrThrowsK07Error(() => decodeRequest(b))), RUNS);
+    fc.assert(
+      fc.property(fc.oneof(randomBytes, typedRandom), (b) => decodesOrThrowsK07Error(() => decodeRequest(b))),
+      RUNS,
+    );
   });
   test("mutated requests", () => {
     const valid = request.map((r) => encodeRequest(r).subarray(4));
-    fc.assert(fc.property(mutated(valid), (b) => decodesOrThrowsK07Error(() => decodeRequest(b))), RUNS);
+    fc.assert(
+      fc.property(mutated(valid), (b) => decodesOrThrowsK07Error(() => decodeRequest(b))),
+      RUNS,
+    );
   });
 });
 
 describe("decodeFetchResponse (and the message set it carries)", () => {
   const decode = (b: Uint8Array) => () => iterateAll(decodeFetchResponse(b).messageSet, true);
   test("random bytes", () => {
-    fc.assert(fc.property(randomBytes, (b) => decodesOrThrowsK07Error(decode(b))), RUNS);
+    fc.assert(
+      fc.property(randomBytes, (b) => decodesOrThrowsK07Error(decode(b))),
+      RUNS,
+    );
   });
   test("mutated responses", () => {
     const valid = fetchResponse.map((r) => encodeFetchResponse(r).subarray(4));
-    fc.assert(fc.property(mutated(valid), (b) => decodesOrThrowsK07Error(decode(b))), RUNS);
+    fc.assert(
+      fc.property(mutated(valid), (b) => decodesOrThrowsK07Error(decode(b))),
+      RUNS,
+    );
   });
 });
 
 describe("decodeMultiFetchResponse", () => {
   const count = fc.integer({ min: 0, max: 6 });
   test("random bytes and counts", () => {
-    fc.assert(fc.property(randomBytes, count, (b, n) => decodesOrThrowsK07Error(() => decodeMultiFetchResponse(b, n))), RUNS);
+    fc.assert(
+      fc.property(randomBytes, count, (b, n) => decodesOrThrowsK07Error(() => decodeMultiFetchResponse(b, n))),
+      RUNS,
+    );
   });
   test("mutated responses, with the right count or one off", () => {
-    const valid = fc.array(fetchResponse, { maxLength: 4 }).chain((parts) =>
-      fc.tuple(mutated(fc.constant(encodeMultiFetchResponse(parts).subarray(4))), fc.integer({ min: Math.max(0, parts.length - 1), max: parts.length + 1 })),
+    const valid = fc
+      .array(fetchResponse, { maxLength: 4 })
+      .chain((parts) =>
+        fc.tuple(
+          mutated(fc.constant(encodeMultiFetchResponse(parts).subarray(4))),
+          fc.integer({ min: Math.max(0, parts.length - 1), max: parts.length + 1 }),
+        ),
+      );
+    fc.assert(
+      fc.property(valid, ([b, n]) => decodesOrThrowsK07Error(() => decodeMultiFetchResponse(b, n))),
+      RUNS,
     );
-    fc.assert(fc.property(valid, ([b, n]) => decodesOrThrowsK07Error(() => decodeMultiFetchResponse(b, n))), RUNS);
   });
 });
 
 describe("decodeOffsetsResponse", () => {
   test("random bytes", () => {
-    fc.assert(fc.property(randomBytes, (b) => decodesOrThrowsK07Error(() => decodeOffsetsResponse(b))), RUNS);
+    fc.assert(
+      fc.property(randomBytes, (b) => decodesOrThrowsK07Error(() => decodeOffsetsResponse(b))),
+      RUNS,
+    );
   });
   test("mutated responses", () => {
     const valid = offsetsList.map((o) => encodeOffsetsResponse(o).subarray(4));
-    fc.assert(fc.property(mutated(valid), (b) => decodesOrThrowsK07Error(() => decodeOffsetsResponse(b))), RUNS);
+    fc.assert(
+      fc.property(mutated(valid), (b) => decodesOrThrowsK07Error(() => decodeOffsetsResponse(b))),
+      RUNS,
+    );
   });
 });
 
 describe("decodeMessageSet, iterated to the end (CRC checked and not)", () => {
   test("random bytes", () => {
-    fc.assert(fc.property(randomBytes, fc.boolean(), (b, crc) => decodesOrThrowsK07Error(() => iterateAll(b, crc))), RUNS);
+    fc.assert(
+      fc.property(randomBytes, fc.boolean(), (b, crc) => decodesOrThrowsK07Error(() => iterateAll(b, crc))),
+      RUNS,
+    );
   });
   test("mutated message sets, with wrappers of every codec id", () => {
     const valid = fc.oneof(messages, fc.array(rawMessage, { maxLength: 6 })).map((ms) => encodeMessages(ms));
-    fc.assert(fc.property(mutated(valid), fc.boolean(), (b, crc) => decodesOrThrowsK07Error(() => iterateAll(b, crc))), RUNS);
+    fc.assert(
+      fc.property(mutated(valid), fc.boolean(), (b, crc) => decodesOrThrowsK07Error(() => iterateAll(b, crc))),
+      RUNS,
+    );
   });
 });

@@ -121,7 +121,11 @@ describe("CRC32", () => {
       };
       const wrapper = createCompressedMessage([createMessage("a"), createMessage("bc")], Compression.Gzip, { crc32: counting });
       expect(calls).toEqual([1, 2]);
-      expect(decodeMessageSet(encodeMessages([wrapper]), { crc32: counting }).toArray().map((m) => m.text())).toEqual(["a", "bc"]);
+      expect(
+        decodeMessageSet(encodeMessages([wrapper]), { crc32: counting })
+          .toArray()
+          .map((m) => m.text()),
+      ).toEqual(["a", "bc"]);
       expect(calls).toEqual([1, 2, wrapper.payload.length, 1, 2]);
     });
 
@@ -134,7 +138,9 @@ describe("CRC32", () => {
     });
 
     test("refuses a non-function", () => {
-      expect(() => decodeMessageSet(new Uint8Array(0), { crc32: "fast" as never })).toThrow(new TypeError("the crc32 option must be a function, got string"));
+      expect(() => decodeMessageSet(new Uint8Array(0), { crc32: "fast" as never })).toThrow(
+        new TypeError("the crc32 option must be a function, got string"),
+      );
     });
   });
 });

@@ -27,7 +27,9 @@ test.each([0, 1, 2, 3])("the first %i parts make a frame that decodes (h11 tripl
   const [head, body] = multiProducePrefix(frame, count);
   const alone = encodeRequest(new MultiProduceRequest(parts.slice(0, count)));
   expect(bytesToHex(concat(head, body))).toBe(bytesToHex(alone));
-  const decoded = h11TripleFrame(concat(head, body), decodeRequest, (r) => JSON.stringify(r, (_, v) => (v instanceof Uint8Array ? bytesToHex(v) : v)));
+  const decoded = h11TripleFrame(concat(head, body), decodeRequest, (r) =>
+    JSON.stringify(r, (_, v) => (v instanceof Uint8Array ? bytesToHex(v) : v)),
+  );
   expect(decoded.type).toBe(3);
 });
 

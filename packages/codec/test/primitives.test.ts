@@ -95,7 +95,11 @@ describe("Reader", () => {
 
   test("short strings: UTF-8 by byte count; a null (−1) or overlong length is an error", () => {
     const cafe = encodeUtf8("café");
-    const ok = new Reader(Writer.ofSize(2 + cafe.length).shortString(cafe).finish());
+    const ok = new Reader(
+      Writer.ofSize(2 + cafe.length)
+        .shortString(cafe)
+        .finish(),
+    );
     expect(ok.shortString()).toBe("café");
     ok.check("string");
     const nul = new Reader(Uint8Array.of(0xff, 0xff));

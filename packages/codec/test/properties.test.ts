@@ -95,20 +95,26 @@ test("offsets responses round-trip", () => {
 
 test("message sets round-trip: payloads, magics, offsets and next offsets", () => {
   fc.assert(
-    fc.property(messages, fc.maxSafeNat().map((n) => Math.floor(n / 2)), (ms, baseOffset) => {
-      const bytes = encodeMessages(ms);
-      expect(bytes.length).toBe(messagesSize(ms));
-      const set = decodeMessageSet(bytes, { baseOffset });
-      let position = baseOffset;
-      const expected = ms.map((m) => {
-        const start = position;
-        position += (m.magic === 0 ? 9 : 10) + m.payload.length;
-        return { magic: m.magic, payload: bytesToHex(m.payload), offset: start, nextOffset: position };
-      });
-      expect(set.toArray().map((m) => ({ magic: m.magic, payload: bytesToHex(m.payload), offset: m.offset, nextOffset: m.nextOffset }))).toEqual(expected);
-      expect(set.validBytes).toBe(bytes.length);
-      expect(set.entryCount).toBe(ms.length);
-    }),
+    fc.property(
+      messages,
+      fc.maxSafeNat().map((n) => Math.floor(n / 2)),
+      (ms, baseOffset) => {
+        const bytes = encodeMessages(ms);
+        expect(bytes.length).toBe(messagesSize(ms));
+        const set = decodeMessageSet(bytes, { baseOffset });
+        let position = baseOffset;
+        const expected = ms.map((m) => {
+          const start = position;
+          position += (m.magic === 0 ? 9 : 10) + m.payload.length;
+          return { magic: m.magic, payload: bytesToHex(m.payload), offset: start, nextOffset: position };
+        });
+        expect(set.toArray().map((m) => ({ magic: m.magic, payload: bytesToHex(m.payload), offset: m.offset, nextOffset: m.nextOffset }))).toEqual(
+          expected,
+        );
+        expect(set.validBytes).toBe(bytes.length);
+        expect(set.entryCount).toBe(ms.length);
+      },
+    ),
     RUNS,
   );
 });
@@ -118,7 +124,9 @@ test("any prefix of a message set yields a prefix of its messages, validBytes en
     fc.property(messages, fc.nat(), (ms, cutSeed) => {
       const bytes = encodeMessages(ms);
       const cut = cutSeed % (bytes.length + 1);
-      const all = decodeMessageSet(bytes).toArray().map((m) => m.nextOffset);
+      const all = decodeMessageSet(bytes)
+        .toArray()
+        .map((m) => m.nextOffset);
       const set = decodeMessageSet(bytes.subarray(0, cut));
       const got = set.toArray().map((m) => m.nextOffset);
       expect(got).toEqual(all.filter((n) => n <= cut));

@@ -42,24 +42,51 @@ function plain(value: unknown): unknown {
 
 describe("requests: encodeRequest → decodeRequest gives the fields back", () => {
   const cases: [string, Request, unknown][] = [
-    ["Produce", new ProduceRequest("orders", 2, [createMessage("one"), createMessage("two", { magic: 0 })]), { type: 0, topic: "orders", partition: 2, messageSet: bytesToHex(set) }],
+    [
+      "Produce",
+      new ProduceRequest("orders", 2, [createMessage("one"), createMessage("two", { magic: 0 })]),
+      { type: 0, topic: "orders", partition: 2, messageSet: bytesToHex(set) },
+    ],
     ["Produce to a random partition (−1)", new ProduceRequest("t", -1, []), { type: 0, topic: "t", partition: -1, messageSet: "" }],
     ["Fetch", new FetchRequest("orders", 1, 2 ** 40, 4096), { type: 1, topic: "orders", partition: 1, offset: 2 ** 40, maxSize: 4096 }],
     ["Fetch with maxSize 0", new FetchRequest("t", 0, 0, 0), { type: 1, topic: "t", partition: 0, offset: 0, maxSize: 0 }],
     [
       "MultiFetch",
       new MultiFetchRequest([new FetchRequest("a", 0, 10, 100), { topic: "b", partition: 1, offset: 20, maxSize: 200 }]),
-      { type: 2, fetches: [{ topic: "a", partition: 0, offset: 10, maxSize: 100 }, { topic: "b", partition: 1, offset: 20, maxSize: 200 }] },
+      {
+        type: 2,
+        fetches: [
+          { topic: "a", partition: 0, offset: 10, maxSize: 100 },
+          { topic: "b", partition: 1, offset: 20, maxSize: 200 },
+        ],
+      },
     ],
     ["MultiFetch of nothing (count 0 is accepted)", new MultiFetchRequest([]), { type: 2, fetches: [] }],
     [
       "MultiProduce",
-      new MultiProduceRequest([new ProduceRequest("a", 0, [createMessage("one"), createMessage("two", { magic: 0 })]), { topic: "b", partition: 1, messageSet: new EncodedMessageSet(set) }]),
-      { type: 3, produces: [{ topic: "a", partition: 0, messageSet: bytesToHex(set) }, { topic: "b", partition: 1, messageSet: bytesToHex(set) }] },
+      new MultiProduceRequest([
+        new ProduceRequest("a", 0, [createMessage("one"), createMessage("two", { magic: 0 })]),
+        { topic: "b", partition: 1, messageSet: new EncodedMessageSet(set) },
+      ]),
+      {
+        type: 3,
+        produces: [
+          { topic: "a", partition: 0, messageSet: bytesToHex(set) },
+          { topic: "b", partition: 1, messageSet: bytesToHex(set) },
+        ],
+      },
     ],
     ["Offsets latest", new OffsetRequest("t", 0, -1, 1), { type: 4, topic: "t", partition: 0, time: -1, maxNumOffsets: 1 }],
-    ["Offsets by time", new OffsetRequest("t", 3, 1_700_000_000_000, 5), { type: 4, topic: "t", partition: 3, time: 1_700_000_000_000, maxNumOffsets: 5 }],
-    ["a topic with non-ASCII characters (UTF-8 byte count, protocol §1)", new FetchRequest("café", 0, 0, 4), { type: 1, topic: "café", partition: 0, offset: 0, maxSize: 4 }],
+    [
+      "Offsets by time",
+      new OffsetRequest("t", 3, 1_700_000_000_000, 5),
+      { type: 4, topic: "t", partition: 3, time: 1_700_000_000_000, maxNumOffsets: 5 },
+    ],
+    [
+      "a topic with non-ASCII characters (UTF-8 byte count, protocol §1)",
+      new FetchRequest("café", 0, 0, 4),
+      { type: 1, topic: "café", partition: 0, offset: 0, maxSize: 4 },
+    ],
   ];
   test.each(cases)("%s", (_, request, expected) => {
     const frame = encodeRequest(request);
@@ -136,11 +163,18 @@ describe("responses: encode → decode", () => {
     const frame = encodeMultiFetchResponse(parts);
     const decoded = h11TripleFrame(frame, (f) => decodeMultiFetchResponse(f, 3), plain);
     expect(plain(decoded)).toEqual(plain(parts));
-    expect(decodeMessageSet(decoded[0]!.messageSet).toArray().map((m) => m.text())).toEqual(["one", "two"]);
+    expect(
+      decodeMessageSet(decoded[0]!.messageSet)
+        .toArray()
+        .map((m) => m.text()),
+    ).toEqual(["one", "two"]);
   });
 
   test("a multi-fetch response decoded with the wrong count is malformed, never misread", () => {
-    const frame = encodeMultiFetchResponse([{ errorCode: 0, messageSet: set }, { errorCode: 0, messageSet: set }]).subarray(4);
+    const frame = encodeMultiFetchResponse([
+      { errorCode: 0, messageSet: set },
+      { errorCode: 0, messageSet: set },
+    ]).subarray(4);
     expect(() => decodeMultiFetchResponse(frame, 1)).toThrow(/bytes after the last sub-response/);
     expect(() => decodeMultiFetchResponse(frame, 3)).toThrow(MalformedError);
     expect(decodeMultiFetchResponse(encodeMultiFetchResponse([]).subarray(4), 0)).toEqual([]);

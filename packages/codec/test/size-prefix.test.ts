@@ -34,10 +34,13 @@ function walk(chunks: readonly Uint8Array[]): { sizes: number[]; heldPrefixBytes
 }
 
 const frames = concat(
-  encodeSizePrefix(3), Uint8Array.of(1, 2, 3),
+  encodeSizePrefix(3),
+  Uint8Array.of(1, 2, 3),
   encodeSizePrefix(0),
-  encodeSizePrefix(4), new Uint8Array(4),
-  encodeSizePrefix(1), Uint8Array.of(9),
+  encodeSizePrefix(4),
+  new Uint8Array(4),
+  encodeSizePrefix(1),
+  Uint8Array.of(9),
 );
 
 describe("SizePrefixSplitter", () => {

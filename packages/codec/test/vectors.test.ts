@@ -131,16 +131,21 @@ describe("requests (V4–V8): encoders are byte-identical, decodeRequest gives t
   });
 
   test("V8 multiproduce_2", () => {
-    const produces = [
-      new ProduceRequest("test", 0, [createMessage("a")]),
-      new ProduceRequest("test", 1, [createMessage("b")]),
-    ];
+    const produces = [new ProduceRequest("test", 0, [createMessage("a")]), new ProduceRequest("test", 1, [createMessage("b")])];
     expect(bytesToHex(encodeMultiProduceRequest(produces))).toBe(vector("multiproduce_2").hex);
     const decoded = h11TripleFrame(vectorBytes("multiproduce_2"), decodeRequest, (r) =>
       "produces" in r ? r.produces.map((p) => [p.topic, p.partition, bytesToHex(p.messageSet)]) : r,
     );
     if (!("produces" in decoded)) throw new Error("not a MultiProduce");
-    expect(decoded.produces.map((p) => [p.topic, p.partition, decodeMessageSet(p.messageSet).toArray().map((m) => m.text())])).toEqual([
+    expect(
+      decoded.produces.map((p) => [
+        p.topic,
+        p.partition,
+        decodeMessageSet(p.messageSet)
+          .toArray()
+          .map((m) => m.text()),
+      ]),
+    ).toEqual([
       ["test", 0, ["a"]],
       ["test", 1, ["b"]],
     ]);
@@ -207,8 +212,10 @@ describe("fetch responses (V9–V12)", () => {
 
 describe("multi-fetch and offsets responses (V13–V14)", () => {
   test("V13 multifetch_response_2 decodes with the count that was sent and re-encodes identically", () => {
-    const parts = h11TripleFrame(vectorBytes("multifetch_response_2"), (f) => decodeMultiFetchResponse(f, 2), (ps) =>
-      ps.map((p) => [p.errorCode, bytesToHex(p.messageSet)]),
+    const parts = h11TripleFrame(
+      vectorBytes("multifetch_response_2"),
+      (f) => decodeMultiFetchResponse(f, 2),
+      (ps) => ps.map((p) => [p.errorCode, bytesToHex(p.messageSet)]),
     );
     expect(parts.map((p) => p.errorCode)).toEqual([0, 3]);
     expect(asVectorMessages(decodeMessageSet(parts[0]!.messageSet))).toEqual(expectedMessages("fetch_response_hello_world"));

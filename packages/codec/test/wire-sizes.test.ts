@@ -113,7 +113,9 @@ describe("ClientSession maxRequestBytes", () => {
   test("a refused request leaves the session usable and queues nothing", () => {
     const session = new ClientSession<string>({ maxRequestBytes: 1000 });
     expect(() => session.send(new ProduceRequest("t", 0, [createMessage(new Uint8Array(2000))]))).toThrow(RangeError);
-    expect(() => session.send(new MultiFetchRequest(Array.from({ length: 60 }, () => new FetchRequest("t", 0, 0, 100))), "token")).toThrow(RangeError);
+    expect(() => session.send(new MultiFetchRequest(Array.from({ length: 60 }, () => new FetchRequest("t", 0, 0, 100))), "token")).toThrow(
+      RangeError,
+    );
     expect(session.pendingCount).toBe(0);
     expect(session.failed).toBeUndefined();
     expect(session.send(new FetchRequest("t", 0, 0, 100), "ok").length).toBe(4 + 2 + 3 + 16);

@@ -5,5 +5,13 @@
 export { checkMaxTopics, proxySession, startProxy, type Proxy, type ProxyOptions } from "./proxy-server.ts";
 export { startWebSocketProxy, originRefusal, DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES, type WebSocketProxyOptions } from "./ws-bridge.ts";
 export { serveStatic, type StaticFiles } from "./static-files.ts";
-export { DEFAULT_MAX_TOPICS, OTHER_TOPICS, ProxySession, type ProxyActions, type ProxyLogEntry, type ProxySessionOptions, type TopicCounters } from "./proxy-session.ts";
+export {
+  DEFAULT_MAX_TOPICS,
+  OTHER_TOPICS,
+  ProxySession,
+  type ProxyActions,
+  type ProxyLogEntry,
+  type ProxySessionOptions,
+  type TopicCounters,
+} from "./proxy-session.ts";
 export { allows, type Operation, type ProxyPolicy, type TopicMatcher } from "./policy.ts";

@@ -223,7 +223,11 @@ export class ProxySession {
         const parts = request.type === RequestType.Produce ? [request] : request.produces;
         const type = request.type === RequestType.Produce ? "produce" : "multi-produce";
         for (const part of parts) {
-          const allowed = this.record("produce", { client, type, topic: part.topic, partition: part.partition, size: part.messageSet.length }, part.messageSet.length);
+          const allowed = this.record(
+            "produce",
+            { client, type, topic: part.topic, partition: part.partition, size: part.messageSet.length },
+            part.messageSet.length,
+          );
           // Parts before a denied one are forwarded, as a broker applies them before closing.
           if (!allowed) {
             if (request.type === RequestType.MultiProduce && parts.indexOf(part) > 0) {
@@ -236,7 +240,11 @@ export class ProxySession {
         return undefined;
       }
       case RequestType.Offsets: {
-        const allowed = this.record("offsets", { client, type: "offsets", topic: request.topic, partition: request.partition, offset: request.time, size: request.maxNumOffsets }, 0);
+        const allowed = this.record(
+          "offsets",
+          { client, type: "offsets", topic: request.topic, partition: request.partition, offset: request.time, size: request.maxNumOffsets },
+          0,
+        );
         if (!allowed) return `offsets of ${JSON.stringify(request.topic)} are not allowed for ${client}`;
         this.slots.push({ kind: "stream" });
         toBroker.push(...this.reframe(frame));

@@ -66,7 +66,9 @@ export async function serveStatic(files: StaticFiles, request: IncomingMessage, 
       "x-content-type-options": "nosniff",
     });
     if (request.method === "HEAD") return void response.end();
-    createReadStream(file).on("error", () => response.destroy()).pipe(response);
+    createReadStream(file)
+      .on("error", () => response.destroy())
+      .pipe(response);
   } catch {
     fail(404, "not found");
   }

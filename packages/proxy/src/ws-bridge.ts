@@ -50,7 +50,8 @@ export async function startWebSocketProxy(options: WebSocketProxyOptions): Promi
   const counters = options.counters ?? new Map<string, TopicCounters>();
   const maxTopics = checkMaxTopics(options);
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_WEBSOCKET_MESSAGE_BYTES;
-  if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1) throw new RangeError(`maxMessageBytes must be a positive integer, got ${String(maxMessageBytes)}`);
+  if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1)
+    throw new RangeError(`maxMessageBytes must be a positive integer, got ${String(maxMessageBytes)}`);
   const bridges = new Set<{ page: WebSocket; broker: Socket }>();
   const sockets = new Set<Duplex>();
   const webSockets = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes, perMessageDeflate: false });

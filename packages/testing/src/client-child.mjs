@@ -10,7 +10,8 @@ const write = (line) => process.stdout.write(`${JSON.stringify(line)}\n`);
 /** What an error is, as plain data: its class, its class chain, and the context it names. */
 function describe(error) {
   const chain = [];
-  for (let proto = Object.getPrototypeOf(error); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) chain.push(proto.constructor.name);
+  for (let proto = Object.getPrototypeOf(error); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto))
+    chain.push(proto.constructor.name);
   return {
     name: error?.constructor?.name ?? typeof error,
     chain,
@@ -45,7 +46,13 @@ const operations = {
   },
   async produceThenConfirm(kafka) {
     const payload = new Uint8Array(spec.messageBytes);
-    await kafka.sendMessageSet(new ProduceRequest(spec.topic, 0, Array.from({ length: spec.messages }, () => createMessage(payload))));
+    await kafka.sendMessageSet(
+      new ProduceRequest(
+        spec.topic,
+        0,
+        Array.from({ length: spec.messages }, () => createMessage(payload)),
+      ),
+    );
     await kafka.confirm();
     return spec.messages;
   },

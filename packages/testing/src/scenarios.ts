@@ -82,7 +82,14 @@ export const scenarios: readonly Scenario[] = [
         const request = new FetchRequest(topic, 0, 0, 1024 * 1024);
         const [messages, next] = await kafka.getMessageSet(request);
         checkEqual(texts(messages), ["some message", "another message"], "payloads");
-        checkEqual(messages.map((m) => [m.offset, m.nextOffset, m.magic, m.compression]), [[0, 22, 1, 0], [22, 47, 1, 0]], "offsets");
+        checkEqual(
+          messages.map((m) => [m.offset, m.nextOffset, m.magic, m.compression]),
+          [
+            [0, 22, 1, 0],
+            [22, 47, 1, 0],
+          ],
+          "offsets",
+        );
         checkEqual([next.topic, next.partition, next.offset, next.maxSize], [topic, 0, 47, 1024 * 1024], "next request");
         check(request.offset === 0, "the request is immutable");
         const [none, same] = await kafka.getMessageSet(next);
@@ -97,9 +104,16 @@ export const scenarios: readonly Scenario[] = [
         await kafka.sendMessagesSimple(topic, 0, new Uint8Array([1, 2, 3]), "four", new Uint8Array(0));
         await kafka.confirm();
         const [messages] = await kafka.getMessageSet(new FetchRequest(topic, 0, 0, 4096));
-        checkEqual(messages.map((m) => Array.from(m.payload)), [[1, 2, 3], [102, 111, 117, 114], []], "payload bytes");
+        checkEqual(
+          messages.map((m) => Array.from(m.payload)),
+          [[1, 2, 3], [102, 111, 117, 114], []],
+          "payload bytes",
+        );
         const buffer = messages[0]!.payload.buffer;
-        check(messages.every((m) => m.payload.buffer === buffer), "every payload shares one received buffer");
+        check(
+          messages.every((m) => m.payload.buffer === buffer),
+          "every payload shares one received buffer",
+        );
         check(messages[1]!.payload.byteOffset > messages[0]!.payload.byteOffset, "payloads are views at their positions");
       }),
   },
@@ -115,9 +129,21 @@ export const scenarios: readonly Scenario[] = [
         ]);
         await kafka.confirm();
         const results = await kafka.getMultiMessageSet([new FetchRequest(a, 0, 0, 4096), new FetchRequest(b, 0, 0, 4096)]);
-        checkEqual(results.map(([m]) => texts(m)), [["a1", "a2", "a3"], ["b1"]], "payloads per fetch");
-        checkEqual(results[0]![0].map((m) => m.magic), [1, 0, 1], "magic bytes");
-        checkEqual(results.map(([, next]) => next.offset), [12 + 11 + 12, 12], "next offsets");
+        checkEqual(
+          results.map(([m]) => texts(m)),
+          [["a1", "a2", "a3"], ["b1"]],
+          "payloads per fetch",
+        );
+        checkEqual(
+          results[0]![0].map((m) => m.magic),
+          [1, 0, 1],
+          "magic bytes",
+        );
+        checkEqual(
+          results.map(([, next]) => next.offset),
+          [12 + 11 + 12, 12],
+          "next offsets",
+        );
       }),
   },
   {
@@ -180,7 +206,11 @@ export const scenarios: readonly Scenario[] = [
         for (const maxSize of [1000, 40]) {
           for (let offset = 1; offset < 78; offset++) {
             if (boundaries.includes(offset)) continue;
-            const error = await checkRejects(kafka.getMessageSet(new FetchRequest(topic, 0, offset, maxSize)), OffsetNotAtMessageBoundaryError, `offset ${offset}, fetch size ${maxSize}`);
+            const error = await checkRejects(
+              kafka.getMessageSet(new FetchRequest(topic, 0, offset, maxSize)),
+              OffsetNotAtMessageBoundaryError,
+              `offset ${offset}, fetch size ${maxSize}`,
+            );
             const e = error as OffsetNotAtMessageBoundaryError;
             checkEqual([e.topic, e.partition, e.offset], [topic, 0, offset], "what the error names");
           }

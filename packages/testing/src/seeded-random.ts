@@ -9,7 +9,8 @@ export function faultSeed(suite: string): number {
   let seed: number;
   if (fromEnv !== undefined && fromEnv !== "") {
     seed = Number(fromEnv);
-    if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw new RangeError(`K07_FAULT_SEED must be an integer in [0, 2^32), got ${fromEnv}`);
+    if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff)
+      throw new RangeError(`K07_FAULT_SEED must be an integer in [0, 2^32), got ${fromEnv}`);
   } else {
     seed = Math.floor(Math.random() * 0x1_0000_0000);
   }

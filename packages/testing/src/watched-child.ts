@@ -61,7 +61,11 @@ export class WatchedChild {
   private closed = false;
   private readonly child;
 
-  constructor(script: string, argument: unknown, private readonly limits: WatchLimits) {
+  constructor(
+    script: string,
+    argument: unknown,
+    private readonly limits: WatchLimits,
+  ) {
     this.child = spawn(process.execPath, ["--expose-gc", join(__dirname, script), JSON.stringify(argument)], {
       cwd: root,
       stdio: ["pipe", "pipe", "inherit"],

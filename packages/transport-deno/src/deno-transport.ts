@@ -25,12 +25,18 @@ export const denoTransport: Transport = {
 /** Resolves with the connection, or rejects on abort (closing a connection that arrives late). */
 function abortable(connecting: Promise<Deno.Conn>, signal: AbortSignal): Promise<Deno.Conn> {
   if (signal.aborted) {
-    connecting.then((c) => c.close(), () => {});
+    connecting.then(
+      (c) => c.close(),
+      () => {},
+    );
     return Promise.reject(new Error("connect aborted"));
   }
   return new Promise((resolve, reject) => {
     const onAbort = () => {
-      connecting.then((c) => c.close(), () => {});
+      connecting.then(
+        (c) => c.close(),
+        () => {},
+      );
       reject(new Error("connect aborted"));
     };
     signal.addEventListener("abort", onAbort, { once: true });

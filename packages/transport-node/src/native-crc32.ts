@@ -12,6 +12,4 @@ const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => num
 
 /** The hybrid CRC-32 the Node `KafkaClient` passes as its `crc32` option (the pure one where node:zlib has no crc32). */
 export const hybridCrc32: Crc32Function =
-  nativeCrc32 === undefined
-    ? pureCrc32
-    : (bytes) => (bytes.length >= NATIVE_CRC32_THRESHOLD ? nativeCrc32(bytes) >>> 0 : pureCrc32(bytes));
+  nativeCrc32 === undefined ? pureCrc32 : (bytes) => (bytes.length >= NATIVE_CRC32_THRESHOLD ? nativeCrc32(bytes) >>> 0 : pureCrc32(bytes));

@@ -7,7 +7,14 @@ test("iterMessages lets timers run while it works through big gzip batches", asy
   const kafka = new KafkaClient(broker.host, broker.port);
   const payload = new Uint8Array(100).fill(42);
   for (let i = 0; i < 20; i++) {
-    await kafka.sendMessageSet(new ProduceRequest("loop", 0, Array.from({ length: 5000 }, () => createMessage(payload)), { compression: "gzip" }));
+    await kafka.sendMessageSet(
+      new ProduceRequest(
+        "loop",
+        0,
+        Array.from({ length: 5000 }, () => createMessage(payload)),
+        { compression: "gzip" },
+      ),
+    );
   }
   await kafka.confirm();
   let ticks = 0;

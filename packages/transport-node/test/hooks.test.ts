@@ -26,19 +26,25 @@ afterEach(() => jest.restoreAllMocks());
 
 /** A CRC-32 that counts the bytes it hashed (and hashes them correctly). */
 function countingCrc32(): Crc32Function & { bytes: number } {
-  const crc = Object.assign((bytes: Uint8Array) => {
-    crc.bytes += bytes.length;
-    return pureCrc32(bytes);
-  }, { bytes: 0 });
+  const crc = Object.assign(
+    (bytes: Uint8Array) => {
+      crc.bytes += bytes.length;
+      return pureCrc32(bytes);
+    },
+    { bytes: 0 },
+  );
   return crc;
 }
 
 /** An allocator that records the sizes it was asked for. */
 function recordingAllocator(): Allocator & { sizes: number[] } {
-  const allocate = Object.assign((size: number) => {
-    allocate.sizes.push(size);
-    return new Uint8Array(size);
-  }, { sizes: [] as number[] });
+  const allocate = Object.assign(
+    (size: number) => {
+      allocate.sizes.push(size);
+      return new Uint8Array(size);
+    },
+    { sizes: [] as number[] },
+  );
   return allocate;
 }
 

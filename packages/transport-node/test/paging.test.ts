@@ -27,7 +27,13 @@ beforeAll(async () => {
   const kafka = new KafkaClient(broker.host, broker.port);
   const payload = new Uint8Array(100).fill(7);
   for (let i = 0; i < MESSAGES; i += 1000) {
-    await kafka.sendMessageSet(new ProduceRequest(TOPIC, 0, Array.from({ length: 1000 }, () => createMessage(payload))));
+    await kafka.sendMessageSet(
+      new ProduceRequest(
+        TOPIC,
+        0,
+        Array.from({ length: 1000 }, () => createMessage(payload)),
+      ),
+    );
   }
   await kafka.sendMessagesSimple("big", 0, "small", new Uint8Array(300_000), "after");
   await kafka.close();

@@ -52,18 +52,30 @@ export class WebSocketCloseError extends Error {
 /** The meaning of the close codes a k07 proxy, a browser or a web server in front of it may give. */
 export function closeCodeMeaning(code: number): string {
   switch (code) {
-    case 1000: return "normal closure";
-    case 1001: return "going away";
-    case 1002: return "protocol error";
-    case 1003: return "unsupported data";
-    case 1005: return "no status";
-    case 1006: return "connection lost";
-    case 1007: return "invalid data";
-    case 1008: return "policy violation";
-    case 1009: return "message too big";
-    case 1011: return "server error";
-    case 1015: return "TLS handshake failed";
-    default: return "unknown code";
+    case 1000:
+      return "normal closure";
+    case 1001:
+      return "going away";
+    case 1002:
+      return "protocol error";
+    case 1003:
+      return "unsupported data";
+    case 1005:
+      return "no status";
+    case 1006:
+      return "connection lost";
+    case 1007:
+      return "invalid data";
+    case 1008:
+      return "policy violation";
+    case 1009:
+      return "message too big";
+    case 1011:
+      return "server error";
+    case 1015:
+      return "TLS handshake failed";
+    default:
+      return "unknown code";
   }
 }
 
@@ -94,7 +106,8 @@ export function webSocketUrl(target: TransportTarget, path = "/"): string {
  */
 export function createWebSocketTransport(options: WebSocketTransportOptions): Transport {
   const highWaterBytes = options.highWaterBytes ?? WEBSOCKET_HIGH_WATER_BYTES;
-  if (!Number.isSafeInteger(highWaterBytes) || highWaterBytes < 1) throw new RangeError(`highWaterBytes must be a positive integer, got ${String(highWaterBytes)}`);
+  if (!Number.isSafeInteger(highWaterBytes) || highWaterBytes < 1)
+    throw new RangeError(`highWaterBytes must be a positive integer, got ${String(highWaterBytes)}`);
   const path = options.path ?? "/";
   webSocketUrl({ host: "h", port: 1 }, path); // checks the path now rather than at the first connect
   return {

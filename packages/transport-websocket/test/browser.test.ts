@@ -76,7 +76,12 @@ describeInBrowser("the client in Chromium, through k07 proxy --listen-ws", () =>
       format: "esm",
       platform: "browser",
       logLevel: "warning",
-      plugins: [{ name: "client-is-the-bundle", setup: (b) => b.onResolve({ filter: /^@k07\/client$/ }, () => ({ path: "/k07-browser.js", external: true })) }],
+      plugins: [
+        {
+          name: "client-is-the-bundle",
+          setup: (b) => b.onResolve({ filter: /^@k07\/client$/ }, () => ({ path: "/k07-browser.js", external: true })),
+        },
+      ],
     });
     writeFileSync(join(served, "index.html"), HARNESS);
     broker = await startBroker();
@@ -87,9 +92,22 @@ describeInBrowser("the client in Chromium, through k07 proxy --listen-ws", () =>
       files: { dir: served, routes: { "/k07-browser.js": bundle } },
     });
     // The real command, serving the example page (and the bundle it resolves from its own install).
-    cli = spawn(process.execPath, [join(root, "packages/cli/bin/k07.js"), "proxy", "--broker", `${broker.host}:${broker.port}`, "--listen-ws", "127.0.0.1:0", "--serve", join(root, "examples/browser")], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    cli = spawn(
+      process.execPath,
+      [
+        join(root, "packages/cli/bin/k07.js"),
+        "proxy",
+        "--broker",
+        `${broker.host}:${broker.port}`,
+        "--listen-ws",
+        "127.0.0.1:0",
+        "--serve",
+        join(root, "examples/browser"),
+      ],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     cliAddress = await new Promise<string>((resolve, reject) => {
       let out = "";
       cli.stdout!.on("data", (chunk: Buffer) => {
@@ -116,9 +134,15 @@ describeInBrowser("the client in Chromium, through k07 proxy --listen-ws", () =>
 
   describe("the shared conformance scenarios, in the page", () => {
     for (const scenario of scenarios) {
-      test(scenario.name, async () => {
-        expect(await page.evaluate((name) => (window as unknown as { runScenario(n: string): Promise<string> }).runScenario(name), scenario.name)).toBe("ok");
-      }, 60_000);
+      test(
+        scenario.name,
+        async () => {
+          expect(
+            await page.evaluate((name) => (window as unknown as { runScenario(n: string): Promise<string> }).runScenario(name), scenario.name),
+          ).toBe("ok");
+        },
+        60_000,
+      );
     }
   });
 
@@ -126,7 +150,17 @@ describeInBrowser("the client in Chromium, through k07 proxy --listen-ws", () =>
     const names: string[] = await page.evaluate(() => Object.keys((window as unknown as { k07: object }).k07));
     const nodeOnly = ["nodeTransport", "nodeHooks", "hybridCrc32", "NATIVE_CRC32_THRESHOLD", "nodeAllocator", "UNINITIALISED_ALLOCATION_THRESHOLD"];
     const expected = Object.keys(nodeClientExports).filter((name) => !nodeOnly.includes(name));
-    expect(expected).toEqual(expect.arrayContaining(["KafkaClient", "FetchRequest", "ProduceRequest", "OffsetRequest", "createMessage", "createMessageFromString", "ConnectionClosedError"]));
+    expect(expected).toEqual(
+      expect.arrayContaining([
+        "KafkaClient",
+        "FetchRequest",
+        "ProduceRequest",
+        "OffsetRequest",
+        "createMessage",
+        "createMessageFromString",
+        "ConnectionClosedError",
+      ]),
+    );
     expect(expected.filter((name) => !names.includes(name))).toEqual([]);
     expect(readFileSync(bundle, "utf8")).not.toMatch(/["'`]node:|require\(|\bBuffer\./);
   });
@@ -164,7 +198,11 @@ describeInBrowser("the client in Chromium, through k07 proxy --listen-ws", () =>
       return { fetchError, produceError };
     });
     expect(result.fetchError).toEqual(["UnknownBrokerError", true]);
-    expect(result.produceError).toEqual(["ProduceNotConfirmedError", true, expect.stringMatching(/1008 \(policy violation\): produce to "secret" is not allowed/)]);
+    expect(result.produceError).toEqual([
+      "ProduceNotConfirmedError",
+      true,
+      expect.stringMatching(/1008 \(policy violation\): produce to "secret" is not allowed/),
+    ]);
   });
 
   test("a page from another origin is refused: the connection fails with a ConnectionClosedError, and nothing reaches the broker", async () => {
@@ -200,8 +238,7 @@ describeInBrowser("the client in Chromium, through k07 proxy --listen-ws", () =>
     await tail.click("#show-offsets");
     await tail.waitForFunction(() => document.getElementById("offsets")!.textContent!.startsWith("earliest 0, latest 25"), { timeout: 10_000 });
     await tail.click("#tail");
-    const shown = (count: number) =>
-      tail.waitForFunction((n) => document.querySelectorAll("#messages li").length >= n, { timeout: 10_000 }, count);
+    const shown = (count: number) => tail.waitForFunction((n) => document.querySelectorAll("#messages li").length >= n, { timeout: 10_000 }, count);
     await shown(1);
     for (const text of ["live one", "live two"]) {
       await node.sendMessagesSimple(topic, 0, text);

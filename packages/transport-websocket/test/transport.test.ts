@@ -133,7 +133,11 @@ describe("a connection", () => {
     ScriptedWebSocket.last!.onclose!({ code: 1008, reason: 'produce to "secret" is not allowed' });
     const error = refused.events.closed[0] as WebSocketCloseError;
     expect(error).toBeInstanceOf(WebSocketCloseError);
-    expect([error.code, error.reason, error.message]).toEqual([1008, 'produce to "secret" is not allowed', 'WebSocket closed with code 1008 (policy violation): produce to "secret" is not allowed']);
+    expect([error.code, error.reason, error.message]).toEqual([
+      1008,
+      'produce to "secret" is not allowed',
+      'WebSocket closed with code 1008 (policy violation): produce to "secret" is not allowed',
+    ]);
   });
 
   test("a text message is not the bridge's: the connection closes with 1003 and says why", async () => {

@@ -11,7 +11,8 @@ const DEFAULT_CLASSPATH = "/usr/share/java/zookeeper.jar";
 /** Why a local ZooKeeper server cannot be started here, or undefined when it can. */
 export function zooKeeperUnavailableReason(): string | undefined {
   const classpath = process.env.K07_ZOOKEEPER_CLASSPATH ?? DEFAULT_CLASSPATH;
-  if (!classpath.split(":").every((p) => existsSync(p))) return `no ZooKeeper server at ${classpath} (install Debian's zookeeper package: .ci/install-system-deps)`;
+  if (!classpath.split(":").every((p) => existsSync(p)))
+    return `no ZooKeeper server at ${classpath} (install Debian's zookeeper package: .ci/install-system-deps)`;
   return undefined;
 }
 
@@ -96,13 +97,16 @@ export async function startLocalZooKeeper(options: { tickTimeMs?: number } = {})
 /** True once the server accepts connections (a TCP connect succeeds). */
 function answersRuok(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    import("node:net").then(({ connect }) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    }, () => resolve(false));
+    import("node:net").then(
+      ({ connect }) => {
+        const socket = connect(port, "127.0.0.1");
+        socket.once("connect", () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once("error", () => resolve(false));
+      },
+      () => resolve(false),
+    );
   });
 }

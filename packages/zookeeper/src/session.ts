@@ -50,7 +50,8 @@ export class ZooKeeperSession extends EventEmitter {
 
   /** Connects; rejects if no session is established within the connect timeout. */
   static async connect(connectString: string, options: ZooKeeperOptions = {}): Promise<ZooKeeperSession> {
-    if (typeof connectString !== "string" || connectString === "") throw new TypeError("a ZooKeeper connect string (host:port[,host:port][/chroot]) is needed");
+    if (typeof connectString !== "string" || connectString === "")
+      throw new TypeError("a ZooKeeper connect string (host:port[,host:port][/chroot]) is needed");
     const sessionTimeoutMs = options.sessionTimeoutMs ?? 6000;
     const client = await openClient(connectString, sessionTimeoutMs, options.connectTimeoutMs ?? sessionTimeoutMs);
     return new ZooKeeperSession(connectString, client, sessionTimeoutMs);

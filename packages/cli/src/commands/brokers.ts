@@ -1,4 +1,14 @@
-import { BROKER_IDS_PATH, BROKER_TOPICS_PATH, ZooKeeperSession, brokerIdPath, brokerPartitionName, parseBrokerRegistration, parsePartitionCount, topicBrokerPath, topicPath } from "@k07/zookeeper";
+import {
+  BROKER_IDS_PATH,
+  BROKER_TOPICS_PATH,
+  ZooKeeperSession,
+  brokerIdPath,
+  brokerPartitionName,
+  parseBrokerRegistration,
+  parsePartitionCount,
+  topicBrokerPath,
+  topicPath,
+} from "@k07/zookeeper";
 import type { CommandIo } from "./io.ts";
 
 export interface BrokersOptions {
@@ -10,7 +20,10 @@ export interface BrokersOptions {
 export async function brokersCommand(options: BrokersOptions, io: CommandIo): Promise<number> {
   const zk = await ZooKeeperSession.connect(options.zookeeper);
   try {
-    const ids = (await zk.children(BROKER_IDS_PATH)).map(Number).filter(Number.isInteger).sort((a, b) => a - b);
+    const ids = (await zk.children(BROKER_IDS_PATH))
+      .map(Number)
+      .filter(Number.isInteger)
+      .sort((a, b) => a - b);
     io.out(`brokers (${ids.length}):\n`);
     for (const id of ids) {
       const value = await zk.read(brokerIdPath(id));
@@ -25,7 +38,10 @@ export async function brokersCommand(options: BrokersOptions, io: CommandIo): Pr
     const topics = options.topic !== undefined ? [options.topic] : (await zk.children(BROKER_TOPICS_PATH)).sort();
     io.out(`topics (${topics.length}):\n`);
     for (const topic of topics) {
-      const brokers = (await zk.children(topicPath(topic))).map(Number).filter(Number.isInteger).sort((a, b) => a - b);
+      const brokers = (await zk.children(topicPath(topic)))
+        .map(Number)
+        .filter(Number.isInteger)
+        .sort((a, b) => a - b);
       const partitions: string[] = [];
       for (const id of brokers) {
         const count = parsePartitionCount(await zk.read(topicBrokerPath(topic, id)));

@@ -28,7 +28,10 @@ export async function consumeCommand(options: ConsumeOptions, io: CommandIo): Pr
     if (options.partition !== undefined || options.offset !== undefined || options.follow) {
       throw new CliError("-p, -o and --follow do not apply to a group: it is assigned partitions and resumes from its committed offsets");
     }
-    return groupConsumeCommand({ zookeeper: options.zookeeper, group: options.group, topic: options.topic, format: options.format, count: options.count }, io);
+    return groupConsumeCommand(
+      { zookeeper: options.zookeeper, group: options.group, topic: options.topic, format: options.format, count: options.count },
+      io,
+    );
   }
   if (options.broker === undefined) throw new CliError("give -b host:port (or --zookeeper and --group)");
   const { host, port } = parseAddress(options.broker);
@@ -78,7 +81,8 @@ export async function consumeCommand(options: ConsumeOptions, io: CommandIo): Pr
 function notAtBoundary(error: unknown, options: ConsumeOptions, partition: number, offset: number): CliError | undefined {
   let why: string;
   if (error instanceof OffsetNotAtMessageBoundaryError && error.offset === offset) why = `it reads as ${error.reason}`;
-  else if (error instanceof CrcError && error.offset === offset) why = "the first message there fails its CRC check; if the offset is right, the log is corrupt";
+  else if (error instanceof CrcError && error.offset === offset)
+    why = "the first message there fails its CRC check; if the offset is right, the log is corrupt";
   else return undefined;
   const target = `${options.topic}/${partition}`;
   return new CliError(

@@ -1,4 +1,14 @@
-import { BrokerError, FetchRequest, OffsetOutOfRangeError, ProduceRequest, WrongPartitionError, concatBytes, createMessage, type CompressionName, type Message } from "@k07/codec";
+import {
+  BrokerError,
+  FetchRequest,
+  OffsetOutOfRangeError,
+  ProduceRequest,
+  WrongPartitionError,
+  concatBytes,
+  createMessage,
+  type CompressionName,
+  type Message,
+} from "@k07/codec";
 import { KafkaClient } from "@k07/transport-node";
 import { Producer } from "@k07/cluster";
 import { CliError, parseAddress, parseInteger } from "../address.ts";
@@ -105,7 +115,8 @@ export async function produceCommand(options: ProduceOptions, io: CommandIo): Pr
 
 function parseCompression(value: string | undefined): CompressionName {
   const compression = (value ?? "none") as CompressionName;
-  if (!["none", "gzip", "snappy"].includes(compression)) throw new CliError(`--compression must be gzip or snappy, got ${JSON.stringify(compression)}`);
+  if (!["none", "gzip", "snappy"].includes(compression))
+    throw new CliError(`--compression must be gzip or snappy, got ${JSON.stringify(compression)}`);
   return compression;
 }
 
@@ -208,7 +219,11 @@ async function produceThroughZooKeeper(options: ProduceOptions, io: CommandIo): 
   let window: Promise<void>[] = [];
   let messages = 0;
   let failed = 0;
-  const count = (p: Promise<void>) => p.then(() => progress.add(1), () => void failed++);
+  const count = (p: Promise<void>) =>
+    p.then(
+      () => progress.add(1),
+      () => void failed++,
+    );
   try {
     await producer.connect();
     for await (const piece of inputMessages(options, io)) {

@@ -19,7 +19,13 @@ export interface ProxyCommandOptions {
   maxTopics?: string;
 }
 
-const list = (value: string | undefined) => (value === undefined ? undefined : value.split(",").map((s) => s.trim()).filter(Boolean));
+const list = (value: string | undefined) =>
+  value === undefined
+    ? undefined
+    : value
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
 
 /**
  * `k07 proxy`: forwards clients to a broker with topic allow lists and a JSON request log on stderr;
@@ -28,9 +34,11 @@ const list = (value: string | undefined) => (value === undefined ? undefined : v
 export async function proxyCommand(options: ProxyCommandOptions, io: CommandIo): Promise<number> {
   const webSocketOnly = ["allowOrigin", "maxWsMessage", "serve"] as const;
   for (const option of webSocketOnly) {
-    if (options[option] !== undefined && options.listenWs === undefined) throw new CliError(`--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --listen-ws`);
+    if (options[option] !== undefined && options.listenWs === undefined)
+      throw new CliError(`--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --listen-ws`);
   }
-  if (options.serve !== undefined && !statSync(options.serve, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`--serve: ${options.serve} is not a directory`);
+  if (options.serve !== undefined && !statSync(options.serve, { throwIfNoEntry: false })?.isDirectory())
+    throw new CliError(`--serve: ${options.serve} is not a directory`);
   const broker = parseAddress(options.broker);
   const counters = new Map<string, TopicCounters>();
   const common = {
@@ -62,7 +70,8 @@ export async function proxyCommand(options: ProxyCommandOptions, io: CommandIo):
   if (options.listenWs !== undefined) {
     const address = parseAddress(options.listenWs, 9094);
     const routes = options.serve === undefined ? undefined : browserBundleRoutes();
-    if (options.serve !== undefined && routes === undefined) io.err("k07 proxy: @k07/transport-websocket is not installed next to k07: /k07-browser.js is not served");
+    if (options.serve !== undefined && routes === undefined)
+      io.err("k07 proxy: @k07/transport-websocket is not installed next to k07: /k07-browser.js is not served");
     const maxMessageBytes = options.maxWsMessage === undefined ? undefined : parseInteger("--max-ws-message", options.maxWsMessage, 1);
     const proxy = await listen("--listen-ws", () =>
       startWebSocketProxy({
@@ -82,6 +91,9 @@ export async function proxyCommand(options: ProxyCommandOptions, io: CommandIo):
     io.signal.addEventListener("abort", () => resolve(), { once: true });
   });
   await Promise.all(listeners.map((proxy) => proxy.close()));
-  for (const [topic, c] of counters) io.err(`${topic === OTHER_TOPICS ? "(other topics)" : topic}: ${c.requests} requests, ${c.bytesProduced} bytes produced, ${c.bytesFetched} bytes fetched, ${c.denied} denied`);
+  for (const [topic, c] of counters)
+    io.err(
+      `${topic === OTHER_TOPICS ? "(other topics)" : topic}: ${c.requests} requests, ${c.bytesProduced} bytes produced, ${c.bytesFetched} bytes fetched, ${c.denied} denied`,
+    );
   return 0;
 }

@@ -29,7 +29,10 @@ export type GroupEvent =
       readonly reset: "smallest" | "largest";
     }
   /** Offsets written to `/consumers/<group>/offsets/...`. */
-  | { readonly type: "commit"; readonly offsets: ReadonlyArray<{ readonly topic: string; readonly brokerId: number; readonly partition: number; readonly offset: number }> }
+  | {
+      readonly type: "commit";
+      readonly offsets: ReadonlyArray<{ readonly topic: string; readonly brokerId: number; readonly partition: number; readonly offset: number }>;
+    }
   /** The ZooKeeper session expired; the member re-registered under its id on a new one. */
   | { readonly type: "session"; readonly sessionId: string }
   /** Something failed that the member recovers from by itself (a fetch, a rebalance try, a commit). */

@@ -354,7 +354,15 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
     const owned = new Map<string, OwnedPartition>();
     for (const { claim, offset, from } of starts) {
       owned.set(claimKey(claim.topic, claim.name), new OwnedPartition(claim.topic, claim.brokerId, claim.partition, claim.threadId, offset));
-      this.emit({ type: "partition-start", topic: claim.topic, brokerId: claim.brokerId, partition: claim.partition, threadId: claim.threadId, offset, from });
+      this.emit({
+        type: "partition-start",
+        topic: claim.topic,
+        brokerId: claim.brokerId,
+        partition: claim.partition,
+        threadId: claim.threadId,
+        offset,
+        from,
+      });
     }
     this.owned = owned;
     this.ownedBrokers = new Map([...brokers].filter(([, b]) => b !== undefined).map(([id, b]) => [id, addressOf(b!)]));
@@ -367,7 +375,9 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
     if (claims.length !== this.owned.size) return false;
     return claims.every((c) => {
       const owner = this.owned.get(claimKey(c.topic, c.name));
-      return owner !== undefined && owner.threadId === c.threadId && c.broker !== undefined && this.ownedBrokers.get(c.brokerId) === addressOf(c.broker);
+      return (
+        owner !== undefined && owner.threadId === c.threadId && c.broker !== undefined && this.ownedBrokers.get(c.brokerId) === addressOf(c.broker)
+      );
     });
   }
 
@@ -411,7 +421,12 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
       );
     }
     // Connections to brokers we no longer fetch from are closed.
-    const used = new Set([...byBroker.keys()].map((id) => brokers.get(id)).filter((b) => b !== undefined).map((b) => addressOf(b!)));
+    const used = new Set(
+      [...byBroker.keys()]
+        .map((id) => brokers.get(id))
+        .filter((b) => b !== undefined)
+        .map((b) => addressOf(b!)),
+    );
     for (const [address, client] of this.clients) {
       if (!used.has(address)) {
         this.clients.delete(address);

@@ -18,7 +18,11 @@ import { parseSubscription, streamsPerTopic, type Subscription } from "./subscri
 export type ChildrenReader = (path: string) => Promise<string[]>;
 
 /** The members of a group and what each subscribes to (unreadable values are skipped, as 0.7 would fail on them). */
-export async function readMembers(zk: ZooKeeperSession, group: string, children: ChildrenReader = (p) => zk.children(p)): Promise<Map<string, { value: string; subscription: Subscription | undefined }>> {
+export async function readMembers(
+  zk: ZooKeeperSession,
+  group: string,
+  children: ChildrenReader = (p) => zk.children(p),
+): Promise<Map<string, { value: string; subscription: Subscription | undefined }>> {
   const members = new Map<string, { value: string; subscription: Subscription | undefined }>();
   for (const id of (await children(groupIdsPath(group))).sort(compareAsStrings)) {
     const value = await zk.read(consumerIdPath(group, id));

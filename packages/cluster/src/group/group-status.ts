@@ -1,5 +1,14 @@
 import { KafkaClient } from "@k07/transport-node";
-import { CONSUMERS_PATH, groupPath, offsetPath, offsetsPath, ownerPath, ownersPath, readBrokerPartitionName, type ZooKeeperSession } from "@k07/zookeeper";
+import {
+  CONSUMERS_PATH,
+  groupPath,
+  offsetPath,
+  offsetsPath,
+  ownerPath,
+  ownersPath,
+  readBrokerPartitionName,
+  type ZooKeeperSession,
+} from "@k07/zookeeper";
 import { compareAsStrings } from "./assignment.ts";
 import { readBroker, readMembers, readRegisteredTopics, readTopicPartitions, threadsPerTopic } from "./group-state.ts";
 import { streamsPerTopic } from "./subscription.ts";
@@ -45,12 +54,17 @@ export async function describeGroup(zk: ZooKeeperSession, group: string, options
     ...(await zk.children(`${groupPath(group)}/owners`)),
     ...(await zk.children(`${groupPath(group)}/offsets`)),
   ]);
-  for (const { subscription } of members.values()) if (subscription !== undefined) for (const t of streamsPerTopic(subscription, registered).keys()) topics.add(t);
+  for (const { subscription } of members.values())
+    if (subscription !== undefined) for (const t of streamsPerTopic(subscription, registered).keys()) topics.add(t);
   const clients = new Map<number, KafkaClient | undefined>();
   const rows: GroupPartitionStatus[] = [];
   try {
     for (const topic of [...topics].sort(compareAsStrings)) {
-      const names = new Set([...(await readTopicPartitions(zk, topic)), ...(await zk.children(offsetsPath(group, topic))), ...(await zk.children(ownersPath(group, topic)))]);
+      const names = new Set([
+        ...(await readTopicPartitions(zk, topic)),
+        ...(await zk.children(offsetsPath(group, topic))),
+        ...(await zk.children(ownersPath(group, topic))),
+      ]);
       for (const name of [...names].sort(compareAsStrings)) {
         const parsed = readBrokerPartitionName(name);
         if (parsed === undefined) continue;
@@ -60,7 +74,15 @@ export async function describeGroup(zk: ZooKeeperSession, group: string, options
         const offset = typeof committed === "string" && committed !== "" && Number.isSafeInteger(Number(committed)) ? Number(committed) : undefined;
         if (!clients.has(brokerId)) {
           const broker = await readBroker(zk, brokerId);
-          clients.set(brokerId, broker === undefined ? undefined : new KafkaClient(broker.host, broker.port, { requestTimeoutMs: options.timeoutMs ?? 5000, connectTimeoutMs: options.timeoutMs ?? 5000 }));
+          clients.set(
+            brokerId,
+            broker === undefined
+              ? undefined
+              : new KafkaClient(broker.host, broker.port, {
+                  requestTimeoutMs: options.timeoutMs ?? 5000,
+                  connectTimeoutMs: options.timeoutMs ?? 5000,
+                }),
+          );
         }
         let logSize: number | undefined;
         try {

@@ -72,7 +72,8 @@ export function resolveGroupOptions(options: GroupConsumerOptions): ResolvedGrou
   if (options === null || typeof options !== "object") throw new TypeError("GroupConsumer options must be an object");
   if (typeof options.zookeeper !== "string" || options.zookeeper === "") throw new TypeError("zookeeper (a connect string) is required");
   // 0.7 puts the group and member id into znode names: a slash would change the layout.
-  if (typeof options.group !== "string" || !/^[^/\s]+$/.test(options.group)) throw new TypeError(`group must be a non-empty name without "/" or spaces, got ${String(options.group)}`);
+  if (typeof options.group !== "string" || !/^[^/\s]+$/.test(options.group))
+    throw new TypeError(`group must be a non-empty name without "/" or spaces, got ${String(options.group)}`);
   if (options.consumerId !== undefined && (typeof options.consumerId !== "string" || !/^[^/\s]+$/.test(options.consumerId))) {
     throw new TypeError(`consumerId must be a non-empty name without "/" or spaces, got ${String(options.consumerId)}`);
   }
@@ -96,7 +97,11 @@ export function resolveGroupOptions(options: GroupConsumerOptions): ResolvedGrou
     } catch (error) {
       throw new TypeError(`not a valid topic regex: ${JSON.stringify(raw)} (${(error as Error).message})`, { cause: error });
     }
-    subscription = { kind: options.whitelist !== undefined ? "whitelist" : "blacklist", streams: integer("streams", options.streams, 1, 1, MAX_STREAMS), pattern };
+    subscription = {
+      kind: options.whitelist !== undefined ? "whitelist" : "blacklist",
+      streams: integer("streams", options.streams, 1, 1, MAX_STREAMS),
+      pattern,
+    };
   }
   if (options.autoOffsetReset !== undefined && options.autoOffsetReset !== "smallest" && options.autoOffsetReset !== "largest") {
     throw new RangeError(`autoOffsetReset must be "smallest" or "largest", got ${String(options.autoOffsetReset)}`);

@@ -9,7 +9,12 @@ export type Subscription =
 
 /** The regex as 0.7's `TopicFilter` normalises it: `,` means `|`, spaces and outer quotes dropped. */
 export function normaliseTopicPattern(pattern: string): string {
-  return pattern.trim().replaceAll(",", "|").replaceAll(" ", "").replace(/^["']+/, "").replace(/["']+$/, "");
+  return pattern
+    .trim()
+    .replaceAll(",", "|")
+    .replaceAll(" ", "")
+    .replace(/^["']+/, "")
+    .replace(/["']+$/, "");
 }
 
 /** The znode value a Java member writes for this subscription (byte for byte). */

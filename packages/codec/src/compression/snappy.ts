@@ -178,9 +178,7 @@ function streamBlocks(data: Uint8Array): RawBlock[] {
     const blockLength = view.getInt32(position);
     const start = position + 4;
     if (blockLength <= 0 || blockLength > data.length - start) {
-      throw new CompressionError(
-        `snappy block length ${blockLength} at byte ${position} does not fit the ${data.length - start} bytes that follow`,
-      );
+      throw new CompressionError(`snappy block length ${blockLength} at byte ${position} does not fit the ${data.length - start} bytes that follow`);
     }
     blocks.push(rawBlock(data, start, start + blockLength));
     position = start + blockLength;
@@ -263,8 +261,7 @@ function decodeElements(
       default:
         if (position + 4 > end) throw corrupt("a copy runs past the block", elementAt);
         length = 1 + (tag >>> 2);
-        offset =
-          (data[position]! | (data[position + 1]! << 8) | (data[position + 2]! << 16) | (data[position + 3]! << 24)) >>> 0;
+        offset = (data[position]! | (data[position + 1]! << 8) | (data[position + 2]! << 16) | (data[position + 3]! << 24)) >>> 0;
         position += 4;
         break;
     }

@@ -31,13 +31,30 @@ export const slicingCrc32 = (bytes: Uint8Array): number => sliceBy16(bytes, 0, b
 // `T[0xf00 | b]` with `bytes[i + k]`.
 const [T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15] = Array.from({ length: 16 }, (_, k) =>
   CRC32_TABLES.slice(k * 256, k * 256 + 256),
-) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+) as [
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+];
 
 /** The unchecked loop: callers guarantee 0 ≤ start ≤ end ≤ bytes.length. */
 export function sliceBy16(bytes: Uint8Array, start: number, end: number, previous: number): number {
   let c = previous ^ -1;
   let i = start;
-  for (const end16 = end - 15; i < end16; ) {
+  for (const end16 = end - 15; i < end16;) {
     c =
       T15[bytes[i++]! ^ (c & 255)]! ^
       T14[bytes[i++]! ^ ((c >> 8) & 255)]! ^

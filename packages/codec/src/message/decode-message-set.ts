@@ -131,12 +131,7 @@ export class MessageSetView implements Iterable<FetchedMessage> {
     this.entryCount = count;
     this.lastEntryStart = lastStart;
     this.malformed = malformed;
-    this.requiredBytes =
-      count === 0 && malformed === undefined && length > 0
-        ? length >= 4
-          ? 4 + view.getInt32(0)
-          : 4
-        : 0;
+    this.requiredBytes = count === 0 && malformed === undefined && length > 0 ? (length >= 4 ? 4 + view.getInt32(0) : 4) : 0;
   }
 
   /** Offset to fetch next: `baseOffset + validBytes`. */

@@ -47,11 +47,7 @@ export function createMessageFromString(text: string): Message {
  * (protocol §5.5): what the Java producer sends for one (topic, partition) batch. `hooks` hash and
  * allocate the inner set.
  */
-export function createCompressedMessage(
-  messages: readonly Message[],
-  compression: CompressionName | Compression,
-  hooks?: CodecHooks,
-): Message {
+export function createCompressedMessage(messages: readonly Message[], compression: CompressionName | Compression, hooks?: CodecHooks): Message {
   const id = compressionId(compression);
   if (id === Compression.None) throw new RangeError("a compressed message needs gzip or snappy");
   const inner = encodeMessages(messages, hooks);
@@ -80,7 +76,10 @@ export function writeEntry(writer: Writer, message: Message, crc32: Crc32Functio
   if (message.magic === 0) {
     writer.int32(5 + payload.length).int8(0);
   } else {
-    writer.int32(6 + payload.length).int8(1).int8(message.attributes);
+    writer
+      .int32(6 + payload.length)
+      .int8(1)
+      .int8(message.attributes);
   }
   writer.uint32(crc32(payload)).raw(payload);
 }

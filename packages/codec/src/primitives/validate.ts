@@ -57,13 +57,7 @@ export function topicNameProblem(topic: string): string | undefined {
   if (topic === "." || topic === "..") return `may not be "${topic}"`;
   for (let i = 0; i < topic.length; i++) {
     const c = topic.charCodeAt(i);
-    if (
-      c === 0x2f ||
-      c <= 0x1f ||
-      (c >= 0x7f && c <= 0x9f) ||
-      (c >= 0xd800 && c <= 0xf8ff) ||
-      c >= 0xfff0
-    ) {
+    if (c === 0x2f || c <= 0x1f || (c >= 0x7f && c <= 0x9f) || (c >= 0xd800 && c <= 0xf8ff) || c >= 0xfff0) {
       return `contains the illegal character U+${c.toString(16).toUpperCase().padStart(4, "0")} at index ${i}`;
     }
   }

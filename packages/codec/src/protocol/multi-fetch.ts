@@ -5,15 +5,7 @@
 import { Reader } from "../primitives/reader.ts";
 import { INT16_MAX, describe } from "../primitives/validate.ts";
 import { MalformedError } from "../errors.ts";
-import {
-  FetchRequest,
-  checkFetchFields,
-  fetchBodySize,
-  readFetchBody,
-  writeFetchBody,
-  type FetchRequestData,
-  type FetchResponse,
-} from "./fetch.ts";
+import { FetchRequest, checkFetchFields, fetchBodySize, readFetchBody, writeFetchBody, type FetchRequestData, type FetchResponse } from "./fetch.ts";
 import type { EncodeOptions } from "../hooks.ts";
 import { frameWriter } from "./frame.ts";
 import { RequestType } from "./request-type.ts";
@@ -73,7 +65,11 @@ export function encodeMultiFetchResponse(parts: readonly FetchResponse[]): Uint8
   for (const p of parts) size += 6 + p.messageSet.length;
   const writer = frameWriter("a MultiFetch response", size);
   writer.int16(0);
-  for (const p of parts) writer.int32(2 + p.messageSet.length).int16(p.errorCode).raw(p.messageSet);
+  for (const p of parts)
+    writer
+      .int32(2 + p.messageSet.length)
+      .int16(p.errorCode)
+      .raw(p.messageSet);
   return writer.finish();
 }
 

@@ -102,10 +102,7 @@ export function produceBodySize(produce: ProduceRequestData): number {
 
 /** Writes one produce body (the part MultiProduce repeats); messages are hashed by `crc32` (default the pure one). */
 export function writeProduceBody(writer: Writer, produce: ProduceRequestData, crc32?: Crc32Function): void {
-  writer
-    .shortString(encodeTopic(produce.topic))
-    .int32(produce.partition)
-    .int32(setBytesOf(produce));
+  writer.shortString(encodeTopic(produce.topic)).int32(produce.partition).int32(setBytesOf(produce));
   writeMessageSet(writer, produce.messageSet, crc32);
 }
 

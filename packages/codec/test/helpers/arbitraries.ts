@@ -20,10 +20,7 @@ import {
 
 /** Legal topic names (protocol §8.2), mostly ASCII, sometimes with other legal characters. */
 export const topic: fc.Arbitrary<string> = fc
-  .oneof(
-    fc.stringMatching(/^[A-Za-z0-9._-]{1,20}$/),
-    fc.string({ unit: "grapheme", minLength: 1, maxLength: 12 }),
-  )
+  .oneof(fc.stringMatching(/^[A-Za-z0-9._-]{1,20}$/), fc.string({ unit: "grapheme", minLength: 1, maxLength: 12 }))
   .filter(isLegalTopicName);
 
 export const partition = fc.integer({ min: 0, max: 0x7fff_ffff });
@@ -36,9 +33,7 @@ export const message: fc.Arbitrary<Message> = fc
 
 export const messages = fc.array(message, { maxLength: 8 });
 
-export const fetchRequest = fc
-  .tuple(topic, partition, offset, maxSize)
-  .map(([t, p, o, m]) => new FetchRequest(t, p, o, m));
+export const fetchRequest = fc.tuple(topic, partition, offset, maxSize).map(([t, p, o, m]) => new FetchRequest(t, p, o, m));
 
 export const produceRequest = fc
   .tuple(topic, fc.integer({ min: -1, max: 0x7fff_ffff }), messages, fc.boolean())
@@ -58,13 +53,11 @@ export const request: fc.Arbitrary<Request> = fc.oneof(
 
 export const errorCode = fc.oneof(fc.constantFrom(-1, 0, 1, 2, 3, 4), fc.integer({ min: -32768, max: 32767 }));
 
-export const fetchResponse: fc.Arbitrary<FetchResponse> = fc
-  .tuple(errorCode, messages, fc.nat({ max: 20 }))
-  .map(([code, ms, cut]) => {
-    const set = encodeMessages(ms);
-    // Sometimes a truncated tail, as a broker returns it.
-    return { errorCode: code, messageSet: set.subarray(0, Math.max(0, set.length - (cut % 3 === 0 ? cut : 0))) };
-  });
+export const fetchResponse: fc.Arbitrary<FetchResponse> = fc.tuple(errorCode, messages, fc.nat({ max: 20 })).map(([code, ms, cut]) => {
+  const set = encodeMessages(ms);
+  // Sometimes a truncated tail, as a broker returns it.
+  return { errorCode: code, messageSet: set.subarray(0, Math.max(0, set.length - (cut % 3 === 0 ? cut : 0))) };
+});
 
 export const offsetsList = fc.array(fc.maxSafeNat(), { maxLength: 10 });
 

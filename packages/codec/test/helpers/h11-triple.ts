@@ -36,11 +36,7 @@ function frameContent(frame: Uint8Array): Uint8Array {
  * `decode` receives the frame content (after the size prefix). Results are compared with
  * `toEqual` after `normalise` (use it to turn views into plain values).
  */
-export function h11TripleFrame<R>(
-  frame: Uint8Array,
-  decode: (content: Uint8Array) => R,
-  normalise: (result: R) => unknown = (r) => r,
-): R {
+export function h11TripleFrame<R>(frame: Uint8Array, decode: (content: Uint8Array) => R, normalise: (result: R) => unknown = (r) => r): R {
   const whole = decode(frameContent(frame));
   const expected = normalise(whole);
 

@@ -105,7 +105,11 @@ test(`${TRIALS} trials of random cuts: confirmed messages are in the log exactly
       const texts = Array.from({ length: large ? 8 : random.int(1, 5) }, (_, i) => `${trial}.${batch}.${i}`);
       // A large message carries its text as a prefix of a 500 KB payload.
       const payload = (text: string) => (large ? Buffer.concat([Buffer.from(`${text}|`), LARGE_PAYLOAD]) : text);
-      const request = new ProduceRequest(TOPIC, 0, texts.map((t) => createMessage(payload(t))));
+      const request = new ProduceRequest(
+        TOPIC,
+        0,
+        texts.map((t) => createMessage(payload(t))),
+      );
       const produce: Produce = { request, texts, trial, sent: false, confirmed: false, named: 0 };
       produces.push(produce);
       trialProduces.push(produce);

@@ -195,63 +195,67 @@ afterAll(() => console.log(`hostile servers (seed ${seed}):\n${summary.join("\n"
 
 const runs = Object.entries(cases).flatMap(([name, hostile]) => hostile.operations.map((operation) => [name, operation, hostile] as const));
 
-test.each(runs)("%s: %s fails with the expected typed error, in time, in bounded memory", async (name, operation, hostile) => {
-  const server = await fakeServer(hostile.serve());
-  const repeat = hostile.repeat ?? 1;
-  const growthLimit = GROWTH_LIMIT_BYTES * (operation === "getMultiMessageSet" ? MULTI_FETCH_PARTS : 1);
-  const child = new WatchedChild(
-    "client-child.mjs",
-    // produceThenConfirm sends 40 messages of 500 KB in one request: more than the socket buffers hold.
-    { port: server.port, operation, repeat, topic: TOPIC, clientOptions: hostile.clientOptions, messages: 40, messageBytes: 500_000 },
-    { killAboveGrowthBytes: 3 * growthLimit, deadlineMs: 1.5 * SETTLE_LIMIT_MS },
-  );
-  const results: RunResult[] = [];
-  let done: Record<string, unknown> | undefined;
-  for (let line = await child.next(); line !== undefined; line = await child.next()) {
-    if (line.result !== undefined) results.push(line.result as RunResult);
-    if (line.done !== undefined) done = line;
-  }
-  await server.close();
+test.each(runs)(
+  "%s: %s fails with the expected typed error, in time, in bounded memory",
+  async (name, operation, hostile) => {
+    const server = await fakeServer(hostile.serve());
+    const repeat = hostile.repeat ?? 1;
+    const growthLimit = GROWTH_LIMIT_BYTES * (operation === "getMultiMessageSet" ? MULTI_FETCH_PARTS : 1);
+    const child = new WatchedChild(
+      "client-child.mjs",
+      // produceThenConfirm sends 40 messages of 500 KB in one request: more than the socket buffers hold.
+      { port: server.port, operation, repeat, topic: TOPIC, clientOptions: hostile.clientOptions, messages: 40, messageBytes: 500_000 },
+      { killAboveGrowthBytes: 3 * growthLimit, deadlineMs: 1.5 * SETTLE_LIMIT_MS },
+    );
+    const results: RunResult[] = [];
+    let done: Record<string, unknown> | undefined;
+    for (let line = await child.next(); line !== undefined; line = await child.next()) {
+      if (line.result !== undefined) results.push(line.result as RunResult);
+      if (line.done !== undefined) done = line;
+    }
+    await server.close();
 
-  const growth = child.growthBytes(Number(done?.peakRss ?? 0));
-  const worstStallMs = Number(done?.worstStallMs ?? Number.NaN);
-  const slowest = Math.max(0, ...results.map((r) => r.settleMs));
-  const errors = results.map((r) => (r.outcome === "rejected" ? String(r.error!.name) : `resolved (${r.value})`));
-  summary.push(
-    `  ${name} [${operation}]: ` +
-      (child.killed
-        ? `KILLED at its ${child.killed} after ${child.killedAfterMs} ms (${results.length}/${repeat} runs settled), peak RSS growth ${mb(growth)}`
-        : `${[...new Set(errors)].join(", ")}; slowest settle ${slowest} ms, worst stall ${worstStallMs} ms, peak RSS growth ${mb(growth)}`),
-  );
+    const growth = child.growthBytes(Number(done?.peakRss ?? 0));
+    const worstStallMs = Number(done?.worstStallMs ?? Number.NaN);
+    const slowest = Math.max(0, ...results.map((r) => r.settleMs));
+    const errors = results.map((r) => (r.outcome === "rejected" ? String(r.error!.name) : `resolved (${r.value})`));
+    summary.push(
+      `  ${name} [${operation}]: ` +
+        (child.killed
+          ? `KILLED at its ${child.killed} after ${child.killedAfterMs} ms (${results.length}/${repeat} runs settled), peak RSS growth ${mb(growth)}`
+          : `${[...new Set(errors)].join(", ")}; slowest settle ${slowest} ms, worst stall ${worstStallMs} ms, peak RSS growth ${mb(growth)}`),
+    );
 
-  const acceptable = (r: RunResult) => {
-    if (r.outcome !== "rejected" || r.error!.k07 !== true) return false;
-    // Expected classes match as instanceof would: by the error's class or any class it extends.
-    const classes = [String(r.error!.name), ...(r.error!.chain as string[])];
-    if (hostile.expected !== "any K07Error" && !classes.some((name) => hostile.expected.includes(name))) return false;
-    if (hostile.names?.context && (r.error!.topic !== TOPIC || r.error!.partition !== 0 || r.error!.offset === undefined)) return false;
-    if (hostile.names?.requests !== undefined && r.error!.requestsNamed !== hostile.names.requests) return false;
-    return true;
-  };
-  const verdict = (r: RunResult) => {
-    if (acceptable(r)) return "as expected";
-    if (r.outcome === "resolved") return `resolved with ${r.value}`;
-    const { name, message, topic, partition, offset, requestsNamed } = r.error!;
-    return `${String(name)}: ${String(message)} (naming ${JSON.stringify({ topic, partition, offset, requests: requestsNamed })})`;
-  };
-  expect({
-    seed,
-    killed: child.killed ?? "no",
-    outcomes: results.map(verdict),
-    slowestSettleMs: child.killed === undefined && slowest < SETTLE_LIMIT_MS ? "in time" : slowest,
-    worstStallMs: worstStallMs < STALL_LIMIT_MS ? "in bound" : worstStallMs,
-    peakRssGrowth: growth < growthLimit ? "in bound" : mb(growth),
-  }).toEqual({
-    seed,
-    killed: "no",
-    outcomes: Array.from({ length: repeat }, () => "as expected"),
-    slowestSettleMs: "in time",
-    worstStallMs: "in bound",
-    peakRssGrowth: "in bound",
-  });
-}, 60_000);
+    const acceptable = (r: RunResult) => {
+      if (r.outcome !== "rejected" || r.error!.k07 !== true) return false;
+      // Expected classes match as instanceof would: by the error's class or any class it extends.
+      const classes = [String(r.error!.name), ...(r.error!.chain as string[])];
+      if (hostile.expected !== "any K07Error" && !classes.some((name) => hostile.expected.includes(name))) return false;
+      if (hostile.names?.context && (r.error!.topic !== TOPIC || r.error!.partition !== 0 || r.error!.offset === undefined)) return false;
+      if (hostile.names?.requests !== undefined && r.error!.requestsNamed !== hostile.names.requests) return false;
+      return true;
+    };
+    const verdict = (r: RunResult) => {
+      if (acceptable(r)) return "as expected";
+      if (r.outcome === "resolved") return `resolved with ${r.value}`;
+      const { name, message, topic, partition, offset, requestsNamed } = r.error!;
+      return `${String(name)}: ${String(message)} (naming ${JSON.stringify({ topic, partition, offset, requests: requestsNamed })})`;
+    };
+    expect({
+      seed,
+      killed: child.killed ?? "no",
+      outcomes: results.map(verdict),
+      slowestSettleMs: child.killed === undefined && slowest < SETTLE_LIMIT_MS ? "in time" : slowest,
+      worstStallMs: worstStallMs < STALL_LIMIT_MS ? "in bound" : worstStallMs,
+      peakRssGrowth: growth < growthLimit ? "in bound" : mb(growth),
+    }).toEqual({
+      seed,
+      killed: "no",
+      outcomes: Array.from({ length: repeat }, () => "as expected"),
+      slowestSettleMs: "in time",
+      worstStallMs: "in bound",
+      peakRssGrowth: "in bound",
+    });
+  },
+  60_000,
+);
