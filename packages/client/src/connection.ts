@@ -1,5 +1,6 @@
 import {
   ClientSession,
+  concatBytes,
   FetchRequest,
   K07Error,
   MultiFetchRequest,
@@ -228,13 +229,7 @@ export class ClientConnection {
       ok = true;
       for (const frame of frames) ok = this.transport.write(frame);
     } else {
-      const merged = new Uint8Array(total);
-      let position = 0;
-      for (const frame of frames) {
-        merged.set(frame, position);
-        position += frame.length;
-      }
-      ok = this.transport.write(merged);
+      ok = this.transport.write(concatBytes(frames));
     }
     if (!ok) this.writable = false;
   }
