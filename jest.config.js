@@ -3,7 +3,7 @@ export default {
   testEnvironment: "node",
   roots: ["<rootDir>/packages"],
   testMatch: ["**/test/**/*.test.ts"],
-  testPathIgnorePatterns: ["/node_modules/", "/dist/", "/packages/transport-deno/"],
+  testPathIgnorePatterns: ["/node_modules/", "/dist/", "/packages/transport-deno/", "<rootDir>/.stryker-tmp/"],
   moduleNameMapper: {
     "^@k07/(.*)$": "<rootDir>/packages/$1/src/index.ts",
     "^(\\.{1,2}/.*)\\.js$": "$1",

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+/**
+ * `npm run mutate -- <package> [stryker options]`: mutation-test one package with StrykerJS.
+ * Extra options go to `stryker run`, e.g. `--mutate "packages/codec/src/compression/**"` for one
+ * file group or `--concurrency 1` on a busy machine. See docs/mutation-testing.md.
+ */
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const [target, ...strykerArgs] = process.argv.slice(2);
+process.env.K07_MUTATE_PACKAGE = target ?? "";
+// Importing the config validates the name and lists the choices if it is wrong.
+await import("../stryker.config.mjs").catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(2);
+});
+
+// The package exports no bin path, so find the CLI next to its package.json.
+const corePackage = createRequire(import.meta.url).resolve("@stryker-mutator/core/package.json");
+const stryker = join(dirname(corePackage), "bin", "stryker.js");
+const result = spawnSync(process.execPath, [stryker, "run", "stryker.config.mjs", ...strykerArgs], {
+  cwd: root,
+  stdio: "inherit",
+  env: process.env,
+});
+process.exit(result.status ?? 1);
