@@ -43,6 +43,8 @@ if (target === undefined) {
   );
 }
 const packageDir = target.mutate[0].split("/src/")[0];
+/** `--tests` of scripts/mutate.mjs: comma-separated test files or folders replacing the target's. */
+const tests = process.env.K07_MUTATE_TESTS ? process.env.K07_MUTATE_TESTS.split(",") : target.tests;
 
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
@@ -52,7 +54,7 @@ export default {
     configFile: "jest.config.js",
     // Only the target's suites: a test file is picked up when its path starts with one of `tests`.
     config: {
-      testMatch: target.tests.map((path) =>
+      testMatch: tests.map((path) =>
         path.endsWith(".ts") ? `<rootDir>/${path}` : `<rootDir>/${path}/**/*.test.ts`,
       ),
     },
@@ -67,7 +69,7 @@ export default {
   tsconfigFile: `${packageDir}/tsconfig.json`,
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   concurrency: 2,
-  timeoutMS: 10000,
+  timeoutMS: 5000,
   // Incremental: a rerun only re-tests mutants whose code or covering tests changed. The file is
   // a local cache (ignored by git, see docs/mutation-testing.md).
   incremental: true,
