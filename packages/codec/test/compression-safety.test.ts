@@ -175,6 +175,13 @@ describe("corrupt compressed data", () => {
     const inner = encodeMessages([createMessage("complete"), createMessage("cut")]);
     const set = encodeMessages([wrapperOf(Compression.Snappy, snappyCodec.compress(inner.subarray(0, inner.length - 1)))]);
     expect(() => decodeMessageSet(set).toArray()).toThrow(K07Error);
+    expect(() => decodeMessageSet(set).toArray()).toThrow(/Compressed message holds an incomplete message set/);
+  });
+
+  test("a wrapper with compression codec 3 is a CompressionError naming codec 3, not a codec it is not", () => {
+    const set = encodeMessages([wrapperOf(3, gzipCodec.compress(encodeMessages([createMessage("x")])))]);
+    expect(() => decodeMessageSet(set).toArray()).toThrow(CompressionError);
+    expect(() => decodeMessageSet(set).toArray()).toThrow(/Cannot decompress codec 3 message: Unknown compression codec 3/);
   });
 });
 
