@@ -9,6 +9,7 @@ import {
   CompressionError,
   DecompressionLimitError,
   K07Error,
+  MalformedError,
   compressionCodec,
   createGzipMessage,
   createMessage,
@@ -16,6 +17,7 @@ import {
   decodeMessageSet,
   encodeMessages,
   gzipCodec,
+  registerCompressionCodec,
   snappyCodec,
   type Message,
 } from "../src/index.ts";
@@ -176,6 +178,18 @@ describe("corrupt compressed data", () => {
     const set = encodeMessages([wrapperOf(Compression.Snappy, snappyCodec.compress(inner.subarray(0, inner.length - 1)))]);
     expect(() => decodeMessageSet(set).toArray()).toThrow(K07Error);
     expect(() => decodeMessageSet(set).toArray()).toThrow(/Compressed message holds an incomplete message set/);
+  });
+
+  test("a k07 error other than a CompressionError from a registered codec passes through unwrapped", () => {
+    const own = new MalformedError("the codec's own finding", 7);
+    registerCompressionCodec(Compression.Gzip, { name: "gzip", compress: gzipCodec.compress, decompress: () => { throw own; } });
+    try {
+      const set = encodeMessages([wrapperOf(Compression.Gzip, new Uint8Array(4))]);
+      expect(thrownBy(() => decodeMessageSet(set).toArray())).toBe(own);
+    } finally {
+      registerCompressionCodec(Compression.Gzip, gzipCodec);
+    }
+    expect(compressionCodec(Compression.Gzip)).toBe(gzipCodec);
   });
 
   test("a wrapper with compression codec 3 is a CompressionError naming codec 3, not a codec it is not", () => {
