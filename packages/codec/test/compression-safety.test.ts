@@ -135,6 +135,24 @@ describe("corrupt compressed data", () => {
     expect(thrownBy(() => gzipCodec.decompress(payload, MiB))).toBeInstanceOf(CompressionError);
   });
 
+  test.each([
+    [corruptGzip[0]![1], /^gzip data of 0 bytes is shorter than the smallest gzip member \(20 bytes\)$/],
+    [corruptGzip[5]![1], /^gzip member 0: CRC-32 of the inflated data is 0x[0-9a-f]{8}, its trailer at byte \d+ says 0x[0-9a-f]{8}$/],
+    [corruptGzip[6]![1], /^gzip member 0 inflated to 580 bytes but its trailer at byte \d+ says \d+ \(truncated or trailing data\?\)$/],
+    [corruptGzip[7]![1], /^invalid gzip data: ./],
+  ])("a gzip CompressionError says what is wrong (%#)", (payload, message) => {
+    const error = thrownBy(() => gzipCodec.decompress(payload, MiB)) as CompressionError;
+    expect(error).toBeInstanceOf(CompressionError);
+    expect(error.message).toMatch(message);
+    if (message.source.startsWith("^invalid")) expect(error.cause).toBeInstanceOf(Error);
+  });
+
+  test("the cap must be a number: a numeric string is refused too", () => {
+    for (const codec of [gzipCodec, snappyCodec]) {
+      expect(() => codec.decompress(gzipped, "5" as unknown as number)).toThrow("maxDecompressedBytes must be a non-negative number, got 5");
+    }
+  });
+
   const framed = snappyCodec.compress(text("a perfectly good snappy stream ".repeat(20)));
   const corruptSnappy: [string, Uint8Array][] = [
     ["empty", new Uint8Array(0)],
