@@ -6,6 +6,7 @@ import {
   FetchRequest,
   KafkaClient,
   MessageTooLargeError,
+  OffsetNotAtMessageBoundaryError,
   OffsetRequest,
   ProduceNotConfirmedError,
   ProduceRequest,
@@ -14,6 +15,7 @@ import {
   RequestType,
   WrongPartitionError,
   createMessage,
+  crc32,
   decodeRequest,
   encodeFetchResponse,
   encodeMessages,
@@ -501,5 +503,47 @@ describe("fetch sizes and offsets on the wire", () => {
     expect(next.maxSize).toBe(starts[2]! + 5);
     const [rest] = await kafka.getMessageSet(next);
     expect(rest.map((m) => m.payload.length)).toEqual([30]);
+  });
+});
+
+describe("the first entry of a fetch response shows an offset inside a message", () => {
+  const int32 = (n: number) => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+  /** A magic-0 message whose CRC's first byte has its two low bits set, like a codec-3 attributes byte would. */
+  const lookalike = (() => {
+    for (let i = 0; ; i++) {
+      const payload = new TextEncoder().encode(`m${i}`);
+      if ((crc32(payload) >>> 24) & 3) return encodeMessages([createMessage(payload)]);
+    }
+  })();
+  const fetchFirst = (log: readonly number[] | Uint8Array, maxSize = 100) =>
+    new KafkaClient("127.0.0.1", 9092, { transport: new LogTransport(Uint8Array.from(log)) }).getMessageSet(new FetchRequest("t", 0, 0, maxSize));
+
+  test.each([
+    ["a length below the shortest message", [...int32(4), 0, 0, 0, 0, 0, 0], /a message length of 4/],
+    ["fewer bytes than a length prefix, in a short response", [0, 0, 1], /only 3 byte\(s\) left in the segment, less than a length prefix/],
+    ["an entry longer than a short response holds", [...int32(20), 0, 1, 2, 3, 4, 5], /a message of 20 bytes where the segment holds only 6 more/],
+    ["a length prefix alone in a short response", int32(20), /a message of 20 bytes where the segment holds only 0 more/],
+    ["magic byte 2", [...int32(6), 2, 0, 0, 0, 0, 0], /magic byte 2/],
+    ["a magic-1 message without room for its attributes", [...int32(5), 1, 0, 0, 0, 0], /a magic-1 message of 5 bytes/],
+    ["compression codec 3", [...int32(6), 1, 3, 0, 0, 0, 0], /compression codec 3/],
+  ])("%s is an OffsetNotAtMessageBoundaryError", async (_what, log, message) => {
+    const error = await fetchFirst(log).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OffsetNotAtMessageBoundaryError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  test("what a 0.7 broker does store passes: the shortest messages of magic 0 and 1, and a magic-0 CRC byte like codec 3", async () => {
+    const emptyCrc = [0, 0, 0, 0]; // CRC-32 of no bytes
+    expect((await fetchFirst([...int32(5), 0, ...emptyCrc]))[0].map((m) => m.payload.length)).toEqual([0]);
+    expect((await fetchFirst([...int32(6), 1, 0, ...emptyCrc]))[0].map((m) => m.payload.length)).toEqual([0]);
+    expect((await fetchFirst(lookalike))[0]).toHaveLength(1);
+  });
+
+  test("an incomplete entry filling the whole fetch size may be a big message: the fetch grows", async () => {
+    const log = encodeMessages([createMessage(new Uint8Array(50))]);
+    const transport = new LogTransport(log);
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const [messages] = await kafka.getMessageSet(new FetchRequest("t", 0, 0, 10));
+    expect(messages).toHaveLength(1);
   });
 });
