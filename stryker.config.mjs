@@ -22,25 +22,16 @@ export const targets = {
   },
   proxy: {
     mutate: ["packages/cli/src/proxy/**/*.ts"],
-    tests: [
-      "packages/cli/test/proxy.test.ts",
-      "packages/cli/test/proxy-session.test.ts",
-      "packages/cli/test/proxy-policy.test.ts",
-    ],
+    tests: ["packages/cli/test/proxy.test.ts", "packages/cli/test/proxy-session.test.ts", "packages/cli/test/proxy-policy.test.ts"],
   },
   cluster: { mutate: ["packages/cluster/src/**/*.ts"], tests: ["packages/cluster/test"] },
   zookeeper: { mutate: ["packages/zookeeper/src/**/*.ts"], tests: ["packages/zookeeper/test"] },
 };
 
 const name = process.env.K07_MUTATE_PACKAGE;
-const target =
-  name !== undefined && Object.hasOwn(targets, name)
-    ? targets[/** @type {keyof typeof targets} */ (name)]
-    : undefined;
+const target = name !== undefined && Object.hasOwn(targets, name) ? targets[/** @type {keyof typeof targets} */ (name)] : undefined;
 if (target === undefined) {
-  throw new Error(
-    `Set K07_MUTATE_PACKAGE to one of ${Object.keys(targets).join(", ")} (or run: npm run mutate -- <package>)`,
-  );
+  throw new Error(`Set K07_MUTATE_PACKAGE to one of ${Object.keys(targets).join(", ")} (or run: npm run mutate -- <package>)`);
 }
 const packageDir = target.mutate[0].split("/src/")[0];
 /** `--tests` of scripts/mutate.mjs: comma-separated test files or folders replacing the target's. */
@@ -54,9 +45,7 @@ export default {
     configFile: "jest.config.js",
     // Only the target's suites: a test file is picked up when its path starts with one of `tests`.
     config: {
-      testMatch: tests.map((path) =>
-        path.endsWith(".ts") ? `<rootDir>/${path}` : `<rootDir>/${path}/**/*.test.ts`,
-      ),
+      testMatch: tests.map((path) => (path.endsWith(".ts") ? `<rootDir>/${path}` : `<rootDir>/${path}/**/*.test.ts`)),
     },
     enableFindRelatedTests: true,
   },

@@ -9,7 +9,6 @@ afterEach(async () => {
   broker = undefined;
 });
 
-
 function offsetsOf(frame: Uint8Array): number[] {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const n = view.getInt32(2);
@@ -25,7 +24,9 @@ describe("segments", () => {
     expect(textSet("a".repeat(18), "b".repeat(18)).length).toBe(56);
     const [latest, earliest, none, zero] = await ask(
       broker.port,
-      produce, produce, produce,
+      produce,
+      produce,
+      produce,
       rawOffsets("seg", 0, -1, 100),
       rawOffsets("seg", 0, -2, 100),
       rawOffsets("seg", 0, 0, 100),
@@ -84,7 +85,7 @@ describe("segments", () => {
 
   test("an offset time picks the newest segment modified at or before it", async () => {
     broker = await startBroker({ segmentBytes: 10 });
-    const [, ] = await ask(broker.port, rawProduce("t", 0, fourteen), rawOffsets("t", 0, -1, 1));
+    const [,] = await ask(broker.port, rawProduce("t", 0, fourteen), rawOffsets("t", 0, -1, 1));
     const between = Date.now();
     await new Promise((r) => setTimeout(r, 20));
     const [answer] = await ask(broker.port, rawProduce("t", 0, fourteen), rawOffsets("t", 0, between, 10));
@@ -128,4 +129,3 @@ test("retention by size deletes whole old segments, and their offsets become out
   expect(offsetsOf(earliest!)).toEqual([14]);
   expect(hex(old!)).toBe("0001");
 });
-

@@ -37,11 +37,13 @@ for (const chunkSize of [1, 3, 7, 1000]) {
     expect(forwarded.close).toBeUndefined();
     // The broker gets the fetch and offsets unchanged, and a multi-fetch of the allowed part only.
     expect(Buffer.concat(forwarded.toBroker)).toEqual(
-      Buffer.from(concat(
-        encodeFetchRequest(new FetchRequest("open", 0, 0, 100)),
-        encodeOffsetRequest(new OffsetRequest("open", 0, -1, 2)),
-        encodeMultiFetchRequest([new FetchRequest("open", 0, 0, 100)]),
-      )),
+      Buffer.from(
+        concat(
+          encodeFetchRequest(new FetchRequest("open", 0, 0, 100)),
+          encodeOffsetRequest(new OffsetRequest("open", 0, -1, 2)),
+          encodeMultiFetchRequest([new FetchRequest("open", 0, 0, 100)]),
+        ),
+      ),
     );
     const fromBroker = concat(
       encodeFetchResponse({ errorCode: 0, messageSet: set }),
@@ -58,7 +60,10 @@ for (const chunkSize of [1, 3, 7, 1000]) {
       encodeFetchResponse({ errorCode: 0, messageSet: set }),
       encodeFetchResponse({ errorCode: -1, messageSet: new Uint8Array(0) }),
       encodeOffsetsResponse([30, 0]),
-      encodeMultiFetchResponse([{ errorCode: -1, messageSet: new Uint8Array(0) }, { errorCode: 0, messageSet: set }]),
+      encodeMultiFetchResponse([
+        { errorCode: -1, messageSet: new Uint8Array(0) },
+        { errorCode: 0, messageSet: set },
+      ]),
     );
     expect(Buffer.from(concat(...toClient)).toString("hex")).toBe(Buffer.from(expected).toString("hex"));
     expect(s.pendingResponses).toBe(0);

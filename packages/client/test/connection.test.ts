@@ -224,10 +224,15 @@ test("the error says how many produces may be lost, where, and why", async () =>
   const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
   await kafka.sendMessageSet(produce("a"));
   await kafka.sendMessageSet(produce("b"));
-  const confirming = kafka.confirm().then(() => new Error("confirmed"), (error: Error) => error);
+  const confirming = kafka.confirm().then(
+    () => new Error("confirmed"),
+    (error: Error) => error,
+  );
   await tick();
   transport.handlers!.closed(new Error("reset by peer"));
-  expect((await confirming).message).toBe("2 produce request(s) to 127.0.0.1:9092 may not have been applied: Connection to 127.0.0.1:9092 was closed: reset by peer after a Produce request for t");
+  expect((await confirming).message).toBe(
+    "2 produce request(s) to 127.0.0.1:9092 may not have been applied: Connection to 127.0.0.1:9092 was closed: reset by peer after a Produce request for t",
+  );
 });
 
 test("concurrent confirms name each lost produce exactly once, each the ones written before it", async () => {
@@ -362,66 +367,74 @@ test("whatever moment connections drop, every produce whose send resolved is con
   // fast-check prints the seed and path of a failing interleaving, to replay it with `{ seed, path }`.
   // Each step: < 30 send, < 45 confirm, < 65 answer a confirm, < 75 drop the connection, < 80 fill the transport, < 85 drain it, else wait.
   const steps = fc.array(fc.integer({ min: 0, max: 99 }), { minLength: 10, maxLength: 60 });
-  await fc.assert(fc.asyncProperty(steps, async (rolls) => {
-    const wire = new Wire();
-    const kafka = new KafkaClient("127.0.0.1", 9092, { transport: wire, reconnectBackoffMs: 1, reconnectBackoffMaxMs: 1 });
-    const sent: string[] = [];
-    const refused = new Set<string>();
-    const confirms: { sentBefore: string[]; outcome: Promise<"confirmed" | readonly unknown[]> }[] = [];
-    const sends: Promise<unknown>[] = [];
-    for (const [step, roll] of rolls.entries()) {
-      if (roll < 30) {
-        const topic = `p${step}`;
-        sends.push(kafka.sendMessageSet(new ProduceRequest(topic, 0, [createMessage("x")])).then(() => sent.push(topic), () => refused.add(topic)));
-      } else if (roll < 45) {
-        confirms.push({ sentBefore: [...sent], outcome: outcome(kafka.confirm()) });
-      } else if (roll < 65) {
-        wire.answerOne();
-      } else if (roll < 75) {
-        wire.drop();
-      } else if (roll < 85) {
-        wire.setFull(roll < 80);
-      } else {
-        await new Promise((resolve) => setTimeout(resolve, 2));
+  await fc.assert(
+    fc.asyncProperty(steps, async (rolls) => {
+      const wire = new Wire();
+      const kafka = new KafkaClient("127.0.0.1", 9092, { transport: wire, reconnectBackoffMs: 1, reconnectBackoffMaxMs: 1 });
+      const sent: string[] = [];
+      const refused = new Set<string>();
+      const confirms: { sentBefore: string[]; outcome: Promise<"confirmed" | readonly unknown[]> }[] = [];
+      const sends: Promise<unknown>[] = [];
+      for (const [step, roll] of rolls.entries()) {
+        if (roll < 30) {
+          const topic = `p${step}`;
+          sends.push(
+            kafka.sendMessageSet(new ProduceRequest(topic, 0, [createMessage("x")])).then(
+              () => sent.push(topic),
+              () => refused.add(topic),
+            ),
+          );
+        } else if (roll < 45) {
+          confirms.push({ sentBefore: [...sent], outcome: outcome(kafka.confirm()) });
+        } else if (roll < 65) {
+          wire.answerOne();
+        } else if (roll < 75) {
+          wire.drop();
+        } else if (roll < 85) {
+          wire.setFull(roll < 80);
+        } else {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+        await tick();
       }
-      await tick();
-    }
-    // Let everything settle: the wire drains and answers every confirm, then the client closes.
-    wire.setFull(false);
-    const closing = outcome(kafka.close());
-    const settled = Promise.all([...confirms.map((c) => c.outcome), closing, ...sends]);
-    let done = false;
-    const finish = () => void (done = true);
-    void settled.then(finish, finish);
-    while (!done) {
+      // Let everything settle: the wire drains and answers every confirm, then the client closes.
       wire.setFull(false);
-      while (wire.answerOne());
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-    const outcomes = [...(await Promise.all(confirms.map((c) => c.outcome))), await closing];
-    const namedBy = new Map<string, number[]>();
-    outcomes.forEach((result, index) => {
-      if (result === "confirmed") return;
-      for (const request of result) {
-        const topic = (request as ProduceRequest).topic;
-        namedBy.set(topic, [...(namedBy.get(topic) ?? []), index]);
+      const closing = outcome(kafka.close());
+      const settled = Promise.all([...confirms.map((c) => c.outcome), closing, ...sends]);
+      let done = false;
+      const finish = () => void (done = true);
+      void settled.then(finish, finish);
+      while (!done) {
+        wire.setFull(false);
+        while (wire.answerOne());
+        await new Promise((resolve) => setTimeout(resolve, 1));
       }
-    });
-    for (const [topic, by] of namedBy) {
-      expect([topic, by.length]).toEqual([topic, 1]);
-      expect([topic, wire.applied.has(topic) || refused.has(topic)]).toEqual([topic, false]);
-    }
-    // Every produce sent is applied or named at the end; a confirm that resolved vouches for the
-    // produces sent before it: applied, or named by an earlier confirm.
-    for (const topic of sent) expect([topic, wire.applied.has(topic) || namedBy.has(topic)]).toEqual([topic, true]);
-    confirms.forEach((confirm, index) => {
-      if (outcomes[index] !== "confirmed") return;
-      for (const topic of confirm.sentBefore) {
-        const vouched = wire.applied.has(topic) || (namedBy.get(topic)?.[0] ?? Infinity) < index;
-        expect([`confirm ${index}`, topic, vouched]).toEqual([`confirm ${index}`, topic, true]);
+      const outcomes = [...(await Promise.all(confirms.map((c) => c.outcome))), await closing];
+      const namedBy = new Map<string, number[]>();
+      outcomes.forEach((result, index) => {
+        if (result === "confirmed") return;
+        for (const request of result) {
+          const topic = (request as ProduceRequest).topic;
+          namedBy.set(topic, [...(namedBy.get(topic) ?? []), index]);
+        }
+      });
+      for (const [topic, by] of namedBy) {
+        expect([topic, by.length]).toEqual([topic, 1]);
+        expect([topic, wire.applied.has(topic) || refused.has(topic)]).toEqual([topic, false]);
       }
-    });
-  }), { numRuns: 30 });
+      // Every produce sent is applied or named at the end; a confirm that resolved vouches for the
+      // produces sent before it: applied, or named by an earlier confirm.
+      for (const topic of sent) expect([topic, wire.applied.has(topic) || namedBy.has(topic)]).toEqual([topic, true]);
+      confirms.forEach((confirm, index) => {
+        if (outcomes[index] !== "confirmed") return;
+        for (const topic of confirm.sentBefore) {
+          const vouched = wire.applied.has(topic) || (namedBy.get(topic)?.[0] ?? Infinity) < index;
+          expect([`confirm ${index}`, topic, vouched]).toEqual([`confirm ${index}`, topic, true]);
+        }
+      });
+    }),
+    { numRuns: 30 },
+  );
 });
 
 /** A transport that answers every Fetch from a byte log as a 0.7 broker does: at most maxSize bytes from the offset. */
@@ -471,7 +484,10 @@ describe("fetch sizes and offsets on the wire", () => {
     const transport = new LogTransport(log);
     const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
     const [messages, next] = await kafka.getMessageSet(new FetchRequest("t", 0, 0, 100));
-    expect(transport.fetches).toEqual([{ offset: 0, maxSize: 100 }, { offset: 0, maxSize: 200 }]);
+    expect(transport.fetches).toEqual([
+      { offset: 0, maxSize: 100 },
+      { offset: 0, maxSize: 200 },
+    ]);
     expect(messages.map((m) => m.payload.length)).toEqual([140]);
     expect(next.offset).toBe(log.length);
   });

@@ -200,7 +200,13 @@ describe("corrupt compressed data", () => {
 
   test("a k07 error other than a CompressionError from a registered codec passes through unwrapped", () => {
     const own = new MalformedError("the codec's own finding", 7);
-    registerCompressionCodec(Compression.Gzip, { name: "gzip", compress: gzipCodec.compress, decompress: () => { throw own; } });
+    registerCompressionCodec(Compression.Gzip, {
+      name: "gzip",
+      compress: gzipCodec.compress,
+      decompress: () => {
+        throw own;
+      },
+    });
     try {
       const set = encodeMessages([wrapperOf(Compression.Gzip, new Uint8Array(4))]);
       expect(thrownBy(() => decodeMessageSet(set).toArray())).toBe(own);

@@ -155,7 +155,7 @@ describe("snappy-java stream framing (protocol §5.6)", () => {
   function blocksOf(stream: Uint8Array): [number, number][] {
     const view = new DataView(stream.buffer, stream.byteOffset, stream.length);
     const blocks: [number, number][] = [];
-    for (let at = 16; at < stream.length; ) {
+    for (let at = 16; at < stream.length;) {
       const length = view.getInt32(at);
       let declared = 0;
       for (let i = 0, shift = 0; ; i++, shift += 7) {
@@ -220,7 +220,11 @@ describe("snappy output is byte-identical to snappy-java", () => {
     // The C++ library never searches inputs under 17 bytes, so these are literal-only blocks.
     ["16 bytes of 'a'", () => text("a".repeat(16)), "82534e4150505900000000010000000100000012103c61616161616161616161616161616161"],
     ["one short message", () => encodeMessages([createMessage("hi")]), "82534e415050590000000001000000010000000e0c2c000000080100d8932aac6869"],
-    ["17 bytes of 'abab…'", () => text("ab".repeat(9).slice(0, 17)), "82534e415050590000000001000000010000001311406162616261626162616261626162616261"],
+    [
+      "17 bytes of 'abab…'",
+      () => text("ab".repeat(9).slice(0, 17)),
+      "82534e415050590000000001000000010000001311406162616261626162616261626162616261",
+    ],
     [
       "1,000 log lines as a message set (2 blocks)",
       () =>
@@ -231,8 +235,16 @@ describe("snappy output is byte-identical to snappy-java", () => {
         ),
       "7607ce0166bb7e7f13fc5d9a122080fcaa69f4ddec45c6f03b15b8ed7b014df0",
     ],
-    ["100,000 patterned bytes (4 blocks)", () => Uint8Array.from({ length: 100_000 }, (_, i) => ((i * i * 31) ^ (i >> 3)) & 0xff), "0276b8ad3bbee6b1c36cad01afa83a5f8da7a030da6abba007eeda6d20f56e96"],
-    ["200,000 bytes of one repeated phrase (long copies)", () => text("the quick brown fox ".repeat(10_000)), "bb5041c03d502c23b4fb1d4fcf24651b7deccd271d45377be4a1cbf7973c06c8"],
+    [
+      "100,000 patterned bytes (4 blocks)",
+      () => Uint8Array.from({ length: 100_000 }, (_, i) => ((i * i * 31) ^ (i >> 3)) & 0xff),
+      "0276b8ad3bbee6b1c36cad01afa83a5f8da7a030da6abba007eeda6d20f56e96",
+    ],
+    [
+      "200,000 bytes of one repeated phrase (long copies)",
+      () => text("the quick brown fox ".repeat(10_000)),
+      "bb5041c03d502c23b4fb1d4fcf24651b7deccd271d45377be4a1cbf7973c06c8",
+    ],
   ];
   test.each(JAVA_OUTPUT)("%s", (_what, input, expected) => {
     const output = snappyCodec.compress(input());
@@ -295,9 +307,7 @@ describe.each(WRAPPERS)("%s round-trips", (_name, createWrapper, codec) => {
           ];
           const set = decodeMessageSet(bytes, { baseOffset });
           expect(set.validBytes).toBe(bytes.length);
-          expect(set.toArray().map((m) => ({ payload: toHex(m.payload), magic: m.magic, offset: m.offset, next: m.nextOffset }))).toEqual(
-            expected,
-          );
+          expect(set.toArray().map((m) => ({ payload: toHex(m.payload), magic: m.magic, offset: m.offset, next: m.nextOffset }))).toEqual(expected);
         },
       ),
       { numRuns: 100 },
@@ -321,7 +331,11 @@ describe.each(WRAPPERS)("%s round-trips", (_name, createWrapper, codec) => {
     const decoded = decodeRequest(frame.subarray(4));
     if (decoded.type !== 0) throw new Error("expected a produce request");
     expect(decodeMessageSet(decoded.messageSet).entryCount).toBe(1);
-    expect(decodeMessageSet(decoded.messageSet).toArray().map((m) => m.text())).toEqual(["one", "two", "three"]);
+    expect(
+      decodeMessageSet(decoded.messageSet)
+        .toArray()
+        .map((m) => m.text()),
+    ).toEqual(["one", "two", "three"]);
   });
 });
 

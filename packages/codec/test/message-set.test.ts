@@ -23,7 +23,9 @@ const world = createMessage("world");
 const helloWorld = encodeMessages([hello, world]); // 15 + 15 bytes
 
 function texts(bytes: Uint8Array, options?: Parameters<typeof decodeMessageSet>[1]): string[] {
-  return decodeMessageSet(bytes, options).toArray().map((m) => m.text());
+  return decodeMessageSet(bytes, options)
+    .toArray()
+    .map((m) => m.text());
 }
 
 function int32(n: number): Uint8Array {
@@ -32,12 +34,21 @@ function int32(n: number): Uint8Array {
   return b;
 }
 
-
 describe("decodeMessageSet", () => {
   test("reports offset, next offset, magic, attributes, codec and CRC of each message, from baseOffset", () => {
     const set = decodeMessageSet(encodeMessages([createMessage("a", { magic: 0 }), hello]), { baseOffset: 1000 });
     expect(
-      set.toArray().map((m) => ({ offset: m.offset, next: m.nextOffset, magic: m.magic, attributes: m.attributes, codec: m.compression, crc: m.crc, text: m.text() })),
+      set
+        .toArray()
+        .map((m) => ({
+          offset: m.offset,
+          next: m.nextOffset,
+          magic: m.magic,
+          attributes: m.attributes,
+          codec: m.compression,
+          crc: m.crc,
+          text: m.text(),
+        })),
     ).toEqual([
       { offset: 1000, next: 1010, magic: 0, attributes: 0, codec: 0, crc: 0xe8b7be43, text: "a" },
       { offset: 1010, next: 1025, magic: 1, attributes: 0, codec: 0, crc: 0x3610a686, text: "hello" },
@@ -205,7 +216,9 @@ describe("what decoding reports, in the details", () => {
 
   test("an unknown magic byte is reported with the topic, partition and log offset of that byte", () => {
     const entry = concat(int32(6), Uint8Array.of(2, 0, 0, 0, 0, 0x61));
-    const iterator = decodeMessageSet(concat(helloWorld, entry), { baseOffset: 500, context: { topic: "t", partition: 3 }, verifyCrc: false })[Symbol.iterator]();
+    const iterator = decodeMessageSet(concat(helloWorld, entry), { baseOffset: 500, context: { topic: "t", partition: 3 }, verifyCrc: false })[
+      Symbol.iterator
+    ]();
     iterator.next();
     iterator.next();
     let error: unknown;
