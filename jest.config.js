@@ -3,7 +3,7 @@ export default {
   testEnvironment: "node",
   roots: ["<rootDir>/packages"],
   testMatch: ["**/test/**/*.test.ts"],
-  testPathIgnorePatterns: ["/node_modules/", "/dist/", "/packages/transport-deno/"],
+  testPathIgnorePatterns: ["/node_modules/", "/dist/", "/packages/transport-deno/", "<rootDir>/.stryker-tmp/"],
   moduleNameMapper: {
     // The private test-helper workspace is imported by module (`@k07/testing/scenarios.ts`), not by index.
     "^@k07/testing/(.*)$": "<rootDir>/packages/testing/src/$1",

@@ -38,6 +38,16 @@ describe("segments", () => {
     expect(offsetsOf(zero!)).toEqual([]);
   });
 
+  test("a segment exactly segmentBytes long takes one more append; only a larger one rolls", async () => {
+    // 0.7 rolls when the active segment is larger than log.file.size before an append.
+    broker = await startBroker({ segmentBytes: 28 });
+    const produce = rawProduce("exact", 0, fourteen);
+    const [atLimit] = await ask(broker.port, produce, produce, produce, rawOffsets("exact", 0, -1, 100));
+    expect(offsetsOf(atLimit!)).toEqual([42, 0]);
+    const [over] = await ask(broker.port, produce, rawOffsets("exact", 0, -1, 100));
+    expect(offsetsOf(over!)).toEqual([56, 42, 0]);
+  });
+
   test("a fetch never spans segments: a short response is not the end of the log", async () => {
     broker = await startBroker({ segmentBytes: 10 });
     const [first, second, end] = await ask(

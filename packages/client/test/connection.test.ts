@@ -5,6 +5,8 @@ import {
   ConnectionClosedError,
   FetchRequest,
   KafkaClient,
+  MessageTooLargeError,
+  OffsetNotAtMessageBoundaryError,
   OffsetRequest,
   ProduceNotConfirmedError,
   ProduceRequest,
@@ -13,7 +15,10 @@ import {
   RequestType,
   WrongPartitionError,
   createMessage,
+  crc32,
   decodeRequest,
+  encodeFetchResponse,
+  encodeMessages,
   encodeOffsetsResponse,
   type Transport,
   type TransportConnection,
@@ -27,9 +32,15 @@ class FakeTransport implements Transport {
   full = false;
   connects = 0;
   hang = false;
+  /** How many of the next connects are refused. */
+  refuse = 0;
 
   connect(_target: unknown, handlers: TransportHandlers, signal: AbortSignal): Promise<TransportConnection> {
     this.connects++;
+    if (this.refuse > 0) {
+      this.refuse--;
+      return Promise.reject(new Error("connection refused"));
+    }
     this.handlers = handlers;
     if (this.hang) return new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted"))));
     return Promise.resolve({
@@ -134,6 +145,37 @@ test("backoff doubles per failure with jitter, capped, and resets on success", (
   expect(low.delay()).toBe(50);
   backoff.succeeded();
   expect(backoff.delay()).toBe(0);
+});
+
+test("the client resets its reconnect backoff after a connection succeeds", async () => {
+  // Fake timers: the delays are observed by advancing the clock, not by waiting.
+  jest.useFakeTimers({ doNotFake: ["nextTick", "queueMicrotask", "setImmediate"] });
+  try {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport, reconnectBackoffMs: 1000, reconnectBackoffMaxMs: 60_000 });
+    const offsets = () => kafka.getOffsets(new OffsetRequest("t", 0, -1, 1));
+    // Three refused connects: the third failure would make the next wait 4–8 s if nothing reset it.
+    transport.refuse = 3;
+    for (let i = 0; i < 3; i++) {
+      const refused = offsets().catch((error: unknown) => error);
+      await jest.advanceTimersByTimeAsync(10_000);
+      expect(await refused).toBeInstanceOf(Error);
+    }
+    const answered = offsets();
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(transport.connects).toBe(4);
+    transport.handlers!.data(encodeOffsetsResponse([5]));
+    expect(await answered).toEqual([5]);
+    // The connection that worked drops: one failure since the success, so the wait is 0.5–1 s.
+    transport.handlers!.closed(new Error("reset by peer"));
+    const again = offsets();
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(transport.connects).toBe(5);
+    transport.handlers!.data(encodeOffsetsResponse([6]));
+    expect(await again).toEqual([6]);
+  } finally {
+    jest.useRealTimers();
+  }
 });
 
 test("constructor arguments are checked", () => {
@@ -413,4 +455,131 @@ test("whatever moment connections drop, every produce whose send resolved is con
     }),
     { numRuns: 30 },
   );
+});
+
+/** A transport that answers every Fetch from a byte log as a 0.7 broker does: at most maxSize bytes from the offset. */
+class LogTransport implements Transport {
+  /** Every fetch written, in order. */
+  readonly fetches: { offset: number; maxSize: number }[] = [];
+
+  constructor(private readonly log: Uint8Array) {}
+
+  connect(_target: unknown, handlers: TransportHandlers): Promise<TransportConnection> {
+    const decoder = new FrameDecoder();
+    return Promise.resolve({
+      write: (bytes) => {
+        decoder.push(bytes);
+        for (let frame = decoder.next(); frame !== undefined; frame = decoder.next()) {
+          const request = decodeRequest(frame);
+          if (request.type !== RequestType.Fetch) throw new Error(`LogTransport answers fetches only, got type ${request.type}`);
+          this.fetches.push({ offset: request.offset, maxSize: request.maxSize });
+          const messageSet = this.log.subarray(request.offset, request.offset + request.maxSize);
+          queueMicrotask(() => handlers.data(encodeFetchResponse({ errorCode: 0, messageSet })));
+        }
+        return true;
+      },
+      end: async () => {},
+      destroy: () => {},
+    });
+  }
+}
+
+/** A log of messages with these payload sizes, and where each entry starts. */
+function logOf(...payloadSizes: number[]): { log: Uint8Array; starts: number[] } {
+  const messages = payloadSizes.map((size) => createMessage(new Uint8Array(size).fill(0x61)));
+  const entries = messages.map((message) => encodeMessages([message]));
+  const starts: number[] = [];
+  let at = 0;
+  for (const entry of entries) {
+    starts.push(at);
+    at += entry.length;
+  }
+  return { log: encodeMessages(messages), starts };
+}
+
+describe("fetch sizes and offsets on the wire", () => {
+  // An entry is 4 (length) + 1 (magic) + 4 (CRC) + payload bytes with magic 0, or one more with magic 1.
+  test("a message bigger than the fetch size is fetched again with twice the size when that holds it", async () => {
+    const { log } = logOf(140);
+    const transport = new LogTransport(log);
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const [messages, next] = await kafka.getMessageSet(new FetchRequest("t", 0, 0, 100));
+    expect(transport.fetches).toEqual([
+      { offset: 0, maxSize: 100 },
+      { offset: 0, maxSize: 200 },
+    ]);
+    expect(messages.map((m) => m.payload.length)).toEqual([140]);
+    expect(next.offset).toBe(log.length);
+  });
+
+  test("when twice is not enough the fetch grows straight to the size the message declares", async () => {
+    const { log } = logOf(1000);
+    const transport = new LogTransport(log);
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    await kafka.getMessageSet(new FetchRequest("t", 0, 0, 100));
+    expect(transport.fetches.map((f) => f.maxSize)).toEqual([100, log.length]);
+  });
+
+  test("growth stops at maxFetchBytes with a MessageTooLargeError", async () => {
+    const { log } = logOf(1000);
+    const transport = new LogTransport(log);
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport, maxFetchBytes: 500 });
+    await expect(kafka.getMessageSet(new FetchRequest("t", 0, 0, 100))).rejects.toThrow(MessageTooLargeError);
+    expect(transport.fetches.map((f) => f.maxSize)).toEqual([100, 500]);
+  });
+
+  test("a response ending in part of a message advances the next offset past the whole messages only", async () => {
+    const { log, starts } = logOf(10, 20, 30);
+    const transport = new LogTransport(log);
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    // The fetch size cuts the third message 5 bytes in: those 5 bytes are not consumed.
+    const [first, next] = await kafka.getMessageSet(new FetchRequest("t", 0, 0, starts[2]! + 5));
+    expect(first.map((m) => m.payload.length)).toEqual([10, 20]);
+    expect(next.offset).toBe(starts[2]);
+    expect(next.maxSize).toBe(starts[2]! + 5);
+    const [rest] = await kafka.getMessageSet(next);
+    expect(rest.map((m) => m.payload.length)).toEqual([30]);
+  });
+});
+
+describe("the first entry of a fetch response shows an offset inside a message", () => {
+  const int32 = (n: number) => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+  /** A magic-0 message whose CRC's first byte has its two low bits set, like a codec-3 attributes byte would. */
+  const lookalike = (() => {
+    for (let i = 0; ; i++) {
+      const payload = new TextEncoder().encode(`m${i}`);
+      if ((crc32(payload) >>> 24) & 3) return encodeMessages([createMessage(payload)]);
+    }
+  })();
+  const fetchFirst = (log: readonly number[] | Uint8Array, maxSize = 100) =>
+    new KafkaClient("127.0.0.1", 9092, { transport: new LogTransport(Uint8Array.from(log)) }).getMessageSet(new FetchRequest("t", 0, 0, maxSize));
+
+  test.each([
+    ["a length below the shortest message", [...int32(4), 0, 0, 0, 0, 0, 0], /a message length of 4/],
+    ["fewer bytes than a length prefix, in a short response", [0, 0, 1], /only 3 byte\(s\) left in the segment, less than a length prefix/],
+    ["an entry longer than a short response holds", [...int32(20), 0, 1, 2, 3, 4, 5], /a message of 20 bytes where the segment holds only 6 more/],
+    ["a length prefix alone in a short response", int32(20), /a message of 20 bytes where the segment holds only 0 more/],
+    ["magic byte 2", [...int32(6), 2, 0, 0, 0, 0, 0], /magic byte 2/],
+    ["a magic-1 message without room for its attributes", [...int32(5), 1, 0, 0, 0, 0], /a magic-1 message of 5 bytes/],
+    ["compression codec 3", [...int32(6), 1, 3, 0, 0, 0, 0], /compression codec 3/],
+  ])("%s is an OffsetNotAtMessageBoundaryError", async (_what, log, message) => {
+    const error = await fetchFirst(log).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OffsetNotAtMessageBoundaryError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  test("what a 0.7 broker does store passes: the shortest messages of magic 0 and 1, and a magic-0 CRC byte like codec 3", async () => {
+    const emptyCrc = [0, 0, 0, 0]; // CRC-32 of no bytes
+    expect((await fetchFirst([...int32(5), 0, ...emptyCrc]))[0].map((m) => m.payload.length)).toEqual([0]);
+    expect((await fetchFirst([...int32(6), 1, 0, ...emptyCrc]))[0].map((m) => m.payload.length)).toEqual([0]);
+    expect((await fetchFirst(lookalike))[0]).toHaveLength(1);
+  });
+
+  test("an incomplete entry filling the whole fetch size may be a big message: the fetch grows", async () => {
+    const log = encodeMessages([createMessage(new Uint8Array(50))]);
+    const transport = new LogTransport(log);
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const [messages] = await kafka.getMessageSet(new FetchRequest("t", 0, 0, 10));
+    expect(messages).toHaveLength(1);
+  });
 });

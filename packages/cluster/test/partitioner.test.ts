@@ -23,6 +23,13 @@ test("key j over twelve partitions of one broker goes to 1-10 (numeric order)", 
   expect(candidates[javaCompatiblePartitioner("j", 12)]).toBe("1-10");
 });
 
+test("a key with a negative Java hash goes to abs(hash) % n, as in the Java producer", () => {
+  expect(javaStringHashCode("user-42")).toBe(-147182656);
+  expect(javaCompatiblePartitioner("user-42", 5)).toBe(1);
+  expect(javaStringHashCode("order-7")).toBe(-1207111304);
+  expect(javaCompatiblePartitioner("order-7", 5)).toBe(4);
+});
+
 test("a key hashing to Integer.MIN_VALUE is an error, as in the Java producer", () => {
   expect(() => javaCompatiblePartitioner("polygenelubricants", 5)).toThrow(InvalidPartitionError);
 });

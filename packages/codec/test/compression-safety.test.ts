@@ -10,6 +10,7 @@ import {
   DECOMPRESSED_MESSAGE_COST,
   DecompressionLimitError,
   K07Error,
+  MalformedError,
   compressionCodec,
   createGzipMessage,
   createMessage,
@@ -17,6 +18,7 @@ import {
   decodeMessageSet,
   encodeMessages,
   gzipCodec,
+  registerCompressionCodec,
   snappyCodec,
   type Message,
 } from "../src/index.ts";
@@ -135,6 +137,24 @@ describe("corrupt compressed data", () => {
     expect(thrownBy(() => gzipCodec.decompress(payload, MiB))).toBeInstanceOf(CompressionError);
   });
 
+  test.each([
+    [corruptGzip[0]![1], /^gzip data of 0 bytes is shorter than the smallest gzip member \(20 bytes\)$/],
+    [corruptGzip[5]![1], /^gzip member 0: CRC-32 of the inflated data is 0x[0-9a-f]{8}, its trailer at byte \d+ says 0x[0-9a-f]{8}$/],
+    [corruptGzip[6]![1], /^gzip member 0 inflated to 580 bytes but its trailer at byte \d+ says \d+ \(truncated or trailing data\?\)$/],
+    [corruptGzip[7]![1], /^invalid gzip data: ./],
+  ])("a gzip CompressionError says what is wrong (%#)", (payload, message) => {
+    const error = thrownBy(() => gzipCodec.decompress(payload, MiB)) as CompressionError;
+    expect(error).toBeInstanceOf(CompressionError);
+    expect(error.message).toMatch(message);
+    if (message.source.startsWith("^invalid")) expect(error.cause).toBeInstanceOf(Error);
+  });
+
+  test("the cap must be a number: a numeric string is refused too", () => {
+    for (const codec of [gzipCodec, snappyCodec]) {
+      expect(() => codec.decompress(gzipped, "5" as unknown as number)).toThrow("maxDecompressedBytes must be a non-negative number, got 5");
+    }
+  });
+
   const framed = snappyCodec.compress(text("a perfectly good snappy stream ".repeat(20)));
   const corruptSnappy: [string, Uint8Array][] = [
     ["empty", new Uint8Array(0)],
@@ -177,6 +197,31 @@ describe("corrupt compressed data", () => {
     const inner = encodeMessages([createMessage("complete"), createMessage("cut")]);
     const set = encodeMessages([wrapperOf(Compression.Snappy, snappyCodec.compress(inner.subarray(0, inner.length - 1)))]);
     expect(() => decodeMessageSet(set).toArray()).toThrow(K07Error);
+    expect(() => decodeMessageSet(set).toArray()).toThrow(/Compressed message holds an incomplete message set/);
+  });
+
+  test("a k07 error other than a CompressionError from a registered codec passes through unwrapped", () => {
+    const own = new MalformedError("the codec's own finding", 7);
+    registerCompressionCodec(Compression.Gzip, {
+      name: "gzip",
+      compress: gzipCodec.compress,
+      decompress: () => {
+        throw own;
+      },
+    });
+    try {
+      const set = encodeMessages([wrapperOf(Compression.Gzip, new Uint8Array(4))]);
+      expect(thrownBy(() => decodeMessageSet(set).toArray())).toBe(own);
+    } finally {
+      registerCompressionCodec(Compression.Gzip, gzipCodec);
+    }
+    expect(compressionCodec(Compression.Gzip)).toBe(gzipCodec);
+  });
+
+  test("a wrapper with compression codec 3 is a CompressionError naming codec 3, not a codec it is not", () => {
+    const set = encodeMessages([wrapperOf(3, gzipCodec.compress(encodeMessages([createMessage("x")])))]);
+    expect(() => decodeMessageSet(set).toArray()).toThrow(CompressionError);
+    expect(() => decodeMessageSet(set).toArray()).toThrow(/Cannot decompress codec 3 message: Unknown compression codec 3/);
   });
 });
 

@@ -194,6 +194,16 @@ describe("snappy-java stream framing (protocol §5.6)", () => {
     expect(toHex(snappyCodec.decompress(raw, 40000))).toBe(toHex(literal));
   });
 
+  test("a bare block whose length varint starts with 0x82, the magic's first byte, is still read as a raw block", () => {
+    // kafka-python style: no header. 130 bytes of input make the varint 0x82 0x01, so only the
+    // full 8-byte magic (not its first byte) tells a snappy-java stream from a bare block.
+    const input = new Uint8Array(130).map((_, i) => (i * 37) % 256);
+    const raw = compressRawBlock(input);
+    expect(raw.subarray(0, 2)).toEqual(Uint8Array.of(0x82, 0x01));
+    expect(raw.length).toBeGreaterThanOrEqual(16);
+    expect(toHex(snappyCodec.decompress(raw, input.length))).toBe(toHex(input));
+  });
+
   test("copy elements (1-, 2- and 4-byte offsets, overlapping runs) decode to what they describe", () => {
     // "abcd", copy len 8 offset 4 (1-byte offset), copy len 5 offset 2 (2-byte), copy len 3 offset 17 (4-byte)
     const raw = Uint8Array.of(20, 3 << 2, 0x61, 0x62, 0x63, 0x64, 0x01 | (4 << 2), 4, 0x02 | (4 << 2), 2, 0, 0x03 | (2 << 2), 17, 0, 0, 0);

@@ -192,6 +192,36 @@ describe("FrameDecoder", () => {
     expect(() => new FrameDecoder().push([1, 2] as unknown as Uint8Array)).toThrow(TypeError);
   });
 
+  test("the limits 1 and 2^31 − 1 are accepted; a refusal says the range", () => {
+    expect(new FrameDecoder({ maxFrameBytes: 1 }).maxFrameBytes).toBe(1);
+    expect(new FrameDecoder({ maxFrameBytes: 0x7fff_ffff }).maxFrameBytes).toBe(0x7fff_ffff);
+    expect(() => new FrameDecoder({ maxFrameBytes: 0 })).toThrow("maxFrameBytes must be an integer in [1, 2147483647], got 0");
+    expect(() => new FrameDecoder().push("x" as unknown as Uint8Array)).toThrow("FrameDecoder.push needs a Uint8Array");
+  });
+
+  test("a non-positive size prefix is reported at its stream position", () => {
+    const decoder = new FrameDecoder();
+    decoder.push(concat([frame(Uint8Array.of(1, 2, 3)), Uint8Array.of(0, 0, 0, 0)]));
+    expect(decoder.next()).toEqual(Uint8Array.of(1, 2, 3));
+    expect(() => decoder.next()).toThrow("Frame size prefix 0 is not positive at byte 7");
+  });
+
+  test("atBoundary: false while pushed bytes are unread or a frame is partial, true once every frame is taken", () => {
+    const decoder = new FrameDecoder();
+    const bytes = frame(Uint8Array.of(1, 2, 3));
+    decoder.push(bytes.subarray(0, 2));
+    expect(decoder.atBoundary).toBe(false); // pushed, not yet read
+    expect(decoder.next()).toBeUndefined();
+    expect(decoder.atBoundary).toBe(false); // half a size prefix
+    decoder.push(bytes.subarray(2, 5));
+    expect(decoder.next()).toBeUndefined();
+    expect(decoder.atBoundary).toBe(false); // half a frame
+    decoder.push(bytes.subarray(5));
+    expect(decoder.atBoundary).toBe(false);
+    expect(decoder.next()).toEqual(Uint8Array.of(1, 2, 3));
+    expect(decoder.atBoundary).toBe(true);
+  });
+
   test("empty chunks are ignored", () => {
     const decoder = new FrameDecoder();
     decoder.push(new Uint8Array(0));

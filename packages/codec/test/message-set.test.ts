@@ -7,6 +7,7 @@ import {
   EncodedMessageSet,
   MalformedError,
   ProduceRequest,
+  createGzipMessage,
   createMessage,
   decodeMessageSet,
   decodeProduceRequestBody,
@@ -181,5 +182,61 @@ describe("pre-encoded message sets", () => {
   test("refuse anything but a Uint8Array, and are frozen", () => {
     expect(() => new EncodedMessageSet([1] as unknown as Uint8Array)).toThrow(TypeError);
     expect(Object.isFrozen(new EncodedMessageSet(helloWorld))).toBe(true);
+  });
+});
+
+describe("what decoding reports, in the details", () => {
+  test("a Node Buffer decodes to plain Uint8Array payloads viewing the same memory", () => {
+    const buffer = Buffer.from(helloWorld);
+    const messages = decodeMessageSet(buffer).toArray();
+    expect(messages.map((m) => m.payload.constructor)).toEqual([Uint8Array, Uint8Array]);
+    expect(messages[0]!.payload.buffer).toBe(buffer.buffer);
+  });
+
+  test("a response of just a 4-byte length prefix requires that whole entry", () => {
+    const view = decodeMessageSet(int32(100));
+    expect(view.entryCount).toBe(0);
+    expect(view.requiredBytes).toBe(104);
+  });
+
+  test("an impossible length says so, with its byte position and log offset", () => {
+    const iterate = () => decodeMessageSet(concat(helloWorld, int32(2)), { baseOffset: 1000, context: { topic: "t", partition: 1 } }).toArray();
+    expect(iterate).toThrow(/^Impossible message length 2 at byte 30/);
+    const error = (() => {
+      try {
+        iterate();
+      } catch (e) {
+        return e as MalformedError;
+      }
+      return undefined;
+    })();
+    expect(error).toMatchObject({ offset: 1030, topic: "t", partition: 1, position: 30 });
+  });
+
+  test("an unknown magic byte is reported with the topic, partition and log offset of that byte", () => {
+    const entry = concat(int32(6), Uint8Array.of(2, 0, 0, 0, 0, 0x61));
+    const iterator = decodeMessageSet(concat(helloWorld, entry), { baseOffset: 500, context: { topic: "t", partition: 3 }, verifyCrc: false })[
+      Symbol.iterator
+    ]();
+    iterator.next();
+    iterator.next();
+    let error: unknown;
+    try {
+      iterator.next();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(MalformedError);
+    expect(error).toMatchObject({ topic: "t", partition: 3, offset: 534, position: 34 });
+    expect((error as Error).message).toMatch(/Unknown magic byte 2/);
+  });
+
+  test("messages of a wrapper nested in a wrapper at log offset 0 report offset 0, the outermost wrapper's start (nesting allowed)", () => {
+    const nested = createGzipMessage([createMessage("b"), createMessage("c")]);
+    const set = encodeMessages([createGzipMessage([createMessage("a"), nested])]);
+    const messages = decodeMessageSet(set, { maxCompressionDepth: 2 }).toArray();
+    expect(messages.map((m) => m.text())).toEqual(["a", "b", "c"]);
+    expect(messages.map((m) => m.offset)).toEqual([0, 0, 0]);
+    expect(messages.map((m) => m.nextOffset)).toEqual([0, 0, set.length]);
   });
 });

@@ -101,19 +101,21 @@ test("a MultiProduce denied at its second part forwards the first part alone, as
   expect(actions.close).toMatch(/produce to "closed" is not allowed/);
 });
 
-test("an allowed multi-fetch response streams through unchanged, its parts counted per topic as they pass", () => {
-  const counters = new Map<string, TopicCounters>();
-  const s = new ProxySession({ client: "test", policy: {}, maxFrameBytes: 1 << 20, counters });
-  s.fromClient(encodeMultiFetchRequest([new FetchRequest("a", 0, 0, 100), new FetchRequest("b", 0, 0, 100), new FetchRequest("a", 1, 0, 100)]));
-  const other = encodeMessages([createMessageFromString("x")]);
-  const response = encodeMultiFetchResponse([
-    { errorCode: 0, messageSet: set },
-    { errorCode: 3, messageSet: new Uint8Array(0) },
-    { errorCode: 0, messageSet: other },
-  ]);
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < response.length; i++) out.push(...s.fromBroker(response.subarray(i, i + 1)).toClient);
-  expect(Buffer.from(concat(...out)).equals(Buffer.from(response))).toBe(true);
-  expect(counters.get("a")!.bytesFetched).toBe(set.length + other.length);
-  expect(counters.get("b")!.bytesFetched).toBe(0);
-});
+for (const chunkSize of [1, 4, 5, 1000]) {
+  test(`an allowed multi-fetch response fed in ${chunkSize}-byte chunks streams through unchanged, its parts counted per topic as they pass`, () => {
+    const counters = new Map<string, TopicCounters>();
+    const s = new ProxySession({ client: "test", policy: {}, maxFrameBytes: 1 << 20, counters });
+    s.fromClient(encodeMultiFetchRequest([new FetchRequest("a", 0, 0, 100), new FetchRequest("b", 0, 0, 100), new FetchRequest("a", 1, 0, 100)]));
+    const other = encodeMessages([createMessageFromString("x")]);
+    const response = encodeMultiFetchResponse([
+      { errorCode: 0, messageSet: set },
+      { errorCode: 3, messageSet: new Uint8Array(0) },
+      { errorCode: 0, messageSet: other },
+    ]);
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < response.length; i += chunkSize) out.push(...s.fromBroker(response.subarray(i, i + chunkSize)).toClient);
+    expect(Buffer.from(concat(...out)).equals(Buffer.from(response))).toBe(true);
+    expect(counters.get("a")!.bytesFetched).toBe(set.length + other.length);
+    expect(counters.get("b")!.bytesFetched).toBe(0);
+  });
+}
