@@ -1,11 +1,12 @@
 /**
  * The candidate CRC-32 implementations (pure-JS slicing by 16 over a byte range, and the
  * WebAssembly one) give exactly what the `crc-32` package gives, on random inputs of every size class
- * and alignment, continued CRCs included, and the CRCs stored in the golden vectors' messages.
+ * and alignment, continued CRCs included, and the CRCs stored in the golden vectors' messages; and
+ * the checking decoder's default CRC judges messages (skipped, thrown at, yielded) as `crc-32` does.
  */
 import CRC32 from "crc-32";
 import fc from "fast-check";
-import { WASM_CRC32_WINDOW, crc32Range, slicingCrc32, wasmCrc32 } from "../src/index.ts";
+import { CrcError, WASM_CRC32_WINDOW, crc32Range, createMessage, decodeMessageSet, encodeMessages, slicingCrc32, wasmCrc32 } from "../src/index.ts";
 import { assembleCrc32Wasm } from "../src/crc/wasm.ts";
 import { sliceBy16 } from "../src/crc/slicing.ts";
 import { CRC32_TABLES } from "../src/crc/table.ts";
@@ -128,5 +129,75 @@ describe("CRC-32 implementations", () => {
     const bytes = assembleCrc32Wasm();
     expect(bytes.length).toBeLessThan(1024);
     expect(WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)).toBe(true);
+  });
+});
+
+/** A message set of plain messages (both magics), some with one byte of their CRC or payload flipped. */
+const possiblyCorruptSets = fc
+  .array(
+    fc.record({
+      payload: fc.oneof(fc.nat(40), fc.integer({ min: 90, max: 400 })).chain((length) => fc.integer().map((seed) => bytesFrom(length, seed))),
+      magic: fc.constantFrom<0 | 1>(0, 1),
+      flip: fc.option(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { freq: 2 }),
+    }),
+    { minLength: 1, maxLength: 12 },
+  )
+  .map((entries) => {
+    const bytes = encodeMessages(entries.map((e) => createMessage(e.payload, { magic: e.magic })));
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // Each entry's offset and whether crc-32 finds its stored CRC right, after the flips.
+    const expected: { offset: number; payloadCrc: number; valid: boolean }[] = [];
+    let start = 0;
+    for (const entry of entries) {
+      const end = start + 4 + view.getInt32(start);
+      const crcStart = start + (entry.magic === 1 ? 6 : 5);
+      if (entry.flip !== null) {
+        const [at, mask] = entry.flip;
+        bytes[crcStart + (at % (end - crcStart))]! ^= mask;
+      }
+      const payloadCrc = reference(bytes.subarray(crcStart + 4, end));
+      expected.push({ offset: start, payloadCrc, valid: payloadCrc === view.getUint32(crcStart) });
+      start = end;
+    }
+    return { bytes, expected };
+  });
+
+describe("the checking decoder's default CRC against crc-32", () => {
+  it("skips exactly the messages crc-32 finds corrupt, and yields the others with their payloads", () => {
+    fc.assert(
+      fc.property(possiblyCorruptSets, ({ bytes, expected }) => {
+        const set = decodeMessageSet(bytes, { onCorrupt: "skip" });
+        const yielded = set.toArray();
+        expect(yielded.map((m) => m.offset)).toEqual(expected.filter((e) => e.valid).map((e) => e.offset));
+        expect(set.corruptSkipped).toBe(expected.filter((e) => !e.valid).length);
+        for (const m of yielded) expect(reference(m.payload)).toBe(m.crc);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("throws a CrcError at the first message crc-32 finds corrupt, with crc-32's CRC as the actual one", () => {
+    fc.assert(
+      fc.property(possiblyCorruptSets, ({ bytes, expected }) => {
+        const firstCorrupt = expected.find((e) => !e.valid);
+        const seen: number[] = [];
+        let thrown: unknown;
+        try {
+          for (const m of decodeMessageSet(bytes)) seen.push(m.offset);
+        } catch (error) {
+          thrown = error;
+        }
+        if (firstCorrupt === undefined) {
+          expect(thrown).toBeUndefined();
+          expect(seen).toEqual(expected.map((e) => e.offset));
+          return;
+        }
+        expect(thrown).toBeInstanceOf(CrcError);
+        expect((thrown as CrcError).offset).toBe(firstCorrupt.offset);
+        expect((thrown as CrcError).actual).toBe(firstCorrupt.payloadCrc);
+        expect(seen).toEqual(expected.slice(0, expected.indexOf(firstCorrupt)).map((e) => e.offset));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
