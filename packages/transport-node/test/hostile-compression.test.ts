@@ -3,7 +3,6 @@
  * decompression budget per fetch response, nesting refused, and no long event-loop stall while a
  * big legitimate wrapper is decoded by `getMessageSet` or `iterMessages`.
  */
-import { createServer, type Server } from "node:net";
 import {
   Compression,
   DecompressionLimitError,
@@ -12,44 +11,30 @@ import {
   NestedCompressionError,
   createGzipMessage,
   createMessage,
+  encodeFetchResponse,
   encodeMessages,
   gzipCodec,
   type Message,
 } from "@k07/transport-node";
 import { emptyMessageSet } from "@k07/testing/hostile.ts";
-
-/** A fake 0.7 server: the first fetch gets `messageSet`, every later one an empty set. */
-async function serving(messageSet: Uint8Array): Promise<Server> {
-  const server = createServer((socket) => {
-    let buffered = Buffer.alloc(0);
-    let answered = false;
-    socket.on("error", () => {});
-    socket.on("data", (chunk) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 4 && buffered.length >= 4 + buffered.readInt32BE(0)) {
-        buffered = buffered.subarray(4 + buffered.readInt32BE(0));
-        const body = answered ? new Uint8Array(0) : messageSet;
-        answered = true;
-        const header = Buffer.alloc(6);
-        header.writeInt32BE(2 + body.length, 0);
-        socket.write(Buffer.concat([header, body]));
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return server;
-}
+import { fakeServer, onEachRequest } from "./helpers/fake-server.ts";
 
 /** Runs `consume` against a fake server holding `messageSet`, fetching from offset 1000 of t/2. */
 async function against<T>(messageSet: Uint8Array, consume: (client: KafkaClient, fetch: FetchRequest) => Promise<T>): Promise<T> {
-  const server = await serving(messageSet);
-  const address = server.address() as { port: number };
-  const client = new KafkaClient("127.0.0.1", address.port);
+  // The first fetch gets `messageSet`, every later one an empty set.
+  let answered = false;
+  const server = await fakeServer((socket) =>
+    onEachRequest(socket, () => {
+      socket.write(encodeFetchResponse({ errorCode: 0, messageSet: answered ? new Uint8Array(0) : messageSet }));
+      answered = true;
+    }),
+  );
+  const client = new KafkaClient("127.0.0.1", server.port);
   try {
     return await consume(client, new FetchRequest("t", 2, 1000, 4 * 1024 * 1024));
   } finally {
     await client.close().catch(() => {});
-    server.close();
+    await server.close();
   }
 }
 
