@@ -34,6 +34,17 @@ interface Waiter {
 const COALESCE_BYTES = 64 * 1024;
 
 /**
+ * A producer that never calls confirm() would otherwise keep every request it wrote (payloads
+ * included) in the ledger forever. After this many produce requests, or bytes of them, written
+ * since the last confirm or checkpoint, the connection sends a checkpoint of its own: the same
+ * Offsets request a confirm sends, whose answer proves the produces before it applied, so the
+ * ledger lets them go. A checkpoint that fails fails its connection, and the ledger then keeps
+ * those produces as lost, for the next confirm() to name: nothing is forgotten either way.
+ */
+const CHECKPOINT_REQUESTS = 1024;
+const CHECKPOINT_BYTES = 64 * 1024 * 1024;
+
+/**
  * One connection to a broker: pipelined requests matched to responses by order (the codec's
  * ClientSession, whose pending requests carry their waiters: the one queue), writes coalesced per
  * microtask, backpressure from the transport, one deadline timer for the oldest request, and
@@ -57,6 +68,9 @@ export class ClientConnection {
   private closedByClient = false;
   /** The first produce written since the last request that gets a response. */
   private producedSinceRequest: ProduceLike | undefined;
+  /** Produce requests and their bytes written since the last confirm or checkpoint was sent. */
+  private uncheckedRequests = 0;
+  private uncheckedBytes = 0;
   /** Called once when the connection fails (the ledger holds what it may have lost). */
   onFailed: ((error: Error) => void) | undefined;
 
@@ -137,6 +151,29 @@ export class ClientConnection {
     this.ledger.written(this, request);
     this.producedSinceRequest ??= request;
     this.enqueue(frame);
+    this.uncheckedRequests++;
+    this.uncheckedBytes += frame.length;
+    if (this.uncheckedRequests >= CHECKPOINT_REQUESTS || this.uncheckedBytes >= CHECKPOINT_BYTES) this.checkpoint();
+  }
+
+  /** Sends a confirm's Offsets request that nobody awaits (see CHECKPOINT_REQUESTS). */
+  private checkpoint(): void {
+    const below = this.ledger.writtenCount;
+    const topic = this.ledger.topicOn(this, below);
+    if (topic === undefined) return;
+    this.sendConfirmRequest(
+      topic,
+      below,
+      () => {},
+      () => {},
+    );
+  }
+
+  /** Queues the Offsets request whose answer proves this connection's produces numbered below `below` applied. */
+  private sendConfirmRequest(topic: string, below: number, resolve: (response: unknown) => void, reject: (error: Error) => void): void {
+    this.uncheckedRequests = 0;
+    this.uncheckedBytes = 0;
+    this.enqueueRequest(new OffsetRequest(topic, 0, -1, 0), { resolve, reject, deadline: 0, confirmsBelow: below });
   }
 
   /**
@@ -165,9 +202,7 @@ export class ClientConnection {
     }
     // Its answer covers every produce written before it, also those written while it waited for drain.
     const confirmsBelow = this.ledger.writtenCount;
-    await new Promise<unknown>((resolve, reject) => {
-      this.enqueueRequest(new OffsetRequest(topic, 0, -1, 0), { resolve, reject, deadline: 0, confirmsBelow });
-    });
+    await new Promise<unknown>((resolve, reject) => this.sendConfirmRequest(topic, confirmsBelow, resolve, reject));
   }
 
   /** Writes what is queued, waits for outstanding responses, then closes. */

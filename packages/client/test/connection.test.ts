@@ -219,6 +219,26 @@ test("the connection dropping while confirm() waits to write: confirm() names ev
   expect(await outcome(kafka.confirm())).toBe("confirmed");
 });
 
+test("a producer that never confirms is not kept in memory: every 1,024 produces a checkpoint proves them applied", async () => {
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport, reconnectBackoffMs: 1 });
+  const sent = Array.from({ length: 2500 }, (_, i) => produce(`m${i}`));
+  for (const request of sent) await kafka.sendMessageSet(request);
+  await tick();
+  // What the client wrote: 2,500 produces and, behind the 1,024th and the 2,048th, an Offsets request for 0 offsets.
+  const decoder = new FrameDecoder();
+  for (const bytes of transport.writes) decoder.push(bytes);
+  const kinds: number[] = [];
+  for (let frame = decoder.next(); frame !== undefined; frame = decoder.next()) kinds.push(decodeRequest(frame).type);
+  const checkpoints = kinds.flatMap((kind, at) => (kind === RequestType.Offsets ? [at] : []));
+  expect(checkpoints).toEqual([1024, 2049]);
+  // The broker answers both; then the connection drops. Only what followed the last checkpoint can be lost.
+  transport.handlers!.data(encodeOffsetsResponse([]));
+  transport.handlers!.data(encodeOffsetsResponse([]));
+  transport.handlers!.closed(new Error("reset by peer"));
+  expect(await outcome(kafka.confirm())).toEqual(sent.slice(2048));
+});
+
 test("the error says how many produces may be lost, where, and why", async () => {
   const transport = new FakeTransport();
   const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
