@@ -104,8 +104,11 @@ export async function startWebSocketProxy(options: WebSocketProxyOptions): Promi
     const apply = (actions: ProxyActions) => {
       if (actions.toBroker.length > 0 && !writeCorked(broker, actions.toBroker)) page.pause();
       if (actions.toClient.length > 0 && !closed) {
-        // One message per batch: pieces of a response (its size prefix, then the bytes) travel together.
-        page.send(actions.toClient.length === 1 ? actions.toClient[0]! : Buffer.concat(actions.toClient), { binary: true }, resumeBrokerIfSent);
+        // One message per batch, its pieces (a size prefix, then views of the broker's bytes) sent as
+        // that message's fragments: they travel together and are never copied into one buffer.
+        const pieces = actions.toClient;
+        const last = pieces.length - 1;
+        for (let i = 0; i <= last; i++) page.send(pieces[i]!, { binary: true, fin: i === last }, i === last ? resumeBrokerIfSent : undefined);
         if (page.bufferedAmount >= WEBSOCKET_HIGH_WATER_BYTES && !brokerPaused) {
           brokerPaused = true;
           broker.pause();
