@@ -98,6 +98,11 @@ describeWithZooKeeper("group failures", (server) => {
     consumeInBackground(other, "y", log);
     await waitFor("the first messages", () => log.check(produced).missing === 0);
     relay.cut();
+    // A commit without ZooKeeper fails and names the offsets it tried: their write is in doubt.
+    const owned = [...cutOff.assignment.keys()].sort();
+    await expect(cutOff.commit()).rejects.toThrow();
+    const failedCommit = events.find((e) => e.type === "error" && e.during === "commit");
+    expect(failedCommit?.type === "error" && failedCommit.offsets?.map((o) => `${o.topic}/${o.brokerId}-${o.partition}`).sort()).toEqual(owned);
     // ZooKeeper expires x's session: y takes every partition.
     await waitFor(
       "y to own everything",

@@ -137,8 +137,9 @@ interface Delivery {
  */
 export class DeliveryLog {
   private readonly deliveries = new Map<string, Delivery[]>();
-  private readonly runs = new Map<string, { member: string; start: number; committedBefore: number | undefined; expected: number }>();
-  private readonly lastCommit = new Map<string, number>();
+  private readonly runs = new Map<string, { member: string; start: number; expected: number }>();
+  /** Per partition, the offsets ZooKeeper may hold: the last confirmed commit and any commit in doubt since. */
+  private readonly possibleCommits = new Map<string, Set<number>>();
   restarts = 0;
   readonly violations: string[] = [];
 
@@ -153,14 +154,20 @@ export class DeliveryLog {
         );
       if (event.type === "partition-start") {
         const key = `${event.topic}/${event.brokerId}-${event.partition}`;
-        this.runs.set(`${key}@${member}`, { member, start: event.offset, committedBefore: this.lastCommit.get(key), expected: event.offset });
+        this.runs.set(`${key}@${member}`, { member, start: event.offset, expected: event.offset });
         if (this.deliveries.has(key)) this.restarts++;
-        const committed = this.lastCommit.get(key);
-        if (event.from === "committed" && committed !== undefined && event.offset !== committed) {
-          this.violations.push(`${member} started ${key} at ${event.offset}, not at the last commit ${committed}`);
+        const possible = this.possibleCommits.get(key);
+        if (event.from === "committed" && possible !== undefined && !possible.has(event.offset)) {
+          this.violations.push(`${member} started ${key} at ${event.offset}, not at the last commit (${[...possible].join(" or ")})`);
         }
       } else if (event.type === "commit") {
-        for (const o of event.offsets) this.lastCommit.set(`${o.topic}/${o.brokerId}-${o.partition}`, o.offset);
+        for (const o of event.offsets) this.possibleCommits.set(`${o.topic}/${o.brokerId}-${o.partition}`, new Set([o.offset]));
+      } else if (event.type === "error" && event.during === "commit") {
+        // The write may have been applied with its answer lost (a cut connection): both values are possible.
+        for (const o of event.offsets ?? []) {
+          const key = `${o.topic}/${o.brokerId}-${o.partition}`;
+          this.possibleCommits.set(key, new Set([...(this.possibleCommits.get(key) ?? []), o.offset]));
+        }
       } else if (event.type === "offset-reset") {
         const run = this.runs.get(`${event.topic}/${event.brokerId}-${event.partition}@${member}`);
         if (run !== undefined) run.expected = event.to;

@@ -35,5 +35,15 @@ export type GroupEvent =
     }
   /** The ZooKeeper session expired; the member re-registered under its id on a new one. */
   | { readonly type: "session"; readonly sessionId: string }
-  /** Something failed that the member recovers from by itself (a fetch, a rebalance try, a commit). */
-  | { readonly type: "error"; readonly during: "fetch" | "rebalance" | "commit" | "register"; readonly error: Error; readonly brokerId?: number };
+  /**
+   * Something failed that the member recovers from by itself (a fetch, a rebalance try, a commit).
+   * A failed commit names the offsets it tried to write in `offsets`: ZooKeeper may have applied a
+   * write whose answer was lost, so the stored offset is either the last committed one or this.
+   */
+  | {
+      readonly type: "error";
+      readonly during: "fetch" | "rebalance" | "commit" | "register";
+      readonly error: Error;
+      readonly brokerId?: number;
+      readonly offsets?: ReadonlyArray<{ readonly topic: string; readonly brokerId: number; readonly partition: number; readonly offset: number }>;
+    };

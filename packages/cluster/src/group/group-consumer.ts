@@ -515,16 +515,16 @@ export class GroupConsumer implements AsyncIterable<GroupMessage> {
   private async writeOffsets(owners: readonly OwnedPartition[]): Promise<void> {
     if (owners.length === 0) return;
     const zk = this.zk!;
-    const offsets = owners.map((o) => ({ topic: o.topic, brokerId: o.brokerId, partition: o.partition, offset: o.consumedOffset, name: o.name }));
+    const writes = owners.map((o) => ({ path: offsetPath(this.group, o.topic, o.name), value: String(o.consumedOffset) }));
+    const offsets = owners.map((o) => ({ topic: o.topic, brokerId: o.brokerId, partition: o.partition, offset: o.consumedOffset }));
     try {
       // Without ZooKeeper for a session timeout the session is gone anyway: do not hang on it.
-      const writes = Promise.all(offsets.map((o) => zk.write(offsetPath(this.group, o.topic, o.name), String(o.offset))));
-      await withTimeout(writes, this.options.sessionTimeoutMs);
+      await withTimeout(Promise.all(writes.map((w) => zk.write(w.path, w.value))), this.options.sessionTimeoutMs);
     } catch (error) {
-      this.emit({ type: "error", during: "commit", error: error as Error });
+      this.emit({ type: "error", during: "commit", error: error as Error, offsets });
       throw error;
     }
-    this.emit({ type: "commit", offsets: offsets.map(({ topic, brokerId, partition, offset }) => ({ topic, brokerId, partition, offset })) });
+    this.emit({ type: "commit", offsets });
   }
 
   /**
