@@ -1,13 +1,5 @@
-import { Buffer } from "node:buffer";
 import { optionalInteger, resolveHooks, type Allocator, type Crc32Function } from "@k07/codec";
-
-/**
- * The broker's default allocator: frames that span socket reads are assembled in buffers the
- * decoder fills completely, so from 4 KiB up they come uninitialised from `Buffer.allocUnsafeSlow`
- * (zero-filling them is a measurable share of the broker's time on large produces).
- */
-export const uninitialisedAllocator: Allocator = (size) =>
-  size >= 4096 ? new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size) : new Uint8Array(size);
+import { nodeHooks } from "@k07/node-hooks";
 
 /** Settings of the embedded broker; names follow 0.7.2's `server.properties` where one exists. */
 export interface BrokerOptions {
@@ -60,10 +52,10 @@ export interface BrokerOptions {
   readonly zookeeperSessionTimeoutMs?: number;
   /**
    * The CRC-32 that checks produced messages and, at start, the last segment of each log. Default
-   * the codec's pure one (`hybridCrc32` of `@k07/transport-node` is faster for large messages).
+   * `nodeHooks.crc32` of `@k07/node-hooks` (native `node:zlib` crc32 from 512 bytes up).
    */
   readonly crc32?: Crc32Function;
-  /** Supplies the buffers request frames spanning socket reads are assembled in. Default `uninitialisedAllocator`. */
+  /** Supplies the buffers request frames spanning socket reads are assembled in. Default `nodeHooks.allocate` (uninitialised from 4 KiB). */
   readonly allocate?: Allocator;
   /** Called when the broker closes a connection or drops a produce, with the reason. */
   readonly onEvent?: (event: import("./connection.ts").ConnectionEvent) => void;
@@ -108,6 +100,6 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
     brokerId: options.zookeeper === undefined ? options.brokerId : integer("brokerId", options.brokerId ?? Number.NaN, 0, 0, 0x7fff_ffff),
     advertisedHost: options.advertisedHost,
     zookeeperSessionTimeoutMs: integer("zookeeperSessionTimeoutMs", options.zookeeperSessionTimeoutMs, 6000, 1),
-    ...resolveHooks({ crc32: options.crc32, allocate: options.allocate ?? uninitialisedAllocator }),
+    ...resolveHooks({ crc32: options.crc32 ?? nodeHooks.crc32, allocate: options.allocate ?? nodeHooks.allocate }),
   };
 }

@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { root } from "./run-cli.ts";
 
 const run = promisify(execFile);
-const PACKAGES = ["codec", "client", "zookeeper", "broker", "transport-node", "transport-deno", "transport-websocket", "cluster", "proxy", "cli"];
+const PACKAGES = ["codec", "node-hooks", "client", "zookeeper", "broker", "transport-node", "transport-deno", "transport-websocket", "cluster", "proxy", "cli"];
 /** The workspaces that are released: every one except the private ones (the shared test helpers). */
 const WORKSPACES: string[] = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).workspaces;
 const PUBLISHED = WORKSPACES.filter((w) => JSON.parse(readFileSync(join(root, w, "package.json"), "utf8")).private !== true);
@@ -261,6 +261,7 @@ describeInstalled("the installed packages", () => {
     test("the Node README examples run against it", async () => {
       const printed: Record<string, RegExp> = {
         codec: /^events 0 hello\nevents 15 world\n$/,
+        "node-hooks": /^4143 4096\n$/,
         broker: /^listening on 127\.0\.0\.1:\d+\n$/,
         "transport-node": /^\[ '\d+: some message', '\d+: another message'.*next fetch at \d+\noffsets \[ \d+, 0 \]\n$/s,
         client: /^log end \d+\n$/,

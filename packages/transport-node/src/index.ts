@@ -2,22 +2,14 @@
  * k07 for Node.js: the Kafka 0.7 `KafkaClient` over `node:net` / `node:tls`, with everything a user
  * needs from the codec and client re-exported.
  */
-import { KafkaClient as BaseKafkaClient, type ClientOptions, type CodecHooks, type Transport } from "@k07/client";
-import { nodeAllocator } from "./native-allocator.ts";
-import { hybridCrc32 } from "./native-crc32.ts";
+import { KafkaClient as BaseKafkaClient, type ClientOptions, type Transport } from "@k07/client";
+import { nodeHooks } from "@k07/node-hooks";
 import { nodeTransport } from "./node-transport.ts";
 
 export * from "@k07/client";
 export { nodeTransport } from "./node-transport.ts";
-export { hybridCrc32, NATIVE_CRC32_THRESHOLD } from "./native-crc32.ts";
-export { nodeAllocator, UNINITIALISED_ALLOCATION_THRESHOLD } from "./native-allocator.ts";
-
-/**
- * Node's faster CRC-32 and allocator, for the codec's `crc32` and `allocate` options: the Node
- * `KafkaClient` uses them by default; pass them to codec functions called directly (importing this
- * package installs nothing).
- */
-export const nodeHooks: Required<CodecHooks> = Object.freeze({ crc32: hybridCrc32, allocate: nodeAllocator });
+// Node's faster CRC-32 and allocator (the client's defaults here), for codec functions called directly.
+export { nodeHooks, hybridCrc32, NATIVE_CRC32_THRESHOLD, nodeAllocator, UNINITIALISED_ALLOCATION_THRESHOLD } from "@k07/node-hooks";
 
 /**
  * Options of the Node client: the client's, plus `tls` (`true` or `tls.ConnectionOptions`) and an

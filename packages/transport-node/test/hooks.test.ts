@@ -5,7 +5,7 @@
  */
 import { Buffer } from "node:buffer";
 import CRC32 from "crc-32";
-import { startBroker } from "@k07/broker";
+import { resolveBrokerOptions, startBroker } from "@k07/broker";
 import {
   FetchRequest,
   FrameDecoder,
@@ -68,6 +68,8 @@ test("the Node client passes node:zlib's CRC and the uninitialised allocator as 
   expect(client.options.crc32).toBe(hybridCrc32);
   expect(client.options.allocate).toBe(nodeAllocator);
   expect(nodeHooks).toEqual({ crc32: hybridCrc32, allocate: nodeAllocator });
+  // The broker runs on Node too: the same hooks by default, from the same package.
+  expect(resolveBrokerOptions({})).toMatchObject({ crc32: hybridCrc32, allocate: nodeAllocator });
   const crc32 = countingCrc32();
   const allocate = recordingAllocator();
   const own = new KafkaClient("127.0.0.1", 9, { crc32, allocate });
