@@ -13,7 +13,19 @@ import { promisify } from "node:util";
 import { root } from "./run-cli.ts";
 
 const run = promisify(execFile);
-const PACKAGES = ["codec", "node-hooks", "client", "zookeeper", "broker", "transport-node", "transport-deno", "transport-websocket", "cluster", "proxy", "cli"];
+const PACKAGES = [
+  "codec",
+  "node-hooks",
+  "client",
+  "zookeeper",
+  "broker",
+  "transport-node",
+  "transport-deno",
+  "transport-websocket",
+  "cluster",
+  "proxy",
+  "cli",
+];
 /** The workspaces that are released: every one except the private ones (the shared test helpers). */
 const WORKSPACES: string[] = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).workspaces;
 const PUBLISHED = WORKSPACES.filter((w) => JSON.parse(readFileSync(join(root, w, "package.json"), "utf8")).private !== true);
