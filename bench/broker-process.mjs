@@ -1,14 +1,19 @@
 // A k07 broker in a child process for the benches (so it does not share the bench's event loop or heap).
 import { spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const BROKER_BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "packages", "broker", "bin", "k07-broker.js");
 
-/** Starts `k07-broker --port 0`; resolves with its host, port and a `stop()`. */
-export async function startBrokerProcess() {
+/**
+ * Starts `k07-broker --port 0` (after `nodeArgs`, e.g. `--cpu-prof`, and before `brokerArgs`);
+ * resolves with its host, port, pid and a `stop()`.
+ * What the broker prints after its first line goes to `stdoutFile` when given.
+ */
+export async function startBrokerProcess({ nodeArgs = [], brokerArgs = [], stdoutFile } = {}) {
   // stderr is piped, not inherited: a broker left behind must not hold this process's output open.
-  const child = spawn(process.execPath, [BROKER_BIN, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs, BROKER_BIN, "--port", "0", ...brokerArgs], { stdio: ["ignore", "pipe", "pipe"] });
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
   child.stderr.resume();
@@ -21,9 +26,11 @@ export async function startBrokerProcess() {
       if (match) resolve({ host: match[1], port: Number(match[2]) });
     });
   });
-  child.stdout.resume();
+  if (stdoutFile === undefined) child.stdout.resume();
+  else child.stdout.pipe(createWriteStream(stdoutFile));
   return {
     ...address,
+    pid: child.pid,
     async stop() {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
