@@ -78,22 +78,35 @@ async function untilLogEnd(broker, topic, bytes) {
 async function round(broker, client, topic, count) {
   const prepared = client.prepareProduce?.({ topic, source: sourceOf(count), batchSize: BATCH });
   globalThis.gc?.();
+  let cpu = broker.cpuSeconds();
   let start = process.hrtime.bigint();
   await client.produce({ ...broker, topic, source: sourceOf(count), batchSize: BATCH, prepared });
   await untilLogEnd(broker, topic, count * ENTRY_BYTES);
   const produceSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const brokerCpu = { produce: cpuUsedSince(broker, cpu) };
 
   const results = {};
   for (const [variant, consume] of client.consumers) {
     globalThis.gc?.();
     const check = checker();
+    cpu = broker.cpuSeconds();
     start = process.hrtime.bigint();
     const n = await consume({ ...broker, topic, count, fetchBytes: FETCH_BYTES, onMessage: check.onMessage, onSequence: check.onSequence });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     if (n !== count || check.count !== count) throw new Error(`${client.name} ${variant}: consumed ${n} of ${count}`);
     results[variant] = seconds;
+    brokerCpu[variant] = cpuUsedSince(broker, cpu);
   }
-  return { produceSeconds, consumeSeconds: results };
+  return { produceSeconds, consumeSeconds: results, brokerCpu };
+}
+
+/**
+ * The broker process's CPU seconds (user + system) since `before`; NaN without /proc. On a shared
+ * machine a rate says how much CPU the scheduler gave; CPU per message says what the broker needs.
+ */
+function cpuUsedSince(broker, before) {
+  const after = broker.cpuSeconds();
+  return after && before ? after.user + after.system - before.user - before.system : Number.NaN;
 }
 
 const clients = [
@@ -150,6 +163,8 @@ for (const load of clients) {
         "produce msg/s": count / measured.produceSeconds,
         consumeSeconds: seconds,
         "consume msg/s": count / seconds,
+        "broker CPU s per 1 M produced": (measured.brokerCpu.produce * 1e6) / count,
+        "broker CPU s per 1 M consumed": (measured.brokerCpu[variant] * 1e6) / count,
         note,
       });
     }
@@ -224,6 +239,9 @@ if (rawRow) {
     "embedded broker ÷ real 0.7.2 broker (≈ 1.4 M msg/s, issue 15, another run)": rawRow["produce msg/s"] / REAL_BROKER_RAW_PRODUCE,
     "raw consume ÷ walking a response in memory (how fast the broker serves)": rawRow["consume msg/s"] / walkAlone,
     "walk in memory msg/s": walkAlone,
+    // What the broker needs, whatever the scheduler gave it: messages per CPU-second of the broker process.
+    "embedded broker: raw produce msg per broker CPU-second": 1e6 / rawRow["broker CPU s per 1 M produced"],
+    "embedded broker: fetched msg per broker CPU-second": 1e6 / rawRow["broker CPU s per 1 M consumed"],
   };
   targets["k07 produce ≥ 0.9 of raw frames"] = limits["k07 produce ÷ raw frames"] >= 0.9;
   targets["k07 consume ≥ 0.8 of raw frames"] = limits["k07 consume ÷ raw frames"] >= 0.8;
