@@ -1,4 +1,4 @@
-import { uninitialisedAllocator } from "../options.ts";
+import { nodeAllocator } from "@k07/node-hooks";
 import { indexHolding } from "./search.ts";
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 
@@ -158,7 +158,7 @@ export class FileSegment implements Segment {
    * zero-filled first (a fetch's megabyte of memset is wasted work): only the bytes read are in the view returned.
    */
   readBytes(position: number, length: number): Uint8Array {
-    const bytes = uninitialisedAllocator(length);
+    const bytes = nodeAllocator(length);
     let done = 0;
     while (done < length) {
       const n = readSync(this.fd, bytes, done, length - done, position + done);
