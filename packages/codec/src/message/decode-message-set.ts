@@ -11,6 +11,7 @@ import {
   type ErrorContext,
 } from "../errors.ts";
 import { FetchedMessage } from "./fetched-message.ts";
+import { Reader } from "../primitives/reader.ts";
 import { entryCrcChecker } from "./check-entry-crcs.ts";
 import { sliceBy16 } from "../crc/slicing.ts";
 import type { EntryCrcChecker } from "../crc/wasm.ts";
@@ -474,18 +475,23 @@ export class MessageSetIterator implements Iterator<FetchedMessage> {
 }
 
 /**
- * One set, iterator and message kept for the life of the module, so that V8 keeps their hidden
- * classes. V8 keeps the hidden class an object reaches by adding its fields only while some object
- * has it; a full garbage collection at a moment when no decoded set or message is alive (an idle
- * consumer between fetches, or a benchmark's `gc()` between samples) drops them, and all the
- * optimized decode code built on them is thrown away and runs slow until V8 optimizes it again.
- * (Seen with --trace-deopt: "reason: weak objects" after each forced GC, gone with these kept.)
+ * One of each object a fetch decode makes (a Reader, as `decodeFetchResponse` uses, a set, its
+ * iterator and a message) kept for the life of the module, so that V8 keeps their hidden classes.
+ * V8 keeps the hidden class an object reaches by adding its fields only while some object has it; a
+ * full garbage collection at a moment when no such object is alive (an idle consumer between
+ * fetches, or a benchmark's `gc()` between samples) drops them, and all the optimized code built on
+ * them is thrown away, the consumer's loop with the decode inlined in it included, and runs slow
+ * until V8 optimizes it again (seen with --trace-deopt: "reason: weak objects" after each forced
+ * GC, gone with these kept).
  *
  * @internal
  */
 export const RESIDENT_DECODE_OBJECTS: readonly unknown[] = (() => {
   // One magic-1 message with an empty payload (whose CRC-32 is 0), iterated without checking.
-  const set = new MessageSetView(Uint8Array.of(0, 0, 0, 6, 1, 0, 0, 0, 0, 0), { verifyCrc: false });
+  const entry = Uint8Array.of(0, 0, 0, 6, 1, 0, 0, 0, 0, 0);
+  const reader = new Reader(entry);
+  reader.rest();
+  const set = new MessageSetView(entry, { verifyCrc: false });
   const iterator = set[Symbol.iterator]();
-  return [set, iterator, iterator.next().value as FetchedMessage];
+  return [reader, set, iterator, iterator.next().value as FetchedMessage];
 })();
