@@ -269,3 +269,33 @@ describe("checked decoding makes no payload view", () => {
     }
   });
 });
+
+describe("checked decoding where WebAssembly is unavailable", () => {
+  it("checks with the JavaScript walk and judges every message as crc-32 does", () => {
+    const saved = globalThis.WebAssembly;
+    Reflect.deleteProperty(globalThis, "WebAssembly");
+    try {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh codec that looks for WebAssembly again
+        const fresh = require("../src/index.ts") as typeof import("../src/index.ts");
+        expect(fresh.wasmCrc32()).toBeUndefined();
+        fc.assert(
+          fc.property(possiblyCorruptSets, ({ bytes, expected }) => {
+            const set = fresh.decodeMessageSet(bytes, { onCorrupt: "skip" });
+            expect(set.toArray().map((m) => m.offset)).toEqual(expected.filter((e) => e.valid).map((e) => e.offset));
+            expect(set.corruptSkipped).toBe(expected.filter((e) => !e.valid).length);
+            const firstCorrupt = expected.find((e) => !e.valid);
+            if (firstCorrupt !== undefined) {
+              expect(() => fresh.decodeMessageSet(bytes).toArray()).toThrow(
+                expect.objectContaining({ offset: firstCorrupt.offset, actual: firstCorrupt.payloadCrc }) as Error,
+              );
+            }
+          }),
+          { numRuns: 100 },
+        );
+      });
+    } finally {
+      globalThis.WebAssembly = saved;
+    }
+  });
+});
