@@ -3,7 +3,8 @@
 // (which builds first and passes --expose-gc). Work:
 //   encode  a Produce request of 1,000 × 100-byte messages;
 //   decode  a 1 MiB fetch response of 100-byte messages (9,532 whole entries and a truncated tail),
-//           with and without CRC checks, touching every payload;
+//           with and without CRC checks, touching every payload (its `payloadLength`; the ".payload"
+//           rows read the `payload` view, which makes one per message);
 // by k07, prozess 0.7.0, franz-kafka 0.7.5 and KafkaJS's v0 message-set code, plus the limits:
 // crc-32 alone over the same payloads, and a memcpy (Uint8Array.set) of the same bytes.
 // Then the limit rows measured side by side: in each of PAIRED_PROCESSES processes (default 5),
@@ -77,14 +78,22 @@ function k07EncodeProduce() {
   return k07.encodeProduceRequest(new k07.ProduceRequest("bench", 0, messages), encodeOptions);
 }
 
-function k07DecodeFetch(verifyCrc) {
+/** Decode, each payload touched through `payloadLength` (no view made) or, with `readPayload`, through the `payload` view. */
+function k07DecodeFetch(verifyCrc, readPayload = false) {
   const response = k07.decodeFetchResponse(fetchResponse.subarray(4));
   const set = k07.decodeMessageSet(response.messageSet, { verifyCrc });
   let messages = 0;
   let bytes = 0;
-  for (const m of set) {
-    bytes += m.payload.length;
-    messages++;
+  if (readPayload) {
+    for (const m of set) {
+      bytes += m.payload.length;
+      messages++;
+    }
+  } else {
+    for (const m of set) {
+      bytes += m.payloadLength;
+      messages++;
+    }
   }
   return { messages, bytes };
 }
@@ -192,6 +201,7 @@ if (onlyRow === undefined && process.env.BENCH_PAIRED === undefined) {
       throw new Error(`${who} decoded ${JSON.stringify(r)}, expected ${JSON.stringify(expected)}`);
   };
   same(k07DecodeFetch(true), "k07");
+  same(k07DecodeFetch(true, true), "k07 reading .payload");
   same(referenceDecodeFetch(fetchResponse), "the reference decoder");
   same(rangeCheckedWalk(), "the crc32Range walk");
   if (referenceEncodeProduce("bench", producePayloads).toString("hex") !== ours) throw new Error("the reference encoder encodes differently");
@@ -264,6 +274,7 @@ const workloads = [
     payloadBytes: fetchPayloadBytes,
     rows: [
       { impl: "k07", fn: () => k07DecodeFetch(true) },
+      { impl: "k07, reading .payload", fn: () => k07DecodeFetch(true, true), note: "a view per message" },
       { impl: prozess.name, fn: () => prozess.decodeFetch(fetchResponse, true) },
       { impl: franz.name, fn: () => franz.decodeFetch(fetchResponse) },
       { impl: "limit: crc-32 alone", fn: () => crcOver(fetchPayloadViews), limit: "crc" },
@@ -277,6 +288,7 @@ const workloads = [
     payloadBytes: fetchPayloadBytes,
     rows: [
       { impl: "k07", fn: () => k07DecodeFetch(false) },
+      { impl: "k07, reading .payload", fn: () => k07DecodeFetch(false, true), note: "a view per message" },
       {
         impl: prozess.name,
         fn: () => prozess.decodeFetch(fetchResponse, false),
@@ -300,6 +312,8 @@ const PAIRED = {
   decode: [
     ["k07 checked", () => k07DecodeFetch(true)],
     ["k07 unchecked", () => k07DecodeFetch(false)],
+    ["k07 checked, .payload", () => k07DecodeFetch(true, true)],
+    ["k07 unchecked, .payload", () => k07DecodeFetch(false, true)],
     ["crc-32 alone", () => crcOver(fetchPayloadViews)],
     ["reference decoder", () => referenceDecodeFetch(fetchResponse)],
     ["crc32Range walk, no views", rangeCheckedWalk],

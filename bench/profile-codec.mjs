@@ -67,10 +67,13 @@ const workloads = {
   "decode-checked": { messages: fetchPayloads.length - 1, run: () => decode(true) },
   "decode-unchecked": { messages: fetchPayloads.length - 1, run: () => decode(false) },
 };
+// PROFILE_PAYLOAD_VIEW=1: the consumer reads each `payload` view (one per message) instead of `payloadLength`.
+const readPayload = process.env.PROFILE_PAYLOAD_VIEW !== undefined;
 function decode(verifyCrc) {
   const response = k07.decodeFetchResponse(fetchResponse.subarray(4));
   let bytes = 0;
-  for (const m of k07.decodeMessageSet(response.messageSet, { verifyCrc })) bytes += m.payload.length;
+  if (readPayload) for (const m of k07.decodeMessageSet(response.messageSet, { verifyCrc })) bytes += m.payload.length;
+  else for (const m of k07.decodeMessageSet(response.messageSet, { verifyCrc })) bytes += m.payloadLength;
   return bytes;
 }
 

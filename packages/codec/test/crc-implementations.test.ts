@@ -1,13 +1,16 @@
 /**
  * The candidate CRC-32 implementations (pure-JS slicing by 16 over a byte range, and the
  * WebAssembly one) give exactly what the `crc-32` package gives, on random inputs of every size class
- * and alignment, continued CRCs included, and the CRCs stored in the golden vectors' messages; and
- * the checking decoder's default CRC judges messages (skipped, thrown at, yielded) as `crc-32` does.
+ * and alignment, continued CRCs included, and the CRCs stored in the golden vectors' messages; the
+ * entry checkers (many entries' CRCs per call, WebAssembly and JavaScript) stop exactly where crc-32
+ * finds the first bad entry; and the checking decoder's default CRC judges messages (skipped, thrown
+ * at, yielded) as `crc-32` does.
  */
 import CRC32 from "crc-32";
 import fc from "fast-check";
 import { CrcError, WASM_CRC32_WINDOW, crc32Range, createMessage, decodeMessageSet, encodeMessages, slicingCrc32, wasmCrc32 } from "../src/index.ts";
-import { assembleCrc32Wasm } from "../src/crc/wasm.ts";
+import { assembleCrc32Wasm, wasmEntryCrcChecker, type EntryCrcChecker } from "../src/crc/wasm.ts";
+import { checkEntryCrcsInJs } from "../src/message/check-entry-crcs.ts";
 import { sliceBy16 } from "../src/crc/slicing.ts";
 import { CRC32_TABLES } from "../src/crc/table.ts";
 import { hexToBytes, vectors } from "@k07/testing/vectors.ts";
@@ -132,11 +135,16 @@ describe("CRC-32 implementations", () => {
   });
 });
 
-/** A message set of plain messages (both magics), some with one byte of their CRC or payload flipped. */
+/** Payload sizes near and past what one call of an entry checker covers (such entries are checked one by one). */
+const largerThanOneCheck = { arbitrary: fc.integer({ min: WASM_CRC32_WINDOW - 30, max: WASM_CRC32_WINDOW + 30 }), weight: 1 };
+
+/** A message set of plain messages (both magics, payloads of every size class), some with one byte of their CRC or payload flipped. */
 const possiblyCorruptSets = fc
   .array(
     fc.record({
-      payload: fc.oneof(fc.nat(40), fc.integer({ min: 90, max: 400 })).chain((length) => fc.integer().map((seed) => bytesFrom(length, seed))),
+      payload: fc
+        .oneof({ arbitrary: fc.nat(40), weight: 10 }, { arbitrary: fc.integer({ min: 90, max: 400 }), weight: 10 }, largerThanOneCheck)
+        .chain((length) => fc.integer().map((seed) => bytesFrom(length, seed))),
       magic: fc.constantFrom<0 | 1>(0, 1),
       flip: fc.option(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { freq: 2 }),
     }),
@@ -146,7 +154,7 @@ const possiblyCorruptSets = fc
     const bytes = encodeMessages(entries.map((e) => createMessage(e.payload, { magic: e.magic })));
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     // Each entry's offset and whether crc-32 finds its stored CRC right, after the flips.
-    const expected: { offset: number; payloadCrc: number; valid: boolean }[] = [];
+    const expected: { offset: number; end: number; payloadCrc: number; valid: boolean }[] = [];
     let start = 0;
     for (const entry of entries) {
       const end = start + 4 + view.getInt32(start);
@@ -156,7 +164,7 @@ const possiblyCorruptSets = fc
         bytes[crcStart + (at % (end - crcStart))]! ^= mask;
       }
       const payloadCrc = reference(bytes.subarray(crcStart + 4, end));
-      expected.push({ offset: start, payloadCrc, valid: payloadCrc === view.getUint32(crcStart) });
+      expected.push({ offset: start, end, payloadCrc, valid: payloadCrc === view.getUint32(crcStart) });
       start = end;
     }
     return { bytes, expected };
@@ -199,5 +207,95 @@ describe("the checking decoder's default CRC against crc-32", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+const entryCheckers: [string, EntryCrcChecker][] = [
+  ["WebAssembly", (bytes, start, end) => wasmEntryCrcChecker()!(bytes, start, end)],
+  ["JavaScript", checkEntryCrcsInJs],
+];
+
+describe("entry checkers: many entries' CRCs per call", () => {
+  it.each(entryCheckers)("%s stops at the first entry crc-32 finds corrupt, or at the first one past one call's window", (_, check) => {
+    fc.assert(
+      fc.property(possiblyCorruptSets, fc.nat(), ({ bytes, expected }, from) => {
+        const first = from % expected.length;
+        const start = expected[first]!.offset;
+        const stop = expected.slice(first).find((e) => !e.valid || e.end - start > WASM_CRC32_WINDOW);
+        expect(check(bytes, start, bytes.length)).toBe(stop === undefined ? bytes.length : stop.offset);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each(entryCheckers)("%s stops at an entry it cannot read as a message, whatever its length says", (_, check) => {
+    const good = encodeMessages([createMessage("first"), createMessage("second")]);
+    const secondAt = 4 + new DataView(good.buffer).getInt32(0);
+    const variants: [string, (bytes: Uint8Array, view: DataView) => void][] = [
+      ["magic 2", (bytes) => (bytes[secondAt + 4] = 2)],
+      ["a magic-1 entry of 5 bytes", (_bytes, view) => view.setInt32(secondAt, 5)],
+      ["a negative length", (_bytes, view) => view.setInt32(secondAt, -8)],
+      ["a length of 4", (_bytes, view) => view.setInt32(secondAt, 4)],
+      ["a length past the bytes", (_bytes, view) => view.setInt32(secondAt, 0x7fffffff)],
+    ];
+    for (const [name, spoil] of variants) {
+      const bytes = good.slice();
+      spoil(bytes, new DataView(bytes.buffer));
+      expect([name, check(bytes, 0, bytes.length)]).toEqual([name, secondAt]);
+    }
+    // A range that ends inside an entry: the entries wholly inside it are checked.
+    expect(check(good, 0, good.length - 1)).toBe(secondAt);
+    expect(check(good, 0, 3)).toBe(0);
+  });
+
+  it("the WebAssembly checker refuses a range outside the bytes rather than checking other memory", () => {
+    const bytes = encodeMessages([createMessage("x")]);
+    expect(() => wasmEntryCrcChecker()!(bytes, 0, bytes.length + 1)).toThrow(RangeError);
+  });
+});
+
+describe("checked decoding makes no payload view", () => {
+  it("a consumer reading offsets, payload lengths and stored CRCs gets every CRC checked without a subarray per message", () => {
+    const bytes = encodeMessages(Array.from({ length: 50 }, (_, i) => createMessage(`message ${i}`)));
+    const subarray = jest.spyOn(Uint8Array.prototype, "subarray");
+    try {
+      const seen = [];
+      for (const m of decodeMessageSet(bytes)) seen.push([m.offset, m.payloadLength, m.crc]);
+      expect(seen).toHaveLength(50);
+      expect(seen[49]).toEqual([bytes.length - 20, 10, CRC32.str("message 49") >>> 0]);
+      expect(subarray.mock.calls.length).toBeLessThan(5);
+    } finally {
+      subarray.mockRestore();
+    }
+  });
+});
+
+describe("checked decoding where WebAssembly is unavailable", () => {
+  it("checks with the JavaScript walk and judges every message as crc-32 does", () => {
+    const saved = globalThis.WebAssembly;
+    Reflect.deleteProperty(globalThis, "WebAssembly");
+    try {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh codec that looks for WebAssembly again
+        const fresh = require("../src/index.ts") as typeof import("../src/index.ts");
+        expect(fresh.wasmCrc32()).toBeUndefined();
+        fc.assert(
+          fc.property(possiblyCorruptSets, ({ bytes, expected }) => {
+            const set = fresh.decodeMessageSet(bytes, { onCorrupt: "skip" });
+            expect(set.toArray().map((m) => m.offset)).toEqual(expected.filter((e) => e.valid).map((e) => e.offset));
+            expect(set.corruptSkipped).toBe(expected.filter((e) => !e.valid).length);
+            const firstCorrupt = expected.find((e) => !e.valid);
+            if (firstCorrupt !== undefined) {
+              expect(() => fresh.decodeMessageSet(bytes).toArray()).toThrow(
+                expect.objectContaining({ offset: firstCorrupt.offset, actual: firstCorrupt.payloadCrc }) as Error,
+              );
+            }
+          }),
+          { numRuns: 100 },
+        );
+      });
+    } finally {
+      globalThis.WebAssembly = saved;
+    }
   });
 });

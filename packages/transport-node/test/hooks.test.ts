@@ -7,6 +7,7 @@ import { Buffer } from "node:buffer";
 import CRC32 from "crc-32";
 import { resolveBrokerOptions, startBroker } from "@k07/broker";
 import {
+  CrcError,
   FetchRequest,
   FrameDecoder,
   KafkaClient,
@@ -55,7 +56,11 @@ test("after importing the Node transport and the broker, the codec still hashes 
   const payload = new Uint8Array(8192).fill(7);
   const set = encodeMessages([createMessage(payload)]);
   expect(decodeMessageSet(set).toArray()).toHaveLength(1);
-  expect(pure.mock.calls.map(([bytes]) => bytes.length)).toEqual([8192, 8192]);
+  // Encoding hashed with crc-32; the checking decoder used its own default (the codec's entry
+  // checker, which checks many messages per call), and it still checks.
+  expect(pure.mock.calls.map(([bytes]) => bytes.length)).toEqual([8192]);
+  set[set.length - 1]! ^= 1;
+  expect(() => decodeMessageSet(set).toArray()).toThrow(CrcError);
   const decoder = new FrameDecoder();
   decoder.push(Uint8Array.of(0, 0, 0x20, 0));
   decoder.push(new Uint8Array(0x2000));
