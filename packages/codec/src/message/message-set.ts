@@ -39,7 +39,7 @@ export function messageSetSize(input: MessageSetInput | MessageEntries): number 
 
 /**
  * Writes a message set: pre-encoded bytes as they are, messages (and payloads, as plain magic-1
- * messages) as entries hashed by `crc32` (default the pure one, in the pass that copies a short payload).
+ * messages) as entries hashed by `crc32` (by default the pure one; a short payload over its copy in the frame).
  * @throws RangeError when the set does not fit in the writer's buffer.
  */
 export function writeMessageSet(writer: Writer, input: MessageSetInput | MessageEntries, crc32?: Crc32Function): void {

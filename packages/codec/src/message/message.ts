@@ -1,5 +1,5 @@
 import { pureCrc32, type Crc32Function } from "../crc32.ts";
-import { sliceBy16 } from "../crc/slicing.ts";
+import { sliceBy16Int32 } from "../crc/slicing.ts";
 import type { CodecHooks } from "../hooks.ts";
 import { Compression, compressionCodec, compressionId, type CompressionName } from "../compression.ts";
 import { encodeUtf8 } from "../primitives/text.ts";
@@ -107,7 +107,8 @@ export function writeEntryAt(bytes: Uint8Array, at: number, magic: number, attri
   bytes[at + 4] = magic;
   if (magic !== 0) bytes[at + 5] = attributes;
   bytes.set(payload, start);
-  const crc = crc32 !== undefined ? crc32(payload) : payload.length < IN_FRAME_CRC_MAX_BYTES ? sliceBy16(bytes, start, end, 0) : pureCrc32(payload);
+  const crc =
+    crc32 !== undefined ? crc32(payload) : payload.length < IN_FRAME_CRC_MAX_BYTES ? sliceBy16Int32(bytes, start, end, 0) : pureCrc32(payload);
   bytes[crcAt] = crc >>> 24;
   bytes[crcAt + 1] = crc >>> 16;
   bytes[crcAt + 2] = crc >>> 8;
