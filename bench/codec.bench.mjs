@@ -7,6 +7,9 @@
 //           rows read the `payload` view, which makes one per message);
 // by k07, prozess 0.7.0, franz-kafka 0.7.5 and KafkaJS's v0 message-set code, plus the limits:
 // crc-32 alone over the same payloads, and a memcpy (Uint8Array.set) of the same bytes.
+// k07's encode is its public path, `encodeProduceRequest(new ProduceRequest(topic, partition, payloads))`
+// with the payloads given as they are (what ProduceRequest's documentation recommends, and what
+// sendMessagesSimple does); a row beside it makes a `createMessage` object per payload first.
 // Then the limit rows measured side by side: in each of PAIRED_PROCESSES processes (default 5),
 // k07's encode (or checked and unchecked decode), a crc-32-alone loop over the same payloads and a
 // plain Buffer-based reference codec, in interleaved rounds; k07 is printed as ratios of the other
@@ -72,7 +75,16 @@ async function useNodeAllocator() {
   encodeOptions = { allocate: nodeAllocator };
 }
 
+/**
+ * k07's public encode path, as ProduceRequest's documentation recommends it and as `sendMessagesSimple`
+ * takes it: the payloads given to `ProduceRequest` as they are (no message object per payload), one frame.
+ */
 function k07EncodeProduce() {
+  return k07.encodeProduceRequest(new k07.ProduceRequest("bench", 0, producePayloads), encodeOptions);
+}
+
+/** The same frame from messages made one by one with `createMessage` (a frozen object per payload). */
+function k07EncodeProduceFromMessages() {
   const messages = new Array(PRODUCE_MESSAGES);
   for (let i = 0; i < PRODUCE_MESSAGES; i++) messages[i] = k07.createMessage(producePayloads[i]);
   return k07.encodeProduceRequest(new k07.ProduceRequest("bench", 0, messages), encodeOptions);
@@ -205,6 +217,7 @@ if (onlyRow === undefined && process.env.BENCH_PAIRED === undefined) {
   same(referenceDecodeFetch(fetchResponse), "the reference decoder");
   same(rangeCheckedWalk(), "the crc32Range walk");
   if (referenceEncodeProduce("bench", producePayloads).toString("hex") !== ours) throw new Error("the reference encoder encodes differently");
+  if (Buffer.from(k07EncodeProduceFromMessages()).toString("hex") !== ours) throw new Error("k07 encodes messages and payloads differently");
   same(prozess.decodeFetch(fetchResponse, true), "prozess");
   same(franz.decodeFetch(fetchResponse), "franz-kafka");
   same(await kafkajs.decodeFetch(kafkajsResponse), "kafkajs");
@@ -260,6 +273,7 @@ const workloads = [
     rows: [
       { impl: "k07", fn: k07EncodeProduce },
       { impl: "k07 with the Node transport's allocator", fn: k07EncodeProduce, setup: useNodeAllocator, note: "what @k07/transport-node users get" },
+      { impl: "k07 from createMessage objects", fn: k07EncodeProduceFromMessages, note: "a frozen message object per payload" },
       { impl: prozess.name, fn: () => prozess.encodeProduce("bench", producePayloads) },
       { impl: franz.name, fn: () => franz.encodeProduce("bench", producePayloads) },
       { impl: kafkajs.name, fn: () => kafkajs.encodeProduce("bench", producePayloads) },

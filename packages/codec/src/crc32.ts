@@ -6,7 +6,8 @@ export type Crc32Function = (bytes: Uint8Array) => number;
 /**
  * The codec's CRC-32: the pure-JS `crc-32` package, made unsigned. Encoders and checking decoders
  * use it unless given another through their `crc32` option (the Node transport passes one that
- * uses `node:zlib`'s native crc32 for large payloads).
+ * uses `node:zlib`'s native crc32 for large payloads); without that option, encoders hash payloads
+ * under 512 bytes over their copy in the frame, with the same tables (`IN_FRAME_CRC_MAX_BYTES`).
  */
 export const pureCrc32: Crc32Function = (bytes) => CRC32.buf(bytes) >>> 0;
 

@@ -38,7 +38,7 @@ export {
   type CreateMessageOptions,
   type Message,
 } from "./message/message.ts";
-export { EncodedMessageSet, messageSetSize, writeMessageSet, type MessageSetInput } from "./message/message-set.ts";
+export { EncodedMessageSet, messageSetSize, writeMessageSet, type MessageEntries, type MessageSetInput } from "./message/message-set.ts";
 export { FetchedMessage } from "./message/fetched-message.ts";
 export {
   DECOMPRESSED_MESSAGE_COST,
@@ -67,6 +67,7 @@ export {
   decodeProduceRequestBody,
   encodeProduceRequest,
   type DecodedProduce,
+  type ProducePayload,
   type ProduceRequestData,
   type ProduceRequestOptions,
 } from "./protocol/produce.ts";

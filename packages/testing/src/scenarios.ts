@@ -323,7 +323,7 @@ export const scenarios: readonly Scenario[] = [
         ["unsafe offset", () => new FetchRequest("t", 0, 2 ** 53, 100)],
         ["fractional partition", () => new FetchRequest("t", 0.5, 0, 100)],
         ["partition -2", () => new ProduceRequest("t", -2, [])],
-        ["not a message", () => new ProduceRequest("t", 0, ["x" as never])],
+        ["neither a message nor a payload", () => new ProduceRequest("t", 0, [42 as never])],
         ["offsets time -3", () => new OffsetRequest("t", 0, -3, 1)],
       ];
       for (const [what, make] of bad) {

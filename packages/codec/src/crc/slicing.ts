@@ -52,6 +52,15 @@ const [T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15] = A
 
 /** The unchecked loop: callers guarantee 0 ≤ start ≤ end ≤ bytes.length. */
 export function sliceBy16(bytes: Uint8Array, start: number, end: number, previous: number): number {
+  return sliceBy16Int32(bytes, start, end, previous) >>> 0;
+}
+
+/**
+ * `sliceBy16`'s CRC as a signed int32 (the same 32 bits): an unsigned value of 2^31 or more is a
+ * heap number in V8, allocated at every return from a call that is not inlined, which an encoder that
+ * only stores the CRC's bytes need not pay for.
+ */
+export function sliceBy16Int32(bytes: Uint8Array, start: number, end: number, previous: number): number {
   let c = previous ^ -1;
   let i = start;
   for (const end16 = end - 15; i < end16;) {
@@ -74,5 +83,5 @@ export function sliceBy16(bytes: Uint8Array, start: number, end: number, previou
       T0[bytes[i++]!]!;
   }
   while (i < end) c = (c >>> 8) ^ T0[(c ^ bytes[i++]!) & 255]!;
-  return ~c >>> 0;
+  return ~c;
 }
