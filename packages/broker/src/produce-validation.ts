@@ -3,7 +3,7 @@ import {
   K07Error,
   crc32Range,
   decodeMessageSet,
-  pureCrc32,
+  hashesWithHook,
   type Crc32Function,
   type MessageSetIterator,
   type MessageSetView,
@@ -111,7 +111,6 @@ export class ProducedSetValidation {
     const bytes = this.bytes;
     const end = this.validBytes;
     const crc32 = this.crc32;
-    const inPlace = crc32 === pureCrc32;
     let position = this.plainPosition;
     let spent = 0;
     let count = 0;
@@ -123,7 +122,7 @@ export class ProducedSetValidation {
       const crcAt = bytes[position + 4] === 1 ? position + 6 : position + 5;
       if (crcAt + 4 > next) return false;
       const stored = ((bytes[crcAt]! << 24) | (bytes[crcAt + 1]! << 16) | (bytes[crcAt + 2]! << 8) | bytes[crcAt + 3]!) >>> 0;
-      const actual = inPlace ? crc32Range(bytes, crcAt + 4, next) : crc32(bytes.subarray(crcAt + 4, next));
+      const actual = hashesWithHook(crc32, next - crcAt - 4) ? crc32(bytes.subarray(crcAt + 4, next)) : crc32Range(bytes, crcAt + 4, next);
       if (actual !== stored) {
         this.plainPosition = position;
         return false;

@@ -1,7 +1,25 @@
 import CRC32 from "crc-32";
 
 /** Computes the standard CRC-32 (IEEE, as zlib and java.util.zip.CRC32) of `bytes`, unsigned. */
-export type Crc32Function = (bytes: Uint8Array) => number;
+export interface Crc32Function {
+  (bytes: Uint8Array): number;
+  /**
+   * The size from which this function beats the codec's own CRC code (a native CRC whose call costs
+   * more than it saves on short inputs). When set, the codec hashes shorter payloads with its own
+   * code, and a checking decoder may check runs of entries with its own batch checker; the answers
+   * are the same. Absent: the function hashes every payload.
+   */
+  readonly minBytes?: number;
+}
+
+/**
+ * Whether a payload of `length` bytes is hashed by the `crc32` hook rather than the codec's own
+ * code: never for the pure default (the codec's loops give its answers faster), from the hook's
+ * `minBytes` up for any other.
+ */
+export function hashesWithHook(crc32: Crc32Function | undefined, length: number): crc32 is Crc32Function {
+  return crc32 !== undefined && crc32 !== pureCrc32 && length >= (crc32.minBytes ?? 0);
+}
 
 /**
  * The codec's CRC-32: the pure-JS `crc-32` package, made unsigned. Encoders and checking decoders

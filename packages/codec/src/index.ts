@@ -3,7 +3,7 @@
  * Encoders write into exactly sized buffers; decoders return views into the received bytes.
  */
 export * from "./errors.ts";
-export { crc32, pureCrc32, type Crc32Function } from "./crc32.ts";
+export { crc32, hashesWithHook, pureCrc32, type Crc32Function } from "./crc32.ts";
 export { resolveHooks, type CodecHooks, type EncodeOptions } from "./hooks.ts";
 export {
   Compression,

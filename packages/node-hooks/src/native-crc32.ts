@@ -10,6 +10,14 @@ export const NATIVE_CRC32_THRESHOLD = 512;
 
 const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
-/** The hybrid CRC-32 the Node `KafkaClient` passes as its `crc32` option (the pure one where node:zlib has no crc32). */
+/**
+ * The hybrid CRC-32 the Node `KafkaClient` and the broker pass as their `crc32` option (the pure one
+ * where node:zlib has no crc32). Its `minBytes` tells the codec to keep its own, faster code for
+ * shorter payloads (in-frame hashing when encoding, batch checks when decoding).
+ */
 export const hybridCrc32: Crc32Function =
-  nativeCrc32 === undefined ? pureCrc32 : (bytes) => (bytes.length >= NATIVE_CRC32_THRESHOLD ? nativeCrc32(bytes) >>> 0 : pureCrc32(bytes));
+  nativeCrc32 === undefined
+    ? pureCrc32
+    : Object.assign((bytes: Uint8Array) => (bytes.length >= NATIVE_CRC32_THRESHOLD ? nativeCrc32(bytes) >>> 0 : pureCrc32(bytes)), {
+        minBytes: NATIVE_CRC32_THRESHOLD,
+      });

@@ -1,4 +1,4 @@
-import { pureCrc32, type Crc32Function } from "../crc32.ts";
+import { hashesWithHook, pureCrc32, type Crc32Function } from "../crc32.ts";
 import { hookOption } from "../hooks.ts";
 import { Compression, compressionCodec, decompressInSteps, type IncrementalDecompression } from "../compression.ts";
 import {
@@ -40,7 +40,9 @@ export interface DecodeMessageSetOptions {
   /**
    * The CRC-32 that checks them, one payload view at a time. Default `pureCrc32`, with which the
    * decoder checks the CRCs of many entries per call instead (in WebAssembly where the runtime has
-   * it, else the codec's own JavaScript loop; the same answers as `pureCrc32`, without a view per message).
+   * it, else the codec's own JavaScript loop; the same answers as `pureCrc32`, without a view per
+   * message). The same batches serve a function with `minBytes` set, which checks the entries a
+   * batch leaves out (those over 48 KiB) from that size up.
    */
   readonly crc32?: Crc32Function;
   /** What a CRC mismatch does: throw a CrcError (default) or skip the message and count it in `corruptSkipped`. */
@@ -111,7 +113,9 @@ export class MessageSetView implements Iterable<FetchedMessage> {
       maxCompressionDepth: options.maxCompressionDepth ?? DEFAULT_MAX_COMPRESSION_DEPTH,
       context: options.context,
     };
-    this.crcChecker = this.options.verifyCrc && this.options.crc32 === pureCrc32 ? entryCrcChecker() : undefined;
+    const crc32 = this.options.crc32;
+    // A hook that is only worth calling from some size on leaves runs of entries to the batch checker.
+    this.crcChecker = this.options.verifyCrc && (crc32 === pureCrc32 || (crc32.minBytes ?? 0) > 0) ? entryCrcChecker() : undefined;
     const depth = this.options.maxCompressionDepth;
     if (!Number.isInteger(depth) || depth < 0) throw new RangeError(`maxCompressionDepth must be an integer >= 0, got ${String(depth)}`);
     const length = bytes.length;
@@ -368,7 +372,7 @@ export class MessageSetIterator implements Iterator<FetchedMessage> {
       if (checker !== undefined) this.checkedEnd = checker(bytes, start, set.validBytes);
       if (start >= this.checkedEnd) {
         let actual: number;
-        if (checker !== undefined) {
+        if (checker !== undefined && !hashesWithHook(options.crc32, end - payloadStart)) {
           actual = sliceBy16(bytes, payloadStart, end, 0);
         } else {
           // A caller's CRC takes a view; it becomes the message's payload.

@@ -1,4 +1,4 @@
-import { pureCrc32, type Crc32Function } from "../crc32.ts";
+import { hashesWithHook, pureCrc32, type Crc32Function } from "../crc32.ts";
 import { sliceBy16Int32 } from "../crc/slicing.ts";
 import type { CodecHooks } from "../hooks.ts";
 import { Compression, compressionCodec, compressionId, type CompressionName } from "../compression.ts";
@@ -84,7 +84,7 @@ export function entrySize(message: Message): number {
  * copied there (the bytes are in cache, and the codec's own loop only ever sees plain Uint8Arrays):
  * measured faster than hashing the source with `pureCrc32` and faster than a loop that copies and
  * hashes in one pass (docs/benchmarks.md). Longer ones, where the loops are even, go to `pureCrc32`
- * as before; a `crc32` option hashes every payload.
+ * as before; a `crc32` option hashes every payload from its `minBytes` up.
  */
 export const IN_FRAME_CRC_MAX_BYTES = 512;
 
@@ -107,8 +107,11 @@ export function writeEntryAt(bytes: Uint8Array, at: number, magic: number, attri
   bytes[at + 4] = magic;
   if (magic !== 0) bytes[at + 5] = attributes;
   bytes.set(payload, start);
-  const crc =
-    crc32 !== undefined ? crc32(payload) : payload.length < IN_FRAME_CRC_MAX_BYTES ? sliceBy16Int32(bytes, start, end, 0) : pureCrc32(payload);
+  const crc = hashesWithHook(crc32, payload.length)
+    ? crc32(payload)
+    : payload.length < IN_FRAME_CRC_MAX_BYTES
+      ? sliceBy16Int32(bytes, start, end, 0)
+      : pureCrc32(payload);
   bytes[crcAt] = crc >>> 24;
   bytes[crcAt + 1] = crc >>> 16;
   bytes[crcAt + 2] = crc >>> 8;
