@@ -9,8 +9,9 @@
 // rates are printed as ratios of it. E2E_CLIENTS=raw,k07 runs a subset (raw, k07, prozess, franz). Prints a table and writes bench/results/e2e.json. Run by `npm run bench` (which
 // builds first); alone: `npm run bench -- e2e`. E2E_MESSAGES overrides N (default 1,000,000);
 // E2E_PEER_SECONDS caps a slow peer's run (default 60 s per phase, estimated from its warm-up).
-import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+// E2E_DATA_DIR=1 runs each broker with a data directory (a fresh temporary one), so fetches are served from segment files.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as k07 from "./e2e-peers/k07.mjs";
@@ -29,6 +30,7 @@ const BATCH = 200;
 const FETCH_BYTES = 1 << 20;
 const WARMUP_MESSAGES = 20_000;
 const PEER_SECONDS = Number(process.env.E2E_PEER_SECONDS ?? 60);
+const FILE_BACKED = process.env.E2E_DATA_DIR === "1";
 /** The real Kafka 0.7.2 broker taking pre-encoded 100-byte Produce frames on this machine kind (warm JVM, flush every 10,000; issue 15). */
 const REAL_BROKER_RAW_PRODUCE = 1_400_000;
 const ENTRY_BYTES = PAYLOAD_BYTES + 10; // length(4) magic(1) attributes(1) crc(4): every client writes magic 1
@@ -141,7 +143,8 @@ const rows = [];
 for (const load of clients) {
   const client = await load();
   if (wantedClients !== undefined && !wantedClients.includes(client.key)) continue;
-  const broker = await startBrokerProcess();
+  const dataDir = FILE_BACKED ? mkdtempSync(join(tmpdir(), "k07-e2e-")) : undefined;
+  const broker = await startBrokerProcess({ brokerArgs: dataDir === undefined ? [] : ["--data", dataDir] });
   try {
     // Warm-up on its own topic: JIT, connections, and an estimate of how long the full run takes.
     const warm = await round(broker, client, "warmup", WARMUP_MESSAGES);
@@ -170,6 +173,7 @@ for (const load of clients) {
     }
   } finally {
     await broker.stop();
+    if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -202,7 +206,9 @@ const table = [
   ]),
 ];
 const widths = table[0].map((_, c) => Math.max(...table.map((row) => String(row[c]).length)));
-console.log(`end to end: ${PAYLOAD_BYTES}-byte messages, produce requests of ${BATCH}, ${FETCH_BYTES >> 20} MiB fetches; broker in a child process`);
+console.log(
+  `end to end: ${PAYLOAD_BYTES}-byte messages, produce requests of ${BATCH}, ${FETCH_BYTES >> 20} MiB fetches; broker in a child process, logs ${FILE_BACKED ? "in segment files" : "in memory"}`,
+);
 for (const [i, row] of table.entries()) {
   console.log(row.map((cell, c) => (c < 2 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join("  "));
   if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
@@ -258,7 +264,14 @@ writeFileSync(
       node: process.version,
       date: new Date().toISOString(),
       cpus: cpus().length,
-      setup: { payloadBytes: PAYLOAD_BYTES, batch: BATCH, fetchBytes: FETCH_BYTES, warmupMessages: WARMUP_MESSAGES, brokerProcess: "child" },
+      setup: {
+        payloadBytes: PAYLOAD_BYTES,
+        batch: BATCH,
+        fetchBytes: FETCH_BYTES,
+        warmupMessages: WARMUP_MESSAGES,
+        brokerProcess: "child",
+        logs: FILE_BACKED ? "files" : "memory",
+      },
       rows,
       limits,
       targets,

@@ -9,7 +9,7 @@ export { validateProducedSet, type ProduceVerdict } from "./produce-validation.t
 export { LogManager } from "./log/log-manager.ts";
 export { PartitionLog, type LogPolicy, type LogRead } from "./log/partition-log.ts";
 export { validPrefixLength } from "./log/recovery.ts";
-export { segmentFileName, parseSegmentFileName } from "./log/segment.ts";
+export { segmentFileName, parseSegmentFileName, type FileRange, type LogPiece } from "./log/segment.ts";
 export {
   BROKER_FLAGS,
   brokerArguments,

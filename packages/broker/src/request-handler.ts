@@ -13,15 +13,18 @@ import {
 } from "@k07/codec";
 import type { LogManager } from "./log/log-manager.ts";
 import type { LogRead, PartitionLog } from "./log/partition-log.ts";
+import type { LogPiece } from "./log/segment.ts";
 import { ProducedSetValidation, type ProduceValidationOptions } from "./produce-validation.ts";
 
 /**
- * What handling one request frame gives: byte chunks to write (a response, possibly in several
- * views so log bytes are not copied), nothing (produce), or a reason to close the connection —
- * the only way a 0.7 broker reports a bad produce, offsets or frame (protocol §3.5, §8.3).
+ * What handling one request frame gives: a response to write, in pieces (headers, views of memory
+ * logs, and file ranges the connection reads a slice at a time as it writes them, so log bytes are
+ * neither copied nor read whole; the sizes declared were computed from their lengths), nothing
+ * (produce), or a reason to close the connection — the only way a 0.7 broker reports a bad
+ * produce, offsets or frame (protocol §3.5, §8.3).
  */
 export type RequestOutcome =
-  | { readonly kind: "respond"; readonly chunks: Uint8Array[] }
+  | { readonly kind: "respond"; readonly chunks: LogPiece[] }
   | { readonly kind: "none"; readonly dropped?: string }
   | { readonly kind: "close"; readonly reason: string };
 
@@ -44,9 +47,9 @@ const NONE: RequestOutcome = { kind: "none" };
 
 /**
  * Applies decoded requests to the logs, as the 0.7.2 broker's request handlers do. No sockets (the
- * connection hands it requests and writes what it returns), but not free of I/O: the logs are read
- * and written synchronously, so with a data directory a produce ends in the segment file's
- * `writeSync` (and `fsyncSync` when due) and a fetch may `readSync`.
+ * connection hands it requests and writes what it returns), but not free of I/O: the logs are
+ * written synchronously, so with a data directory a produce ends in the segment file's `writeSync`
+ * (and `fsyncSync` when due). A fetch reads nothing here: it returns file ranges the connection reads.
  */
 export class RequestHandler {
   /** Set by `close`: pending produces append nothing more. */
@@ -103,7 +106,7 @@ export class RequestHandler {
   }
 
   /** One fetch response: its 6-byte header, then the raw log pieces (protocol §7.2, §7.5). RangeError if its size does not fit int32. */
-  private fetch(request: FetchRequestData): Uint8Array[] {
+  private fetch(request: FetchRequestData): LogPiece[] {
     const read = this.readLog(request);
     return [encodeFetchResponseHeader(read.errorCode, read.length), ...read.pieces];
   }
@@ -118,13 +121,13 @@ export class RequestHandler {
 
   /**
    * One outer header (size, error 0), then per fetch its own size, error and bytes (protocol §3.3). The
-   * parts are views of the logs; an answer whose size would pass int32 (many parts over the same
+   * parts are views of the logs or file ranges (nothing is read here); an answer whose size would pass int32 (many parts over the same
    * bytes) is refused by closing the connection as soon as the running size does, before any byte.
    */
   private multiFetch(fetches: readonly FetchRequestData[]): RequestOutcome {
     for (const fetch of fetches) if (fetch.maxSize < 0) return close(`negative fetch size ${fetch.maxSize}`);
     return refuseOversized(() => {
-      const chunks: Uint8Array[] = [new Uint8Array(0)];
+      const chunks: LogPiece[] = [new Uint8Array(0)];
       let bodySize = 0;
       for (let i = 0; i < fetches.length; i++) {
         for (const piece of this.fetch(fetches[i]!)) {

@@ -22,7 +22,7 @@ import {
   type KafkaMessage,
 } from "@k07/transport-node";
 import { vector, vectorBytes } from "@k07/testing/vectors.ts";
-import { hex } from "./helpers/bytes.ts";
+import { hex, pieceBytes } from "./helpers/bytes.ts";
 
 // ------------------------------------------------------------------ the peers, as their sources define them
 
@@ -141,7 +141,7 @@ function logBytes(topic: string): string {
   if (log === undefined) throw new Error(`no log for ${topic}-0`);
   return log
     .read(0, 100 * MiB)
-    .pieces.map(hex)
+    .pieces.map((piece) => hex(pieceBytes(piece)))
     .join("");
 }
 

@@ -1,6 +1,6 @@
 import { ErrorCode } from "@k07/codec";
 import { indexHolding } from "./search.ts";
-import type { Segment } from "./segment.ts";
+import type { LogPiece, Segment } from "./segment.ts";
 
 /** How a partition log rolls, flushes and expires segments (the 0.7.2 `log.*` settings). */
 export interface LogPolicy {
@@ -16,15 +16,15 @@ export interface LogPolicy {
   readonly retentionMs: number;
 }
 
-/** What a fetch of one partition gets: an error code and the raw log bytes, in pieces (protocol §7). */
+/** What a fetch of one partition gets: an error code and the raw log bytes, in pieces (protocol §7): views of memory, or file ranges read as they are sent. */
 export interface LogRead {
   readonly errorCode: number;
-  readonly pieces: readonly Uint8Array[];
+  readonly pieces: readonly LogPiece[];
   /** Total bytes of the pieces. */
   readonly length: number;
 }
 
-const NONE: readonly Uint8Array[] = Object.freeze([]);
+const NONE: readonly LogPiece[] = Object.freeze([]);
 
 /**
  * One partition's log: segments in offset order, the last one active. Offsets are byte positions

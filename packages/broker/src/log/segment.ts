@@ -3,6 +3,23 @@ import { indexHolding } from "./search.ts";
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 
 /**
+ * Bytes of a segment file handed to a fetch unread: the connection reads them a slice at a time as
+ * it writes them, so serving a fetch holds one slice in memory whatever its size (0.7.2 uses sendfile).
+ */
+export interface FileRange {
+  readonly length: number;
+  /**
+   * `length` bytes from `offset` within the range, in a fresh buffer. Throws when the file can no
+   * longer give them all (its segment was deleted by retention, the file was cut short): never fewer
+   * or other bytes.
+   */
+  read(offset: number, length: number): Uint8Array;
+}
+
+/** What a segment read gives: views of memory, or a range of a file to read when it is sent. */
+export type LogPiece = Uint8Array | FileRange;
+
+/**
  * One segment of a partition log: raw message-set bytes starting at log offset `start`. A segment
  * knows its size and how much of it is flushed (visible to fetches, protocol §7.1); it never parses.
  */
@@ -24,8 +41,8 @@ export interface Segment {
   append(bytes: Uint8Array, now: number): void;
   /** Makes everything appended visible (and durable, for files). */
   flush(): void;
-  /** `length` bytes from segment position `position`, as one or more pieces. In memory these are views, not copies. */
-  read(position: number, length: number): Uint8Array[];
+  /** `length` bytes from segment position `position`, as one or more pieces: in memory views, not copies; on disk a range read later. */
+  read(position: number, length: number): LogPiece[];
   /** Releases resources; a file segment's file stays on disk unless `remove` is true. */
   close(remove?: boolean): void;
 }
@@ -149,8 +166,18 @@ export class FileSegment implements Segment {
     this.flushedSize = this.size;
   }
 
-  read(position: number, length: number): Uint8Array[] {
-    return [this.readBytes(position, length)];
+  read(position: number, length: number): LogPiece[] {
+    return [{ length, read: (offset, n) => this.readExactly(position + offset, n) }];
+  }
+
+  /** Exactly `length` bytes at `position`, or an Error saying why the file no longer holds them. */
+  private readExactly(position: number, length: number): Uint8Array {
+    // A closed segment's descriptor number may already belong to another file: never read through it.
+    if (this.fd < 0)
+      throw new Error(`segment ${this.path} was closed (deleted by retention, or the broker is closing) while its bytes were being sent`);
+    const bytes = this.readBytes(position, length);
+    if (bytes.length < length) throw new Error(`segment ${this.path} was cut short: ${bytes.length} of ${length} bytes at position ${position}`);
+    return bytes;
   }
 
   /**

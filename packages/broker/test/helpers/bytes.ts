@@ -1,4 +1,5 @@
 /** Small byte builders for broker tests: frames the codec would refuse to encode. */
+import type { LogPiece } from "@k07/broker";
 import { createMessageFromString, encodeMessages, type Message } from "@k07/codec";
 
 export { concat } from "@k07/testing/bytes.ts";
@@ -54,4 +55,9 @@ export function textSet(...texts: string[]): Uint8Array {
 
 export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}
+
+/** A log piece's bytes: a memory view as it is, a file range read whole (only tests do; the broker reads one a slice at a time). */
+export function pieceBytes(piece: LogPiece): Uint8Array {
+  return piece instanceof Uint8Array ? piece : piece.read(0, piece.length);
 }
