@@ -4,7 +4,8 @@ import * as k07 from "../../packages/transport-node/dist/index.js";
 export const name = "k07";
 
 /**
- * Sends `source.count` payloads in Produce requests of `batchSize` messages, one after another as
+ * Sends `source.count` payloads in Produce requests of `batchSize` payloads (given as they are: the
+ * path docs/client.md recommends, no message object per payload), one after another as
  * each is queued (the client applies backpressure), then confirm()s through close().
  */
 export async function produce({ host, port, topic, source, batchSize }) {
@@ -12,9 +13,9 @@ export async function produce({ host, port, topic, source, batchSize }) {
   try {
     for (let i = 0; i < source.count; i += batchSize) {
       const n = Math.min(batchSize, source.count - i);
-      const messages = new Array(n);
-      for (let j = 0; j < n; j++) messages[j] = k07.createMessage(source.payload(i + j));
-      await client.sendMessageSet(new k07.ProduceRequest(topic, 0, messages));
+      const payloads = new Array(n);
+      for (let j = 0; j < n; j++) payloads[j] = source.payload(i + j);
+      await client.sendMessageSet(new k07.ProduceRequest(topic, 0, payloads));
     }
   } finally {
     await client.close();

@@ -30,8 +30,10 @@ interface Waiter {
   producedBefore?: ProduceLike;
 }
 
-/** Frames up to this total are merged into one write; larger bursts are written frame by frame. */
+/** Frames up to this total are merged into one write; larger bursts go out as they are, in one `writeMany` where the transport has it. */
 const COALESCE_BYTES = 64 * 1024;
+/** Queued produce frames are flushed at once when they reach this size, whatever the turn. */
+const FLUSH_AT_BYTES = 1024 * 1024;
 
 /**
  * A producer that never calls confirm() would otherwise keep every request it wrote (payloads
@@ -59,6 +61,8 @@ export class ClientConnection {
   private outgoing: Uint8Array[] = [];
   private outgoingBytes = 0;
   private flushScheduled = false;
+  /** A flush went out in this turn of the event loop (reset by a zero-delay timer). */
+  private turnOpen = false;
   private writable = true;
   private drainWaiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
@@ -150,7 +154,7 @@ export class ClientConnection {
     const frame = this.session.send(request);
     this.ledger.written(this, request);
     this.producedSinceRequest ??= request;
-    this.enqueue(frame);
+    this.enqueue(frame, true);
     this.uncheckedRequests++;
     this.uncheckedBytes += frame.length;
     if (this.uncheckedRequests >= CHECKPOINT_REQUESTS || this.uncheckedBytes >= CHECKPOINT_BYTES) this.checkpoint();
@@ -243,28 +247,46 @@ export class ClientConnection {
     if (this.timer === undefined) this.armTimer(this.options.requestTimeoutMs);
   }
 
-  private enqueue(frame: Uint8Array): void {
+  /**
+   * Queues a frame for the next flush. A request that expects a response goes out at the end of the
+   * current microtask run. A produce does too, unless a flush already went out in this turn of the
+   * event loop: then it waits for the turn's end (or for FLUSH_AT_BYTES), so that a loop of awaited
+   * sends reaches the socket in a few large writes instead of one system call per request.
+   */
+  private enqueue(frame: Uint8Array, produce = false): void {
     this.outgoing.push(frame);
     this.outgoingBytes += frame.length;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      queueMicrotask(() => this.flush());
+    if (this.outgoingBytes >= FLUSH_AT_BYTES) {
+      this.flush();
+      return;
     }
+    if (this.flushScheduled || (produce && this.turnOpen)) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => this.flush());
   }
 
   private flush(): void {
     this.flushScheduled = false;
     const frames = this.outgoing;
     const total = this.outgoingBytes;
-    if (frames.length === 0 || this.failure !== undefined || this.transport === undefined) return;
+    const transport = this.transport;
+    if (frames.length === 0 || this.failure !== undefined || transport === undefined) return;
     this.outgoing = [];
     this.outgoingBytes = 0;
+    if (!this.turnOpen) {
+      this.turnOpen = true;
+      setTimeout(() => {
+        this.turnOpen = false;
+        this.flush();
+      }, 0);
+    }
     let ok: boolean;
-    if (frames.length === 1 || total > COALESCE_BYTES) {
+    if (frames.length === 1) ok = transport.write(frames[0]!);
+    else if (total <= COALESCE_BYTES) ok = transport.write(concatBytes(frames));
+    else if (transport.writeMany !== undefined) ok = transport.writeMany(frames);
+    else {
       ok = true;
-      for (const frame of frames) ok = this.transport.write(frame);
-    } else {
-      ok = this.transport.write(concatBytes(frames));
+      for (const frame of frames) ok = transport.write(frame);
     }
     if (!ok) this.writable = false;
   }

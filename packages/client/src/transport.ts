@@ -29,6 +29,8 @@ export interface TransportHandlers {
 export interface TransportConnection {
   /** Queues bytes to send (never copied by the client afterwards). Returns false when the caller should wait for `drain`. */
   write(bytes: Uint8Array): boolean;
+  /** Optional: queues several chunks to go out together (Node: one `writev`), same contract as `write`. */
+  writeMany?(chunks: readonly Uint8Array[]): boolean;
   /** Sends what is queued, then closes. */
   end(): Promise<void>;
   /** Closes at once, dropping what is queued. */

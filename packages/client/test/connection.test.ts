@@ -89,6 +89,46 @@ test("when the transport is full, sends wait for drain instead of queueing witho
   expect(transport.writes).toHaveLength(2);
 });
 
+test("a loop of awaited sends: the first goes out at once, the rest of the turn in one write; a request after them is not held back", async () => {
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+  await kafka.sendMessagesSimple("t", 0, "warm-up"); // connects
+  await tick();
+  transport.writes = [];
+  await kafka.sendMessagesSimple("t", 0, "first");
+  await Promise.resolve();
+  expect(transport.writes).toHaveLength(1); // no timer waited for: a lone send is not delayed
+  const one = transport.writes[0]!.length;
+  for (let i = 0; i < 50; i++) await kafka.sendMessagesSimple("t", 0, "later"); // same turn: queued
+  expect(transport.writes).toHaveLength(1);
+  const offsets = kafka.getOffsets(new OffsetRequest("t", 0, -1, 1));
+  for (let i = 0; i < 20; i++) await Promise.resolve(); // microtasks only: no timer has run
+  // The request that expects an answer goes out at once, with the 50 produces before it, in order.
+  expect(transport.writes).toHaveLength(2);
+  expect(transport.writes[1]!.length).toBe(50 * one + 25);
+  transport.handlers!.data(encodeOffsetsResponse([1]));
+  expect(await offsets).toEqual([1]);
+});
+
+test("queued produces past 1 MiB go out without waiting for the turn to end, as one writeMany where the transport has it", async () => {
+  const transport = new FakeTransport();
+  const batches: number[] = [];
+  const connect = transport.connect.bind(transport);
+  transport.connect = async (target, handlers, signal) => ({
+    ...(await connect(target, handlers, signal)),
+    writeMany: (chunks) => (batches.push(chunks.length), transport.writes.push(...chunks), true),
+  });
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+  await kafka.sendMessagesSimple("t", 0, "warm-up");
+  await tick();
+  const payload = new Uint8Array(100_000);
+  for (let i = 0; i < 12; i++) await kafka.sendMessagesSimple("t", 0, payload);
+  // The first went out alone; 1 MiB of the next ten reached the transport in one call, still in this turn.
+  expect(batches).toEqual([11]);
+  await tick();
+  expect(transport.writes.length).toBeGreaterThanOrEqual(13);
+});
+
 test("a connect that does not finish within connectTimeoutMs is a TimeoutError", async () => {
   const transport = new FakeTransport();
   transport.hang = true;

@@ -37,6 +37,13 @@ export const nodeTransport: Transport = {
       });
       const connection: TransportConnection = {
         write: (bytes) => socket.write(bytes),
+        writeMany: (chunks) => {
+          socket.cork();
+          let ok = true;
+          for (const chunk of chunks) ok = socket.write(chunk);
+          socket.uncork();
+          return ok;
+        },
         end: () =>
           new Promise<void>((done) => {
             if (socket.destroyed) return done();
