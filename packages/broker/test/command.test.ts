@@ -286,4 +286,35 @@ describe("runBrokerCommand", () => {
     io.abort();
     expect(await running).toBe(0);
   });
+
+  test("without a signal of its own, SIGINT or SIGTERM stops the broker, and the handlers are removed", async () => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      const before = { SIGINT: process.listeners("SIGINT"), SIGTERM: process.listeners("SIGTERM") };
+      const lines: string[] = [];
+      const running = runBrokerCommand(["--port", "0"], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+      await listeningPort(lines);
+      const added = process.listeners(signal).filter((l) => !before[signal].includes(l));
+      expect(added.length).toBe(1);
+      // Call the command's own handler, as the signal would (emitting the signal would reach jest's handlers too).
+      (added[0] as () => void)();
+      expect(await running).toBe(0);
+      expect(lines[lines.length - 1]).toBe("k07 broker stopped");
+      expect(process.listeners("SIGINT")).toEqual(before.SIGINT);
+      expect(process.listeners("SIGTERM")).toEqual(before.SIGTERM);
+    }
+  });
+
+  test("without an io, it writes to the process's stdout and stderr", async () => {
+    const out = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+    const err = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      expect(await runBrokerCommand(["--help"])).toBe(0);
+      expect(out).toHaveBeenCalledWith(brokerUsage() + "\n");
+      expect(await runBrokerCommand(["--nope"])).toBe(2);
+      expect(err).toHaveBeenCalledWith(expect.stringMatching(/^k07-broker: .*nope.*\nUsage: k07-broker \[options\]/s));
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+  });
 });

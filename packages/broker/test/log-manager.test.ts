@@ -88,6 +88,8 @@ describe("in memory", () => {
     expect(log.visibleEnd).toBe(textSet("x").length);
     expect(logs.topics()).toEqual([]);
     expect(logs.get("t", 0)).toBeUndefined();
+    // Their memory is released: a log kept by a caller holds no bytes any more.
+    expect(concat(...log.read(0, 100).pieces).length).toBe(0);
   });
 });
 
@@ -196,7 +198,7 @@ describe("on disk", () => {
 
   test("files and folders that are not <legal topic>-<partition> are ignored", () => {
     const set = textSet("x");
-    for (const name of ["-0", "nodash", "t-", "t-01", "t-1.0", "t-+1", "t- 1", "t-1e0", "t-x", "..-0", "tab\ttopic-0"]) {
+    for (const name of ["-0", "nodash", "t-", "t-01", "t-1.0", "t-1.5", "t-+1", "t- 1", "t-1e0", "t-x", "..-0", "tab\ttopic-0"]) {
       mkdirSync(join(dataDir, name), { recursive: true });
       writeFileSync(join(dataDir, name, segmentFileName(0)), set);
     }

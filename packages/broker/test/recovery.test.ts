@@ -1,5 +1,5 @@
 /** validPrefixLength: how much of a segment torn by a crash is kept, and how it is read to find out. */
-import { createMessage, encodeMessages } from "@k07/codec";
+import { createGzipMessage, createMessage, createMessageFromString, encodeMessages, pureCrc32 } from "@k07/codec";
 import { validPrefixLength } from "../src/log/recovery.ts";
 import { concat, int32, textSet } from "./helpers/bytes.ts";
 
@@ -69,6 +69,25 @@ test("the CRC given is the one that checks the entries", () => {
   expect(checked.length).toBe(1);
 });
 
+test("a CRC function that fails (not a wire error) is thrown, not taken for a torn entry", () => {
+  const set = textSet("one");
+  const crc32 = (): number => {
+    throw new TypeError("hook broke");
+  };
+  expect(() => validPrefixLength(set.length, reader(set).read, crc32)).toThrow(new TypeError("hook broke"));
+});
+
+test("compressed messages are checked by their CRC only, not inflated: a wrapper of bad gzip with a right CRC is kept", () => {
+  const wrapper = encodeMessages([createGzipMessage([createMessageFromString("inner")])]).slice();
+  // Replace the gzip payload by other bytes and fix the CRC: a decompressing check would fail.
+  const payloadStart = 10;
+  wrapper.fill(0x55, payloadStart);
+  const view = new DataView(wrapper.buffer);
+  view.setUint32(6, pureCrc32(wrapper.subarray(payloadStart)));
+  const bytes = concat(textSet("before"), wrapper);
+  expect(prefixOf(bytes)).toBe(bytes.length);
+});
+
 test("a large segment is read in 8 MiB windows, each starting at a whole entry", () => {
   // Eleven entries of 1 MiB + 10 bytes each: a window holds seven whole ones.
   const entries = Array.from({ length: 11 }, (_, i) => entryOf(MiB, i));
@@ -96,6 +115,19 @@ test("an entry larger than the window is read whole when the file holds it, then
     [small.length, huge.length],
     [afterHuge, WINDOW],
     [afterHuge + 7 * (MiB + 10), tail.length - 7 * (MiB + 10)],
+  ]);
+});
+
+test("an entry larger than the window that ends the file is kept", () => {
+  const small = textSet("first");
+  const huge = entryOf(WINDOW + 100, 1);
+  const bytes = concat(small, huge);
+  const { read, calls } = reader(bytes);
+  expect(validPrefixLength(bytes.length, read)).toBe(bytes.length);
+  expect(calls).toEqual([
+    [0, WINDOW],
+    [small.length, WINDOW],
+    [small.length, huge.length],
   ]);
 });
 

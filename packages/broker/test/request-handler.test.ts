@@ -90,8 +90,9 @@ describe("multi-fetch", () => {
     const { handler } = makeHandler();
     const set = textSet("x");
     handler.handle(body(rawProduce("t", 0, set)));
-    const answer = respond(handler.handle(body(multiFetch(["t", 0, 0, 100], ["t", 5, 0, 100], ["t", 1, 0, 100]))));
-    const parts = [concat(int32(2 + set.length), int16(0), set), concat(int32(2), int16(3)), concat(int32(2), int16(0))];
+    const answer = respond(handler.handle(body(multiFetch(["t", 0, 0, 100], ["t", 5, 0, 100], ["t", 1, 0, 100], ["t", 0, 0, 0]))));
+    const empty = concat(int32(2), int16(0));
+    const parts = [concat(int32(2 + set.length), int16(0), set), concat(int32(2), int16(3)), empty, empty];
     const partsLength = parts.reduce((n, p) => n + p.length, 0);
     expect(answer).toBe(hex(concat(int32(2 + partsLength), int16(0), ...parts)));
   });

@@ -1,5 +1,5 @@
 /** Segments, one at a time: what a memory or file segment holds, returns and reports (no broker, no sockets). */
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import fs, { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileSegment, MemorySegment, parseSegmentFileName, segmentFileName } from "../src/log/segment.ts";
@@ -149,6 +149,28 @@ describe("FileSegment", () => {
     expect([...tail]).toEqual([...bytesFrom(50, 5)]);
     expect(segment.readBytes(35, 10).length).toBe(0);
     segment.close();
+  });
+
+  test("with fsync, a flush fsyncs the file when something was appended since the last one; without, never", () => {
+    const fsyncs = jest.spyOn(fs, "fsyncSync");
+    try {
+      const synced = new FileSegment(join(dir, "synced.kafka"), 0, { fsync: true, unlink: noUnlink, now: 1 });
+      synced.flush();
+      expect(fsyncs).toHaveBeenCalledTimes(0);
+      synced.append(bytesFrom(0, 3), 2);
+      synced.flush();
+      expect(fsyncs).toHaveBeenCalledTimes(1);
+      synced.flush();
+      expect(fsyncs).toHaveBeenCalledTimes(1);
+      synced.close();
+      const unsynced = new FileSegment(join(dir, "unsynced.kafka"), 0, { fsync: false, unlink: noUnlink, now: 1 });
+      unsynced.append(bytesFrom(0, 3), 2);
+      unsynced.flush();
+      expect(fsyncs).toHaveBeenCalledTimes(1);
+      unsynced.close();
+    } finally {
+      fsyncs.mockRestore();
+    }
   });
 
   test("close keeps the file unless asked to remove it, and a second close does nothing", () => {
