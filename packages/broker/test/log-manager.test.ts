@@ -222,6 +222,17 @@ describe("on disk", () => {
     logs.close();
   });
 
+  test("retention of a segment whose file is already gone (removed by hand) goes on", () => {
+    const logs = new LogManager({ ...base, dataDir, segmentBytes: 1, retentionBytes: 1 });
+    const log = logs.getOrCreate("gone", 0);
+    log.append(textSet("a"), 1, 1);
+    log.append(textSet("b"), 1, 1);
+    rmSync(join(dataDir, "gone-0", segmentFileName(0)));
+    expect(() => logs.enforceRetention()).not.toThrow();
+    expect(log.startOffset).toBe(textSet("a").length);
+    logs.close();
+  });
+
   test("segment files are dated by the clock when created", () => {
     const logs = new LogManager({ ...base, dataDir, now: () => 4_242 });
     expect(logs.getOrCreate("dated", 0).offsetsBefore(4_242, 10, 5_000)).toEqual([0]);

@@ -54,6 +54,16 @@ describe("appending and flushing", () => {
     expect(log.visibleEnd).toBe(40);
   });
 
+  test("a segment exactly segmentBytes long takes one more append; only a larger one rolls", () => {
+    const { log } = makeLog({ segmentBytes: 20 });
+    log.append(bytes(10), 1, 1);
+    log.append(bytes(10), 1, 1); // now exactly 20
+    log.append(bytes(10), 1, 1); // still appended to the first segment, making it 30
+    expect(log.offsetsBefore(-1, 10, 0)).toEqual([30, 0]);
+    log.append(bytes(10), 1, 1);
+    expect(log.offsetsBefore(-1, 10, 0)).toEqual([40, 30, 0]);
+  });
+
   test("a segment rolls before an append once it is older than segmentMs, counted from its first append", () => {
     const { log, clock } = makeLog({ segmentMs: 100 });
     clock.now = 50;

@@ -173,11 +173,20 @@ describe("FileSegment", () => {
     }
   });
 
-  test("close keeps the file unless asked to remove it, and a second close does nothing", () => {
+  test("close closes the file once and keeps it unless asked to remove it; a second close does nothing", () => {
     const removed: string[] = [];
+    const realClose = fs.closeSync;
+    // Only descriptors above stdio are really closed, whatever a faulty close passes.
+    const closes = jest.spyOn(fs, "closeSync").mockImplementation((fd) => (fd > 2 ? realClose(fd) : undefined));
     const keep = new FileSegment(join(dir, "keep.kafka"), 0, { fsync: false, unlink: (p) => removed.push(p), now: 1 });
-    keep.close();
-    keep.close();
+    try {
+      keep.close();
+      keep.close();
+      expect(closes).toHaveBeenCalledTimes(1);
+      expect(closes.mock.calls[0]![0]).toBeGreaterThan(2);
+    } finally {
+      closes.mockRestore();
+    }
     expect(removed).toEqual([]);
     const gone = new FileSegment(join(dir, "gone.kafka"), 0, { fsync: false, unlink: (p) => removed.push(p), now: 1 });
     gone.close(true);
