@@ -3,21 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ErrorCode } from "@k07/codec";
-import { LogManager, type LogManagerOptions } from "../src/log/log-manager.ts";
+import { LogManager } from "../src/log/log-manager.ts";
 import { segmentFileName } from "../src/log/segment.ts";
 import { concat, textSet } from "./helpers/bytes.ts";
+import { testLogOptions } from "./helpers/log-options.ts";
 
-const base: LogManagerOptions = {
-  numPartitions: 2,
-  topicPartitions: {},
-  fsync: false,
-  now: () => 1_000,
-  segmentBytes: 1_000_000,
-  segmentMs: 1_000_000,
-  flushIntervalMessages: 1,
-  retentionBytes: -1,
-  retentionMs: -1,
-};
+const base = testLogOptions;
 
 function readAll(logs: LogManager, topic: string, partition: number, offset = 0): number[] {
   const read = logs.get(topic, partition)!.read(offset, 1_000_000);

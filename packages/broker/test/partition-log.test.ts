@@ -3,8 +3,9 @@ import { ErrorCode } from "@k07/codec";
 import { PartitionLog, type LogPolicy } from "../src/log/partition-log.ts";
 import { MemorySegment, type Segment } from "../src/log/segment.ts";
 import { concat } from "./helpers/bytes.ts";
+import { testLogOptions } from "./helpers/log-options.ts";
 
-const policy: LogPolicy = { segmentBytes: 1_000_000, segmentMs: 1_000_000, flushIntervalMessages: 1, retentionBytes: -1, retentionMs: -1 };
+const policy: LogPolicy = testLogOptions;
 
 /** A log whose new segments are memory segments created at the clock's time; `closed` names the starts of closed segments. */
 function makeLog(overrides: Partial<LogPolicy> = {}, clock = { now: 0 }) {

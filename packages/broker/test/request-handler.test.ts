@@ -4,19 +4,10 @@ import { RequestHandler, type RequestOutcome } from "@k07/broker";
 import { LogManager } from "../src/log/log-manager.ts";
 import type { PendingRequest } from "../src/request-handler.ts";
 import { concat, hex, int16, int32, int64, rawFetch, rawOffsets, rawProduce, requestFrame, shortString, textSet } from "./helpers/bytes.ts";
+import { testLogOptions } from "./helpers/log-options.ts";
 
 function makeHandler(options: { numPartitions?: number; maxMessageSize?: number; random?: () => number; now?: () => number } = {}) {
-  const logs = new LogManager({
-    numPartitions: options.numPartitions ?? 2,
-    topicPartitions: { one: 1 },
-    fsync: false,
-    now: () => 1_000,
-    segmentBytes: 1_000_000,
-    segmentMs: 1_000_000,
-    flushIntervalMessages: 1,
-    retentionBytes: -1,
-    retentionMs: -1,
-  });
+  const logs = new LogManager({ ...testLogOptions, numPartitions: options.numPartitions ?? 2, topicPartitions: { one: 1 } });
   const handler = new RequestHandler(logs, {
     maxMessageSize: options.maxMessageSize ?? 1_000,
     maxDecompressedBytes: 1_000_000,
