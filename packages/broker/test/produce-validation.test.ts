@@ -54,6 +54,10 @@ test("a payload over maxMessageSize drops the part, for either magic, even if a 
   const badCrc = textSet("x").slice();
   badCrc[badCrc.length - 1]! ^= 1;
   expect(validateProducedSet(concat(encodeMessages([payloadOf(11, 1)]), badCrc), { ...limits, maxMessageSize: 10 }).kind).toBe("drop");
+  // An impossible length after the oversize entry does not turn the drop into a refusal.
+  expect(validateProducedSet(concat(encodeMessages([payloadOf(11, 1)]), int32(1), new Uint8Array(8)), { ...limits, maxMessageSize: 10 }).kind).toBe(
+    "drop",
+  );
   // A trailing partial entry's size is not a payload.
   expect(validateProducedSet(concat(textSet("a"), int32(500), new Uint8Array(3)), { ...limits, maxMessageSize: 10 }).kind).toBe("append");
 });

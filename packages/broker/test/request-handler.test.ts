@@ -44,7 +44,7 @@ describe("fetch", () => {
   test("answers the log's bytes after a 6-byte header; a missing log is empty, not an error", () => {
     const { handler } = makeHandler();
     const set = textSet("hello");
-    expect(handler.handle(body(rawProduce("t", 1, set)))).toEqual({ kind: "none" });
+    expect(handler.handle(body(rawProduce("t", 1, set)))).toStrictEqual({ kind: "none" });
     expect(respond(handler.handle(body(rawFetch("t", 1, 0, 100))))).toBe(hex(concat(int32(2 + set.length), int16(0), set)));
     expect(respond(handler.handle(body(rawFetch("t", 0, 0, 100))))).toBe("000000020000");
     expect(respond(handler.handle(body(rawFetch("t", 1, 0, 0))))).toBe("000000020000");
@@ -189,7 +189,7 @@ describe("produce", () => {
     });
     expect(logHex(logs, "t", 0)).toBe(hex(concat(textSet("a"), textSet("b"))));
     // A single produce is done in one step.
-    expect(handler.start(body(rawProduce("t", 0, textSet("c"))), Number.POSITIVE_INFINITY)).toEqual({ kind: "none" });
+    expect(handler.start(body(rawProduce("t", 0, textSet("c"))), Number.POSITIVE_INFINITY)).toStrictEqual({ kind: "none" });
   });
 
   test("a MultiProduce with a bad part keeps the parts before it and appends nothing after", () => {
