@@ -125,6 +125,9 @@ describe("flags to options", () => {
       expect(() => brokerArguments({ [flag]: value })).toThrow(new RangeError(`--${flag} must be an integer, got ${JSON.stringify(value)}`));
     }
     expect(brokerArguments({ port: " 7 " }).options.port).toBe(7);
+    const numeric = BROKER_FLAGS.filter((flag) => flag.value === "n").map((flag) => flag.name);
+    expect(numeric.length).toBe(11);
+    for (const flag of numeric) expect(() => brokerArguments({ [flag]: "x" })).toThrow(new RangeError(`--${flag} must be an integer, got "x"`));
   });
 
   test("a topic-partitions item without a topic or a colon is refused; a bad count names the flag", () => {
@@ -311,7 +314,7 @@ describe("runBrokerCommand", () => {
       expect(await runBrokerCommand(["--help"])).toBe(0);
       expect(out).toHaveBeenCalledWith(brokerUsage() + "\n");
       expect(await runBrokerCommand(["--nope"])).toBe(2);
-      expect(err).toHaveBeenCalledWith(expect.stringMatching(/^k07-broker: .*nope.*\nUsage: k07-broker \[options\]/s));
+      expect(err).toHaveBeenCalledWith(expect.stringMatching(/^k07-broker: .*nope.*\nUsage: k07-broker \[options\].*this help\n$/s));
     } finally {
       out.mockRestore();
       err.mockRestore();
