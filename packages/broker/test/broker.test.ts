@@ -102,3 +102,18 @@ test("a port in use rejects with the system error", async () => {
     server.close();
   }
 });
+
+test("close() stops the flush and retention timers", async () => {
+  const started = jest.spyOn(global, "setInterval");
+  const stopped = jest.spyOn(global, "clearInterval");
+  try {
+    broker = await startBroker({ flushIntervalMs: 1_000 });
+    const timers = started.mock.results.map((result) => result.value as unknown);
+    expect(timers.length).toBe(2);
+    await broker.close();
+    expect(stopped.mock.calls.map(([timer]) => timer as unknown)).toEqual(timers);
+  } finally {
+    started.mockRestore();
+    stopped.mockRestore();
+  }
+});
