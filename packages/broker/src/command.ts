@@ -174,8 +174,8 @@ export function describeListenError(error: unknown, portOption: string): string 
   return `cannot start: ${message ?? String(error)}`;
 }
 
-/** The process's streams, with SIGINT/SIGTERM aborting the signal. */
-function processIo(): BrokerCommandIo {
+/** A signal that SIGINT or SIGTERM aborts (the handlers are removed when it is). */
+function processStopSignal(): AbortSignal {
   const abort = new AbortController();
   const stop = () => {
     process.off("SIGINT", stop);
@@ -184,11 +184,7 @@ function processIo(): BrokerCommandIo {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
-  return {
-    out: (line) => void process.stdout.write(line + "\n"),
-    err: (line) => void process.stderr.write(line + "\n"),
-    signal: abort.signal,
-  };
+  return abort.signal;
 }
 
 /**
@@ -209,5 +205,5 @@ export async function runBrokerCommand(argv: readonly string[], io: Partial<Brok
     out(brokerUsage());
     return 0;
   }
-  return runBroker(parsed, { out, err, signal: io.signal ?? processIo().signal });
+  return runBroker(parsed, { out, err, signal: io.signal ?? processStopSignal() });
 }

@@ -29,7 +29,6 @@ export function validPrefixLength(size: number, read: (position: number, length:
       if (error instanceof K07Error) return end;
       throw error;
     }
-    if (end !== position + set.validBytes) return end;
     position = end;
     window = WINDOW_BYTES;
   }
