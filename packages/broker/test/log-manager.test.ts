@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { ErrorCode } from "@k07/codec";
 import { LogManager } from "../src/log/log-manager.ts";
 import { segmentFileName } from "../src/log/segment.ts";
-import { concat, textSet } from "./helpers/bytes.ts";
+import { concat, pieceBytes, textSet } from "./helpers/bytes.ts";
 import { testLogOptions } from "./helpers/log-options.ts";
 
 const base = testLogOptions;
@@ -13,7 +13,7 @@ const base = testLogOptions;
 function readAll(logs: LogManager, topic: string, partition: number, offset = 0): number[] {
   const read = logs.get(topic, partition)!.read(offset, 1_000_000);
   expect(read.errorCode).toBe(ErrorCode.NoError);
-  return [...concat(...read.pieces)];
+  return [...concat(...read.pieces.map(pieceBytes))];
 }
 
 describe("in memory", () => {
@@ -80,7 +80,7 @@ describe("in memory", () => {
     expect(logs.topics()).toEqual([]);
     expect(logs.get("t", 0)).toBeUndefined();
     // Their memory is released: a log kept by a caller holds no bytes any more.
-    expect(concat(...log.read(0, 100).pieces).length).toBe(0);
+    expect(concat(...log.read(0, 100).pieces.map(pieceBytes)).length).toBe(0);
   });
 });
 

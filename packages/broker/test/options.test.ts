@@ -1,7 +1,6 @@
-/** resolveBrokerOptions: every default, every bound, and the default allocator. */
-import { Buffer } from "node:buffer";
+/** resolveBrokerOptions: every default, every bound, and the default hooks. */
 import { resolveBrokerOptions } from "@k07/broker";
-import { uninitialisedAllocator } from "../src/options.ts";
+import { hybridCrc32, nodeAllocator } from "@k07/node-hooks";
 
 const HOUR = 60 * 60 * 1000;
 
@@ -30,7 +29,9 @@ test("with no options, every setting has 0.7.2's default (or k07's, where 0.7 ha
     advertisedHost: undefined,
     zookeeperSessionTimeoutMs: 6000,
   });
-  expect(allocate).toBe(uninitialisedAllocator);
+  // The broker runs on Node: Node's hooks (tested in @k07/node-hooks) by default.
+  expect(allocate).toBe(nodeAllocator);
+  expect(crc32).toBe(hybridCrc32);
   expect(crc32(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
 });
 
@@ -124,24 +125,4 @@ test("ZooKeeper needs a brokerId from 0 to 2^31 − 1", () => {
   expect(() => resolveBrokerOptions({ zookeeper: "127.0.0.1:2181", brokerId: -1 })).toThrow(RangeError);
   expect(() => resolveBrokerOptions({ zookeeper: "127.0.0.1:2181", brokerId: 0x8000_0000 })).toThrow(RangeError);
   expect(resolveBrokerOptions({ zookeeper: "127.0.0.1:2181", brokerId: 0x7fff_ffff }).brokerId).toBe(0x7fff_ffff);
-});
-
-describe("the default allocator", () => {
-  afterEach(() => jest.restoreAllMocks());
-
-  test("from 4 KiB up, buffers come uninitialised (Buffer.allocUnsafeSlow) as plain Uint8Arrays of exactly the size", () => {
-    const unsafe = jest.spyOn(Buffer, "allocUnsafeSlow");
-    const big = uninitialisedAllocator(4096);
-    expect(unsafe).toHaveBeenCalledTimes(1);
-    expect(big.constructor).toBe(Uint8Array);
-    expect([big.length, big.byteOffset, big.buffer.byteLength]).toEqual([4096, 0, 4096]);
-  });
-
-  test("below 4 KiB, zero-filled", () => {
-    const unsafe = jest.spyOn(Buffer, "allocUnsafeSlow");
-    const small = uninitialisedAllocator(4095);
-    expect(unsafe).not.toHaveBeenCalled();
-    expect(small.length).toBe(4095);
-    expect(small.every((b) => b === 0)).toBe(true);
-  });
 });

@@ -2,7 +2,7 @@
 import { ErrorCode } from "@k07/codec";
 import { PartitionLog, type LogPolicy } from "../src/log/partition-log.ts";
 import { MemorySegment, type Segment } from "../src/log/segment.ts";
-import { concat } from "./helpers/bytes.ts";
+import { concat, pieceBytes } from "./helpers/bytes.ts";
 import { testLogOptions } from "./helpers/log-options.ts";
 
 const policy: LogPolicy = testLogOptions;
@@ -29,7 +29,7 @@ function bytes(length: number, fill = 1): Uint8Array {
 
 function readBytes(log: PartitionLog, offset: number, maxSize: number): { errorCode: number; bytes: number[]; length: number } {
   const read = log.read(offset, maxSize);
-  return { errorCode: read.errorCode, bytes: [...concat(...read.pieces)], length: read.length };
+  return { errorCode: read.errorCode, bytes: [...concat(...read.pieces.map(pieceBytes))], length: read.length };
 }
 
 describe("appending and flushing", () => {

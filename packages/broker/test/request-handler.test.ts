@@ -3,7 +3,20 @@ import { ErrorCode, createGzipMessage, createMessageFromString, encodeMessages }
 import { RequestHandler, type RequestOutcome } from "@k07/broker";
 import { LogManager } from "../src/log/log-manager.ts";
 import type { PendingRequest } from "../src/request-handler.ts";
-import { concat, hex, int16, int32, int64, rawFetch, rawOffsets, rawProduce, requestFrame, shortString, textSet } from "./helpers/bytes.ts";
+import {
+  concat,
+  hex,
+  pieceBytes,
+  int16,
+  int32,
+  int64,
+  rawFetch,
+  rawOffsets,
+  rawProduce,
+  requestFrame,
+  shortString,
+  textSet,
+} from "./helpers/bytes.ts";
 import { testLogOptions } from "./helpers/log-options.ts";
 
 function makeHandler(options: { numPartitions?: number; maxMessageSize?: number; random?: () => number; now?: () => number } = {}) {
@@ -32,12 +45,12 @@ function multiProduce(...parts: [topic: string, partition: number, set: Uint8Arr
 
 function respond(outcome: RequestOutcome | PendingRequest): string {
   if (outcome.kind !== "respond") throw new Error(`expected a response, got ${JSON.stringify(outcome)}`);
-  return hex(concat(...outcome.chunks));
+  return hex(concat(...outcome.chunks.map(pieceBytes)));
 }
 
 function logHex(logs: LogManager, topic: string, partition: number): string | undefined {
   const read = logs.get(topic, partition)?.read(0, 1_000_000);
-  return read === undefined ? undefined : hex(concat(...read.pieces));
+  return read === undefined ? undefined : hex(concat(...read.pieces.map(pieceBytes)));
 }
 
 describe("fetch", () => {

@@ -18,6 +18,7 @@ test("the Node allocator returns plain Uint8Arrays of exactly the size asked, ea
     const a = nodeAllocator(size);
     expect(a.constructor).toBe(Uint8Array);
     expect(a.length).toBe(size);
+    if (size < 4096) expect(a.every((b) => b === 0)).toBe(true); // small ones come zero-filled
     if (size >= 4096) {
       expect(a.byteOffset).toBe(0);
       expect(a.buffer.byteLength).toBe(size);
