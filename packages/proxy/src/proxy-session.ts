@@ -125,7 +125,8 @@ export class ProxySession {
   fromClient(chunk: Uint8Array): ProxyActions {
     const toBroker: Uint8Array[] = [];
     const toClient: Uint8Array[] = [];
-    if (this.closing !== undefined) return { toBroker, toClient, close: this.closing };
+    // After a refusal nothing more is read; the close still waits for the answers owed before it.
+    if (this.closing !== undefined) return { toBroker, toClient, close: this.idle ? this.closing : undefined };
     this.fromClientFrames.push(chunk);
     for (;;) {
       let frame: Uint8Array | undefined;
@@ -222,7 +223,7 @@ export class ProxySession {
       case RequestType.MultiProduce: {
         const parts = request.type === RequestType.Produce ? [request] : request.produces;
         const type = request.type === RequestType.Produce ? "produce" : "multi-produce";
-        for (const part of parts) {
+        for (const [index, part] of parts.entries()) {
           const allowed = this.record(
             "produce",
             { client, type, topic: part.topic, partition: part.partition, size: part.messageSet.length },
@@ -230,9 +231,7 @@ export class ProxySession {
           );
           // Parts before a denied one are forwarded, as a broker applies them before closing.
           if (!allowed) {
-            if (request.type === RequestType.MultiProduce && parts.indexOf(part) > 0) {
-              toBroker.push(...multiProducePrefix(frame, parts.indexOf(part)));
-            }
+            if (index > 0) toBroker.push(...multiProducePrefix(frame, index));
             return `produce to ${JSON.stringify(part.topic)} is not allowed for ${client}`;
           }
         }
