@@ -4,7 +4,7 @@
  * backpressure both ways that bounds its buffers and then lets everything through.
  */
 import type { IncomingMessage } from "node:http";
-import { connect, createServer, type Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { WebSocket } from "ws";
 import { originRefusal, startWebSocketProxy, type Proxy, type WebSocketProxyOptions } from "@k07/proxy";
 import {
@@ -16,33 +16,7 @@ import {
   encodeMultiProduceRequest,
   encodeProduceRequest,
 } from "@k07/codec";
-
-/** A fake broker: records what it is sent, keeps its sockets, and answers with `answer` if given. */
-async function fakeBroker(answer?: (socket: Socket, chunk: Buffer) => void) {
-  const sockets: Socket[] = [];
-  const closed: Socket[] = [];
-  let received = 0;
-  const server = createServer((socket) => {
-    sockets.push(socket);
-    socket.on("data", (chunk: Buffer) => {
-      received += chunk.length;
-      answer?.(socket, chunk);
-    });
-    socket.on("close", () => closed.push(socket));
-    socket.on("error", () => {});
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    sockets,
-    closed,
-    received: () => received,
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      return new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
+import { fakeBroker, hugeFetchAnswer, settle, until, within, type FakeBroker } from "./fake-broker.ts";
 
 /** A bridge to `brokerPort` that records every onClose call. */
 async function recordingBridge(brokerPort: number, options: Partial<WebSocketProxyOptions> = {}) {
@@ -69,19 +43,6 @@ async function openPage(proxy: Proxy) {
   return { page, messages, closed };
 }
 
-async function until(condition: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-function within<T>(promise: Promise<T>, ms = 5000): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms))]);
-}
-
-const settle = (ms = 50) => new Promise((resolve) => setTimeout(resolve, ms));
 const produce = (topic: string, bytes: number) => encodeProduceRequest(new ProduceRequest(topic, 0, [createMessage(new Uint8Array(bytes))]));
 const clientName = /^127\.0\.0\.1:\d+$/;
 
@@ -173,7 +134,7 @@ describe("listening", () => {
 describe("how a bridged connection ends: a close code and reason for each cause, and onClose once", () => {
   async function ending(
     options: Partial<WebSocketProxyOptions>,
-    act: (page: WebSocket, fake: Awaited<ReturnType<typeof fakeBroker>>) => void,
+    act: (page: WebSocket, fake: FakeBroker) => void,
     answer?: (socket: Socket, chunk: Buffer) => void,
   ) {
     const fake = await fakeBroker(answer);
@@ -326,13 +287,7 @@ describe("backpressure: a side that stops reading pauses the other, and nothing 
 
   test("a page that stops reading stops the bridge reading the broker", async () => {
     const body = 30_000_000;
-    const header = Buffer.from([0, 0, 0, 0, 0, 0]);
-    header.writeInt32BE(body + 2);
-    const fake = await fakeBroker((socket) => {
-      socket.write(header);
-      const piece = Buffer.alloc(1_000_000);
-      for (let i = 0; i < body / piece.length; i++) socket.write(piece);
-    });
+    const fake = await fakeBroker(hugeFetchAnswer(body));
     const proxy = await startWebSocketProxy({ brokerHost: "127.0.0.1", brokerPort: fake.port });
     const { page, messages } = await openPage(proxy);
     page.pause();
@@ -342,7 +297,7 @@ describe("backpressure: a side that stops reading pauses the other, and nothing 
     expect(held).toBeGreaterThan(0);
     expect(held).toBeLessThan(4_000_000);
     page.resume();
-    await until(() => messages.reduce((sum, m) => sum + m.length, 0) === header.length + body, 20_000);
+    await until(() => messages.reduce((sum, m) => sum + m.length, 0) === 6 + body, 20_000);
     page.terminate();
     await proxy.close();
     await fake.close();
