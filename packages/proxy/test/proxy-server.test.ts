@@ -111,6 +111,7 @@ describe("a client's connection and its broker connection end together, and onCl
     page.socket.write(produce(50));
     page.socket.write(produce(200));
     await within(page.closed);
+    await until(() => fake.closed.length === 1);
     expect(fake.received()).toBe(produce(50).length);
     expect(closes).toEqual([[page.name, expect.stringMatching(/^malformed request from 127\.0\.0\.1:\d+: /)]]);
     await proxy.close();
@@ -163,6 +164,22 @@ describe("a client's connection and its broker connection end together, and onCl
     await until(() => fake.closed.length === 1);
     await fake.close();
   });
+});
+
+test("stopping the proxy drops what a broker that does not read is still owed", async () => {
+  const fake = await fakeBroker();
+  const { proxy } = await recordingProxy(fake.port);
+  const page = await client(proxy);
+  await until(() => fake.sockets.length === 1);
+  fake.sockets[0]!.pause();
+  page.socket.write(produce(8_000_000));
+  page.socket.end();
+  await within(page.closed);
+  expect(proxy.bufferedBytes()).toBeGreaterThan(0);
+  await within(proxy.close());
+  await settle();
+  expect(proxy.bufferedBytes()).toBe(0);
+  await fake.close();
 });
 
 describe("backpressure: a side that stops reading pauses the other, and nothing is lost when it reads again", () => {

@@ -250,6 +250,22 @@ describe("how a bridged connection ends: a close code and reason for each cause,
   });
 });
 
+test("stopping the proxy drops what a broker that does not read is still owed", async () => {
+  const fake = await fakeBroker();
+  const proxy = await startWebSocketProxy({ brokerHost: "127.0.0.1", brokerPort: fake.port, maxMessageBytes: 16_000_000 });
+  const { page, closed } = await openPage(proxy);
+  await until(() => fake.sockets.length === 1);
+  fake.sockets[0]!.pause();
+  page.send(produce("t", 8_000_000));
+  page.close();
+  await within(closed);
+  expect(proxy.bufferedBytes()).toBeGreaterThan(0);
+  await within(proxy.close());
+  await settle();
+  expect(proxy.bufferedBytes()).toBe(0);
+  await fake.close();
+});
+
 test("each batch the proxy forwards reaches the page as one message", async () => {
   const answer = encodeFetchResponse({ errorCode: 0, messageSet: new Uint8Array(0) });
   const fake = await fakeBroker((socket) => socket.write(answer));
