@@ -121,12 +121,17 @@ export class ProxySession {
     return this.pendingResponses === 0 && this.streamRemaining === 0 && this.assembly === undefined && this.brokerPrefix.buffered === 0;
   }
 
+  /** Why to close now: a refusal or malformed request, once every answer owed before it is through. */
+  private get closeNow(): string | undefined {
+    return this.idle ? this.closing : undefined;
+  }
+
   /** Bytes from the client. */
   fromClient(chunk: Uint8Array): ProxyActions {
     const toBroker: Uint8Array[] = [];
     const toClient: Uint8Array[] = [];
     // After a refusal nothing more is read; the close still waits for the answers owed before it.
-    if (this.closing !== undefined) return { toBroker, toClient, close: this.idle ? this.closing : undefined };
+    if (this.closing !== undefined) return { toBroker, toClient, close: this.closeNow };
     this.fromClientFrames.push(chunk);
     for (;;) {
       let frame: Uint8Array | undefined;
@@ -148,7 +153,7 @@ export class ProxySession {
       }
     }
     toClient.push(...this.localAtHead());
-    return { toBroker, toClient, close: this.closing !== undefined && this.idle ? this.closing : undefined };
+    return { toBroker, toClient, close: this.closeNow };
   }
 
   /**
@@ -212,8 +217,7 @@ export class ProxySession {
         this.assemblySlot = slot;
       }
     }
-    const close = this.closing !== undefined && this.idle ? this.closing : undefined;
-    return { toBroker: [], toClient, close };
+    return { toBroker: [], toClient, close: this.closeNow };
   }
 
   private route(request: DecodedRequest, frame: Uint8Array, toBroker: Uint8Array[]): string | undefined {

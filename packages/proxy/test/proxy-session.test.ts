@@ -300,3 +300,47 @@ test("the other-topics bucket does not count as a named topic", () => {
   fetch("c", 2);
   expect([...counters.keys()]).toEqual(["a", OTHER_TOPICS, "c"]);
 });
+
+test("a request frame over maxFrameBytes is never forwarded: the connection closes", () => {
+  const s = new ProxySession({ client: "test", policy: {}, maxFrameBytes: 100, counters: new Map() });
+  const small = encodeProduceRequest(new ProduceRequest("t", 0, [createMessageFromString("x")]));
+  const large = encodeProduceRequest(new ProduceRequest("t", 0, [createMessageFromString("x".repeat(200))]));
+  const actions = s.fromClient(concat(small, large));
+  expect(Buffer.concat(actions.toBroker).equals(small)).toBe(true);
+  expect(actions.close).toMatch(/^malformed request from test: /);
+});
+
+test("an Offsets request for no offsets, the one behind a produce confirmation, passes on a topic the client may produce to", () => {
+  const producerOnly = () =>
+    new ProxySession({ client: "test", policy: { produce: ["in"], offsets: [] }, maxFrameBytes: 1 << 20, counters: new Map() });
+  const confirmation = encodeOffsetRequest(new OffsetRequest("in", 0, -1, 0));
+  const actions = producerOnly().fromClient(confirmation);
+  expect(actions.close).toBeUndefined();
+  expect(Buffer.concat(actions.toBroker).equals(confirmation)).toBe(true);
+  expect(producerOnly().fromClient(encodeOffsetRequest(new OffsetRequest("in", 0, -1, 1))).close).toBe('offsets of "in" are not allowed for test');
+});
+
+test("a partly denied multi-fetch answer cut anywhere, with the next answer in the same chunk, comes out rewritten and in order", () => {
+  const fetchAnswer = encodeFetchResponse({ errorCode: 0, messageSet: set });
+  const fromBroker = concat(encodeMultiFetchResponse([{ errorCode: 0, messageSet: set }]), fetchAnswer);
+  const expected = Buffer.from(
+    concat(
+      encodeMultiFetchResponse([
+        { errorCode: -1, messageSet: new Uint8Array(0) },
+        { errorCode: 0, messageSet: set },
+      ]),
+      fetchAnswer,
+    ),
+  );
+  for (let cut = 1; cut < fromBroker.length; cut++) {
+    const { s } = session();
+    s.fromClient(
+      concat(
+        encodeMultiFetchRequest([new FetchRequest("closed", 0, 0, 100), new FetchRequest("open", 0, 0, 100)]),
+        encodeFetchRequest(new FetchRequest("open", 0, 0, 100)),
+      ),
+    );
+    const out = [...s.fromBroker(fromBroker.subarray(0, cut)).toClient, ...s.fromBroker(fromBroker.subarray(cut)).toClient];
+    expect(Buffer.concat(out).equals(expected)).toBe(true);
+  }
+});
