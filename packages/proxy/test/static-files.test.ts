@@ -6,7 +6,7 @@ import { createServer, request as httpRequest, type Server } from "node:http";
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serveStatic, type StaticFiles } from "@k07/proxy";
+import { serveStatic, startWebSocketProxy, type StaticFiles } from "@k07/proxy";
 
 const dir = mkdtempSync(join(tmpdir(), "k07-static-"));
 const site = join(dir, "site");
@@ -105,5 +105,15 @@ test("a directory that does not exist serves nothing, and routes still work", as
     expect(await ask("/r.js")).toMatchObject({ status: 200, body: "from the route" });
   } finally {
     files = saved;
+  }
+});
+
+test("the WebSocket proxy serves them on its own port", async () => {
+  const proxy = await startWebSocketProxy({ brokerHost: "127.0.0.1", brokerPort: 1, files: { routes: { "/r.js": join(dir, "route.js") } } });
+  try {
+    const response = await fetch(`http://${proxy.address}/r.js`);
+    expect([response.status, await response.text()]).toEqual([200, "from the route"]);
+  } finally {
+    await proxy.close();
   }
 });

@@ -34,13 +34,17 @@ async function recordingBridge(brokerPort: number, options: Partial<WebSocketPro
 async function openPage(proxy: Proxy) {
   const page = new WebSocket(`ws://${proxy.address}/`);
   const messages: Buffer[] = [];
-  page.on("message", (data: Buffer) => messages.push(data));
+  let textMessages = 0;
+  page.on("message", (data: Buffer, isBinary: boolean) => {
+    messages.push(data);
+    if (!isBinary) textMessages++;
+  });
   page.on("error", () => {});
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     page.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
   );
   await new Promise((resolve) => page.once("open", resolve));
-  return { page, messages, closed };
+  return { page, messages, closed, textMessages: () => textMessages };
 }
 
 const produce = (topic: string, bytes: number) => encodeProduceRequest(new ProduceRequest(topic, 0, [createMessage(new Uint8Array(bytes))]));
@@ -165,6 +169,13 @@ describe("how a bridged connection ends: a close code and reason for each cause,
     expect(ended).toEqual({ code: 1008, reason: `${reason.slice(0, 120)}…` });
   });
 
+  test("a reason of 123 bytes exactly is kept whole", async () => {
+    // 48 bytes around the topic with a five-digit client port (every ephemeral port range in use).
+    const topic = "t".repeat(75);
+    const { ended, reason } = await ending({ policy: { produce: [] } }, (page) => page.send(produce(topic, 10)));
+    expect(ended).toEqual({ code: 1008, reason });
+  });
+
   test("a text message: 1003", async () => {
     const { ended, reason, forwarded } = await ending({}, (page) => page.send("text"));
     expect(reason).toMatch(/^text message from 127\.0\.0\.1:\d+: the k07 bridge carries binary messages only$/);
@@ -266,15 +277,16 @@ test("stopping the proxy drops what a broker that does not read is still owed", 
   await fake.close();
 });
 
-test("each batch the proxy forwards reaches the page as one message", async () => {
+test("each batch the proxy forwards reaches the page as one binary message", async () => {
   const answer = encodeFetchResponse({ errorCode: 0, messageSet: new Uint8Array(0) });
   const fake = await fakeBroker((socket) => socket.write(answer));
   const proxy = await startWebSocketProxy({ brokerHost: "127.0.0.1", brokerPort: fake.port });
-  const { page, messages } = await openPage(proxy);
+  const { page, messages, textMessages } = await openPage(proxy);
   page.send(encodeFetchRequest(new FetchRequest("t", 0, 0, 100)));
   await until(() => messages.length > 0);
   await settle();
   expect(messages.map((m) => m.toString("hex"))).toEqual([Buffer.from(answer).toString("hex")]);
+  expect(textMessages()).toBe(0);
   page.terminate();
   await proxy.close();
   await fake.close();
