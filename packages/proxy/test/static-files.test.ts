@@ -93,6 +93,8 @@ test("other methods, bad URLs, missing files and directories without their slash
 test("nothing outside the directory is served: not by an encoded .., a NUL, or a symbolic link out of it", async () => {
   expect(await ask("/..%2fsecret.txt")).toMatchObject({ status: 403, body: "outside the served directory\n" });
   expect(await ask("/docs/..%2f..%2fsecret.txt")).toMatchObject({ status: 403 });
+  // Refused for where it points, whether or not something is there.
+  expect(await ask("/..%2fno-such-file.txt")).toMatchObject({ status: 403 });
   expect(await ask("/style.css%00.png")).toMatchObject({ status: 403 });
   expect(await ask("/link.txt")).toMatchObject({ status: 403, body: "outside the served directory\n" });
 });

@@ -65,6 +65,7 @@ describe("originRefusal", () => {
       "origin http://proxy:9001 is not allowed (the proxy serves proxy:9000; list other origins with --allow-origin)",
     );
     expect(originRefusal(request({ host: "proxy:9000", origin: "null" }), [])).toMatch(/^origin null is not allowed/);
+    expect(originRefusal(request({ origin: "null" }), [])).toMatch(/^origin null is not allowed/);
     expect(originRefusal(request({ origin: "http://proxy:9000" }), [])).toBe(
       "origin http://proxy:9000 is not allowed (the proxy serves no host; list other origins with --allow-origin)",
     );
