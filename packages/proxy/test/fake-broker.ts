@@ -3,12 +3,21 @@ import { createServer, type Socket } from "node:net";
 
 export type FakeBroker = Awaited<ReturnType<typeof fakeBroker>>;
 
-/** A fake broker: counts what it is sent, keeps its sockets, and answers with `answer` if given. */
-export async function fakeBroker(answer?: (socket: Socket, chunk: Buffer) => void) {
+/**
+ * A fake broker: counts what it is sent, keeps its sockets, and answers with `answer` if given.
+ * With `keepsOpen`, it keeps its side open after the proxy ends the connection, and keeps writing.
+ */
+export async function fakeBroker(answer?: (socket: Socket, chunk: Buffer) => void, options: { keepsOpen?: boolean } = {}) {
   const sockets: Socket[] = [];
   const closed: Socket[] = [];
   let received = 0;
-  const server = createServer((socket) => {
+  const server = createServer({ allowHalfOpen: options.keepsOpen ?? false }, (socket) => {
+    if (options.keepsOpen) {
+      socket.once("end", () => {
+        const timer = setInterval(() => socket.write(Buffer.from([0])), 50);
+        socket.once("close", () => clearInterval(timer));
+      });
+    }
     sockets.push(socket);
     socket.on("data", (chunk: Buffer) => {
       received += chunk.length;

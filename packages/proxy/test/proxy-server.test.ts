@@ -67,6 +67,17 @@ describe("a client's connection and its broker connection end together, and onCl
     await fake.close();
   });
 
+  test("a broker that keeps its side open after the proxy ends it is disconnected all the same", async () => {
+    const fake = await fakeBroker(undefined, { keepsOpen: true });
+    const { proxy } = await recordingProxy(fake.port);
+    const page = await client(proxy);
+    await until(() => fake.sockets.length === 1);
+    page.socket.end();
+    await until(() => fake.closed.length === 1);
+    await proxy.close();
+    await fake.close();
+  });
+
   test("the broker leaves: the client's connection is closed", async () => {
     const fake = await fakeBroker();
     const { proxy, closes } = await recordingProxy(fake.port);

@@ -199,6 +199,18 @@ describe("how a bridged connection ends: a close code and reason for each cause,
     expect(reason).toBe("client closed");
   });
 
+  test("a broker that keeps its side open after the bridge ends it is disconnected all the same", async () => {
+    const fake = await fakeBroker(undefined, { keepsOpen: true });
+    const proxy = await startWebSocketProxy({ brokerHost: "127.0.0.1", brokerPort: fake.port });
+    const { page, closed } = await openPage(proxy);
+    await until(() => fake.sockets.length === 1);
+    page.close();
+    await within(closed);
+    await until(() => fake.closed.length === 1);
+    await proxy.close();
+    await fake.close();
+  });
+
   test("a broker answer nobody asked for: 1011", async () => {
     const { ended } = await ending({}, (_page, fake) => fake.sockets[0]!.write(encodeFetchResponse({ errorCode: 0, messageSet: new Uint8Array(0) })));
     expect(ended).toEqual({ code: 1011, reason: "the broker sent a response nobody asked for" });
