@@ -7,8 +7,7 @@
 /**
  * What each target mutates and which jest files judge the mutants. A package's own test folder,
  * plus the suites elsewhere that exist to exercise it: the client's behaviour is tested through
- * the Node transport (transport-node/test runs the shared conformance scenarios), and the proxy
- * still lives inside the CLI package, whose other suites spawn processes and test nothing of it.
+ * the Node transport (transport-node/test runs the shared conformance scenarios).
  */
 export const targets = {
   codec: { mutate: ["packages/codec/src/**/*.ts"], tests: ["packages/codec/test"] },

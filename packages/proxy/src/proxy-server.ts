@@ -1,6 +1,7 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { DEFAULT_MAX_FRAME_BYTES, optionalInteger } from "@k07/codec";
 import { writeCorked } from "./corked-write.ts";
+import { holdUntilBothClose } from "./socket-pairs.ts";
 import type { ProxyPolicy } from "./policy.ts";
 import { DEFAULT_MAX_TOPICS, ProxySession, type ProxyActions, type ProxyLogEntry, type TopicCounters } from "./proxy-session.ts";
 
@@ -98,16 +99,17 @@ function forwardConnection(client: Socket, state: ProxyState): void {
   client.setNoDelay(true);
   broker.setNoDelay(true);
   const pair: SocketPair = { client, broker };
-  state.pairs.add(pair);
+  holdUntilBothClose(state.pairs, pair, [client, broker]);
   const session = proxySession(options, name, state.counters, state.maxTopics);
   let closed = false;
   const shutdown = (reason: string) => {
     if (closed) return;
     closed = true;
-    state.pairs.delete(pair);
     options.onClose?.(name, reason);
+    // Each side first gets what was accepted for it: the answers owed to the client, and for the
+    // broker the parts of a MultiProduce before a refused one.
     client.end(() => client.destroy());
-    broker.destroy();
+    broker.end(() => broker.destroy());
   };
   const apply = (actions: ProxyActions) => {
     writeAll(broker, actions.toBroker, client);

@@ -121,11 +121,17 @@ export class ProxySession {
     return this.pendingResponses === 0 && this.streamRemaining === 0 && this.assembly === undefined && this.brokerPrefix.buffered === 0;
   }
 
+  /** Why to close now: a refusal or malformed request, once every answer owed before it is through. */
+  private get closeNow(): string | undefined {
+    return this.idle ? this.closing : undefined;
+  }
+
   /** Bytes from the client. */
   fromClient(chunk: Uint8Array): ProxyActions {
     const toBroker: Uint8Array[] = [];
     const toClient: Uint8Array[] = [];
-    if (this.closing !== undefined) return { toBroker, toClient, close: this.closing };
+    // After a refusal nothing more is read; the close still waits for the answers owed before it.
+    if (this.closing !== undefined) return { toBroker, toClient, close: this.closeNow };
     this.fromClientFrames.push(chunk);
     for (;;) {
       let frame: Uint8Array | undefined;
@@ -147,7 +153,7 @@ export class ProxySession {
       }
     }
     toClient.push(...this.localAtHead());
-    return { toBroker, toClient, close: this.closing !== undefined && this.idle ? this.closing : undefined };
+    return { toBroker, toClient, close: this.closeNow };
   }
 
   /**
@@ -211,8 +217,7 @@ export class ProxySession {
         this.assemblySlot = slot;
       }
     }
-    const close = this.closing !== undefined && this.idle ? this.closing : undefined;
-    return { toBroker: [], toClient, close };
+    return { toBroker: [], toClient, close: this.closeNow };
   }
 
   private route(request: DecodedRequest, frame: Uint8Array, toBroker: Uint8Array[]): string | undefined {
@@ -222,7 +227,7 @@ export class ProxySession {
       case RequestType.MultiProduce: {
         const parts = request.type === RequestType.Produce ? [request] : request.produces;
         const type = request.type === RequestType.Produce ? "produce" : "multi-produce";
-        for (const part of parts) {
+        for (const [index, part] of parts.entries()) {
           const allowed = this.record(
             "produce",
             { client, type, topic: part.topic, partition: part.partition, size: part.messageSet.length },
@@ -230,9 +235,7 @@ export class ProxySession {
           );
           // Parts before a denied one are forwarded, as a broker applies them before closing.
           if (!allowed) {
-            if (request.type === RequestType.MultiProduce && parts.indexOf(part) > 0) {
-              toBroker.push(...multiProducePrefix(frame, parts.indexOf(part)));
-            }
+            if (index > 0) toBroker.push(...multiProducePrefix(frame, index));
             return `produce to ${JSON.stringify(part.topic)} is not allowed for ${client}`;
           }
         }

@@ -5,6 +5,7 @@ import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { checkMaxTopics, proxySession, type Proxy, type ProxyOptions } from "./proxy-server.ts";
 import type { ProxyActions, TopicCounters } from "./proxy-session.ts";
 import { writeCorked } from "./corked-write.ts";
+import { holdUntilBothClose } from "./socket-pairs.ts";
 import { serveStatic, type StaticFiles } from "./static-files.ts";
 
 /** Default largest WebSocket message a page may send (the k07 client sends at most 64 KiB per message). */
@@ -82,18 +83,21 @@ export async function startWebSocketProxy(options: WebSocketProxyOptions): Promi
     const broker = connect({ host: options.brokerHost, port: options.brokerPort });
     broker.setNoDelay(true);
     const pair = { page, broker };
-    bridges.add(pair);
+    holdUntilBothClose(bridges, pair, [page, broker]);
     const session = proxySession(options, name, counters, maxTopics);
     let closed = false;
     let brokerPaused = false;
     const shutdown = (reason: string, code: number) => {
       if (closed) return;
       closed = true;
-      bridges.delete(pair);
       options.onClose?.(name, reason);
-      // The close frame goes out after what is queued; its reason is limited to 123 bytes.
+      // The close frame goes out after what is queued; its reason is limited to 123 bytes. The
+      // broker first gets what was accepted for it (the parts of a MultiProduce before a refused one).
       page.close(code, truncateUtf8(reason, 123));
-      broker.destroy();
+      // Read the page's answer to the close frame even if it was paused (for backpressure, or for a
+      // broker connection that never came up): else the closing handshake waits for ws's timeout.
+      page.resume();
+      broker.end(() => broker.destroy());
     };
     const resumeBrokerIfSent = () => {
       if (brokerPaused && page.bufferedAmount < WEBSOCKET_HIGH_WATER_BYTES / 2) {
