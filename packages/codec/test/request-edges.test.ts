@@ -1,0 +1,101 @@
+/**
+ * Requests at their edges: the largest counts a request can hold, immutable request objects, plain
+ * data checked as the constructors check it, and decoding errors that say which request was bad
+ * and where. (Found by mutation testing: each test here fails on a one-line bug that the round-trip
+ * tests let through.)
+ */
+import {
+  FetchRequest,
+  MalformedError,
+  MultiFetchRequest,
+  MultiProduceRequest,
+  OffsetRequest,
+  ProduceRequest,
+  createMessage,
+  decodeRequest,
+  encodeOffsetsResponse,
+  encodeRequest,
+  multiProducePrefix,
+} from "../src/index.ts";
+
+const INT16_MAX = 0x7fff;
+
+/** The MalformedError `decode` throws. */
+function malformed(decode: () => unknown): MalformedError {
+  try {
+    decode();
+  } catch (error) {
+    expect(error).toBeInstanceOf(MalformedError);
+    return error as MalformedError;
+  }
+  throw new Error("decoded without an error");
+}
+
+describe("the largest counts: 32767 fetches or produces fit the int16 count", () => {
+  test("a MultiFetch of 32767 fetches encodes and decodes", () => {
+    const fetches = Array.from({ length: INT16_MAX }, (_, i) => new FetchRequest("t", 0, i, 4));
+    const decoded = decodeRequest(encodeRequest(new MultiFetchRequest(fetches)).subarray(4));
+    expect(decoded.type).toBe(2);
+    expect(decoded.type === 2 && decoded.fetches.length).toBe(INT16_MAX);
+  });
+
+  test("a MultiProduce of 32767 produces encodes, decodes, and its prefix of all 32767 parts is the whole request", () => {
+    const produces = new Array<ProduceRequest>(INT16_MAX).fill(new ProduceRequest("t", 0, []));
+    const frame = encodeRequest(new MultiProduceRequest(produces));
+    const decoded = decodeRequest(frame.subarray(4));
+    expect(decoded.type === 3 && decoded.produces.length).toBe(INT16_MAX);
+    const [head, parts] = multiProducePrefix(frame.subarray(4), INT16_MAX);
+    expect(Buffer.concat([head, parts]).equals(Buffer.from(frame))).toBe(true);
+  });
+});
+
+describe("requests are immutable, and plain data given to a constructor is checked", () => {
+  test("a MultiFetch's list of fetches cannot be changed after it is built", () => {
+    const request = new MultiFetchRequest([new FetchRequest("t", 0, 0, 4)]);
+    expect(Object.isFrozen(request)).toBe(true);
+    expect(Object.isFrozen(request.fetches)).toBe(true);
+    expect(() => (request.fetches as FetchRequest[]).push(new FetchRequest("u", 0, 0, 4))).toThrow(TypeError);
+  });
+
+  test("a MultiProduce's list of produces cannot be changed after it is built", () => {
+    const request = new MultiProduceRequest([new ProduceRequest("t", 0, [])]);
+    expect(Object.isFrozen(request)).toBe(true);
+    expect(Object.isFrozen(request.produces)).toBe(true);
+  });
+
+  test("plain fetches and produces become checked requests, so a bad one is refused when the list is built", () => {
+    expect(() => new MultiFetchRequest([{ topic: "t", partition: -1, offset: 0, maxSize: 4 }])).toThrow(/partition/);
+    expect(() => new MultiProduceRequest([{ topic: "a/b", partition: 0, messageSet: [] }])).toThrow(RangeError);
+    const built = new MultiFetchRequest([{ topic: "t", partition: 1, offset: 2, maxSize: 4 }]);
+    expect(built.fetches[0]).toBeInstanceOf(FetchRequest);
+  });
+
+  test("an Offsets request needs a partition ≥ 0 (−1 means a random partition only for a produce)", () => {
+    expect(() => new OffsetRequest("t", -1, -1, 1)).toThrow(new RangeError("partition must be in [0, 2147483647], got -1"));
+    expect(() => new ProduceRequest("t", -1, [])).not.toThrow();
+  });
+
+  test("a message of magic other than 0 or 1 is not a message a produce can carry", () => {
+    const forged = { ...createMessage("x"), magic: 2 };
+    expect(() => new ProduceRequest("t", 0, [forged] as never)).toThrow(/messages\[0\] is not a message/);
+  });
+
+  test("an Offsets response needs an array of offsets", () => {
+    expect(() => encodeOffsetsResponse(57 as never)).toThrow(new TypeError("offsets must be an array, got 57"));
+  });
+});
+
+describe("decoding errors name the request and the position", () => {
+  test("a frame too short for the type field is a malformed request at byte 0", () => {
+    const error = malformed(() => decodeRequest(Uint8Array.of(0)));
+    expect(error.message).toBe("Malformed request: truncated int16: needs 2 bytes, 1 left at byte 0");
+    expect(error.position).toBe(0);
+  });
+
+  test("a MultiProduce with fewer parts than asked for is reported at its count (byte 2)", () => {
+    const frame = encodeRequest(new MultiProduceRequest([new ProduceRequest("t", 0, [])])).subarray(4);
+    const error = malformed(() => multiProducePrefix(frame, 2));
+    expect(error.message).toBe("Malformed MultiProduce request: the request has fewer than 2 parts at byte 2");
+    expect(error.position).toBe(2);
+  });
+});
