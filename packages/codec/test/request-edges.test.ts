@@ -12,10 +12,20 @@ import {
   OffsetRequest,
   ProduceRequest,
   createMessage,
+  decodeFetchRequestBody,
+  decodeMultiFetchRequestBody,
+  decodeMultiProduceRequestBody,
+  decodeOffsetRequestBody,
+  decodeOffsetsResponse,
+  decodeProduceRequestBody,
   decodeRequest,
+  encodeMultiProduceRequest,
+  encodeOffsetRequest,
   encodeOffsetsResponse,
+  encodeProduceRequest,
   encodeRequest,
   multiProducePrefix,
+  type Allocator,
 } from "../src/index.ts";
 
 const INT16_MAX = 0x7fff;
@@ -80,12 +90,34 @@ describe("requests are immutable, and plain data given to a constructor is check
     expect(() => new ProduceRequest("t", 0, [forged] as never)).toThrow(/messages\[0\] is not a message/);
   });
 
+  test("the encoders check plain data the constructors would refuse, even where the wire could carry it", () => {
+    expect(() => encodeOffsetRequest({ topic: "t", partition: 0, time: -3, maxNumOffsets: 1 })).toThrow(new RangeError("time must be ≥ -2, got -3"));
+    expect(() => encodeMultiProduceRequest([{ topic: "a/b", partition: 0, messageSet: [] }])).toThrow(/topic "a\/b" contains the illegal character/);
+  });
+
+  test("lists that are not arrays are refused as such", () => {
+    expect(() => new MultiFetchRequest("x" as never)).toThrow(new TypeError('fetches must be an array, got "x"'));
+    expect(() => new MultiProduceRequest({} as never)).toThrow(new TypeError("produces must be an array, got an object (Object)"));
+    expect(() => multiProducePrefix(new Uint8Array(4), 1.5)).toThrow(new RangeError("count must be an integer in [0, 32767], got 1.5"));
+  });
+
   test("an Offsets response needs an array of offsets", () => {
     expect(() => encodeOffsetsResponse(57 as never)).toThrow(new TypeError("offsets must be an array, got 57"));
   });
 });
 
 describe("decoding errors name the request and the position", () => {
+  test.each([
+    ["Produce", decodeProduceRequestBody, "Malformed Produce request: truncated int16: needs 2 bytes, 1 left at byte 0"],
+    ["Fetch", decodeFetchRequestBody, "Malformed Fetch request: truncated int16: needs 2 bytes, 1 left at byte 0"],
+    ["MultiFetch", decodeMultiFetchRequestBody, "Malformed MultiFetch request: truncated int16: needs 2 bytes, 1 left at byte 0"],
+    ["MultiProduce", decodeMultiProduceRequestBody, "Malformed MultiProduce request: truncated int16: needs 2 bytes, 1 left at byte 0"],
+    ["Offsets", decodeOffsetRequestBody, "Malformed Offsets request: truncated int16: needs 2 bytes, 1 left at byte 0"],
+    ["Offsets response", decodeOffsetsResponse, "Malformed Offsets response: truncated int16: needs 2 bytes, 1 left at byte 0"],
+  ] as const)("a %s body of 1 byte", (_, decode, message) => {
+    expect(malformed(() => decode(Uint8Array.of(0))).message).toBe(message);
+  });
+
   test("a frame too short for the type field is a malformed request at byte 0", () => {
     const error = malformed(() => decodeRequest(Uint8Array.of(0)));
     expect(error.message).toBe("Malformed request: truncated int16: needs 2 bytes, 1 left at byte 0");
@@ -97,5 +129,49 @@ describe("decoding errors name the request and the position", () => {
     const error = malformed(() => multiProducePrefix(frame, 2));
     expect(error.message).toBe("Malformed MultiProduce request: the request has fewer than 2 parts at byte 2");
     expect(error.position).toBe(2);
+  });
+});
+
+describe("the largest frame: 2147483647 bytes in all, size prefix included", () => {
+  /** A plain Produce (so no constructor checks it first) of `contentBytes` after the size prefix, from shared payloads. */
+  function produceOf(contentBytes: number) {
+    // type(2) + topic "t"(2 + 1) + partition(4) + set size(4); each message is 10 bytes + payload.
+    const setBytes = contentBytes - 13;
+    const big = new Uint8Array(1 << 20);
+    const count = Math.floor(setBytes / (10 + big.length)) - 1;
+    const last = new Uint8Array(setBytes - count * (10 + big.length) - 10);
+    return {
+      topic: "t",
+      partition: 0,
+      messageSet: [...new Array<ReturnType<typeof createMessage>>(count).fill(createMessage(big)), createMessage(last)],
+    };
+  }
+
+  /** The sizes `encode` asks its allocator for; the allocator refuses, so nothing that large is allocated. */
+  function allocationsAsked(encode: (allocate: Allocator) => void): number[] {
+    const sizes: number[] = [];
+    expect(() =>
+      encode((size) => {
+        sizes.push(size);
+        throw new Error("not allocated");
+      }),
+    ).toThrow();
+    return sizes;
+  }
+
+  test("a frame of exactly 2147483647 bytes is asked of the allocator", () => {
+    expect(allocationsAsked((allocate) => encodeProduceRequest(produceOf(0x7fff_ffff - 4), { allocate }))).toEqual([0x7fff_ffff]);
+  });
+
+  test("one byte more is a RangeError naming the largest frame, before anything is allocated", () => {
+    const sizes: number[] = [];
+    const allocate = (size: number) => {
+      sizes.push(size);
+      return new Uint8Array(0);
+    };
+    expect(() => encodeProduceRequest(produceOf(0x7fff_ffff - 3), { allocate })).toThrow(
+      new RangeError("a Produce request of 2147483644 bytes exceeds the largest frame of 2147483643 bytes"),
+    );
+    expect(sizes).toEqual([]);
   });
 });
