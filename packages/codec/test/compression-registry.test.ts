@@ -16,6 +16,7 @@ describe("before a codec is registered", () => {
     [3, "Unknown compression codec 3"],
     [4, "Unknown compression codec 4"],
     [-1, "Unknown compression codec -1"],
+    [0, "Unknown compression codec 0"],
   ])("asking for codec %i is a CompressionError: %s", (id, message) => {
     expect(() => compressionCodec(id)).toThrow(new CompressionError(message));
   });
