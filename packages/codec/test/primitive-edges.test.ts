@@ -11,9 +11,12 @@ import {
   Writer,
   checkTopic,
   checkWireSize,
+  decodeUtf8,
   encodeTopic,
+  encodeUtf8,
   isLegalTopicName,
   optionalInteger,
+  snappyCodec,
   topicNameProblem,
 } from "../src/index.ts";
 import { bytesToHex } from "@k07/testing/vectors.ts";
@@ -41,6 +44,32 @@ describe("Reader", () => {
     r.check("string");
   });
 
+  test.each([
+    ["int8", (r: Reader) => r.int8(), "truncated int8: needs 1 bytes, 0 left"],
+    ["uint32", (r: Reader) => r.uint32(), "truncated uint32: needs 4 bytes, 0 left"],
+    ["int64", (r: Reader) => r.int64(), "truncated int64: needs 8 bytes, 0 left"],
+  ] as const)("a truncated %s reads as 0 and is reported by its width", (_, read, reason) => {
+    const r = new Reader(new Uint8Array(0));
+    expect(read(r)).toBe(0);
+    expect(() => r.check("field")).toThrow(`Malformed field: ${reason} at byte 0`);
+  });
+
+  test("every read works at the first byte of the reader", () => {
+    const bytes = Uint8Array.of(0xd8, 0x7f, 0x7e, 0x0c);
+    expect(new Reader(bytes).uint32()).toBe(0xd87f7e0c);
+    expect([...new Reader(bytes).bytesView(2)]).toEqual([0xd8, 0x7f]);
+    expect([...new Reader(bytes).rest()]).toEqual([...bytes]);
+  });
+
+  test("reads that fail return zero values: 0, an empty view, an empty string", () => {
+    const r = new Reader(Uint8Array.of(1, 2, 3));
+    expect(r.uint32()).toBe(0);
+    expect(r.bytesView(5).length).toBe(0);
+    expect(new Reader(Uint8Array.of(1, 2, 3)).bytesView(5).length).toBe(0);
+    expect(new Reader(Uint8Array.of(0, 5, 0x61)).shortString()).toBe("");
+    expect(new Reader(Uint8Array.of(0xff, 0xff, 0x61)).shortString()).toBe("");
+  });
+
   test("rest() is a view of every byte left", () => {
     const bytes = Uint8Array.of(1, 2, 3, 4);
     const r = new Reader(bytes, 1);
@@ -49,6 +78,13 @@ describe("Reader", () => {
     expect(rest.buffer).toBe(bytes.buffer);
     expect(r.remaining).toBe(0);
     r.check("rest");
+  });
+});
+
+describe("Writer errors say what went wrong", () => {
+  test("a value outside int32, and a buffer left short", () => {
+    expect(() => Writer.ofSize(4).int32(0x8000_0000)).toThrow(new RangeError("2147483648 does not fit an int32 field"));
+    expect(() => Writer.ofSize(4).int16(1).finish()).toThrow(new RangeError("encoder wrote 2 bytes into a 4-byte buffer"));
   });
 });
 
@@ -120,6 +156,15 @@ describe("argument errors describe the value they got", () => {
 });
 
 describe("text", () => {
+  test("a short string of only non-ASCII characters decodes as UTF-8", () => {
+    const bytes = encodeUtf8("éü");
+    expect(decodeUtf8(bytes, 0, bytes.length)).toBe("éü");
+  });
+
+  test("a decompression cap of 0 bytes is a cap, not an error", () => {
+    expect(snappyCodec.decompress(snappyCodec.compress(new Uint8Array(0)), 0).length).toBe(0);
+  });
+
   test("a CRC in an error message is always 8 hex digits", () => {
     expect(new CrcError(0xabcd, 0xffff_ffff).message).toBe("CRC mismatch: message says 0x0000abcd, payload hashes to 0xffffffff");
   });
