@@ -96,6 +96,12 @@ describe("requests are immutable, and plain data given to a constructor is check
   });
 
   test("lists that are not arrays are refused as such", () => {
+    expect(() => new ProduceRequest("t", 0, "hello" as never)).toThrow(
+      new TypeError('messages must be an array of messages or an EncodedMessageSet, got "hello"'),
+    );
+    expect(() => encodeRequest({ topic: "t", produces: [] } as never)).toThrow(
+      new TypeError("not a k07 request (use FetchRequest, ProduceRequest, OffsetRequest, MultiFetchRequest or MultiProduceRequest)"),
+    );
     expect(() => new MultiFetchRequest("x" as never)).toThrow(new TypeError('fetches must be an array, got "x"'));
     expect(() => new MultiProduceRequest({} as never)).toThrow(new TypeError("produces must be an array, got an object (Object)"));
     expect(() => multiProducePrefix(new Uint8Array(4), 1.5)).toThrow(new RangeError("count must be an integer in [0, 32767], got 1.5"));
@@ -173,5 +179,12 @@ describe("the largest frame: 2147483647 bytes in all, size prefix included", () 
       new RangeError("a Produce request of 2147483644 bytes exceeds the largest frame of 2147483643 bytes"),
     );
     expect(sizes).toEqual([]);
+  });
+
+  test("a ProduceRequest that could not be sent is never built", () => {
+    const tooLarge = produceOf(0x7fff_ffff - 3);
+    expect(() => new ProduceRequest(tooLarge.topic, tooLarge.partition, tooLarge.messageSet)).toThrow(
+      new RangeError("a Produce request of 2147483644 bytes exceeds the largest frame of 2147483643 bytes"),
+    );
   });
 });
