@@ -92,6 +92,9 @@ describe("requests are immutable, and plain data given to a constructor is check
 
   test("the encoders check plain data the constructors would refuse, even where the wire could carry it", () => {
     expect(() => encodeOffsetRequest({ topic: "t", partition: 0, time: -3, maxNumOffsets: 1 })).toThrow(new RangeError("time must be ≥ -2, got -3"));
+    expect(() => encodeProduceRequest({ topic: "t", partition: -2, messageSet: [] })).toThrow(
+      new RangeError("partition must be in [-1, 2147483647], got -2"),
+    );
     expect(() => encodeMultiProduceRequest([{ topic: "a/b", partition: 0, messageSet: [] }])).toThrow(/topic "a\/b" contains the illegal character/);
   });
 
