@@ -6,7 +6,6 @@
  */
 import {
   FetchRequest,
-  MalformedError,
   MultiFetchRequest,
   MultiProduceRequest,
   OffsetRequest,
@@ -27,19 +26,9 @@ import {
   multiProducePrefix,
   type Allocator,
 } from "../src/index.ts";
+import { malformed } from "./helpers/malformed.ts";
 
 const INT16_MAX = 0x7fff;
-
-/** The MalformedError `decode` throws. */
-function malformed(decode: () => unknown): MalformedError {
-  try {
-    decode();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MalformedError);
-    return error as MalformedError;
-  }
-  throw new Error("decoded without an error");
-}
 
 describe("the largest counts: 32767 fetches or produces fit the int16 count", () => {
   test("a MultiFetch of 32767 fetches encodes and decodes", () => {
