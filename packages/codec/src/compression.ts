@@ -59,11 +59,9 @@ export function registerCompressionCodec(id: Compression, codec: CompressionCode
 export function compressionCodec(id: number): CompressionCodec {
   const codec = registry.get(id);
   if (codec === undefined) {
-    throw new CompressionError(
-      id === 3 || id < 0 || id > 3
-        ? `Unknown compression codec ${id}`
-        : `No ${id === Compression.Gzip ? "gzip" : "snappy"} implementation is registered`,
-    );
+    const name = id === Compression.Gzip ? "gzip" : id === Compression.Snappy ? "snappy" : undefined;
+    // Only gzip and snappy can be registered: any other id (0 = none included) has no codec at all.
+    throw new CompressionError(name === undefined ? `Unknown compression codec ${id}` : `No ${name} implementation is registered`);
   }
   return codec;
 }

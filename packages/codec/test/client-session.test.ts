@@ -180,3 +180,14 @@ test("a session encodes Produce frames into the buffers its allocate option supp
   expect(frame.buffer).toBe(backing);
   expect(session.pendingCount).toBe(0);
 });
+
+test("maxRequestBytes may be anything from 1 to 2147483647", () => {
+  expect(() => new ClientSession({ maxRequestBytes: 1 })).not.toThrow();
+  expect(() => new ClientSession({ maxRequestBytes: 0x7fff_ffff })).not.toThrow();
+  expect(() => new ClientSession({ maxRequestBytes: 0 })).toThrow(new RangeError("maxRequestBytes must be an integer in [1, 2147483647], got 0"));
+});
+
+test("a session's hooks are checked when it is built", () => {
+  expect(() => new ClientSession({ crc32: 5 as never })).toThrow(new TypeError("the crc32 option must be a function, got number"));
+  expect(() => new ClientSession({ allocate: "fast" as never })).toThrow(new TypeError("the allocate option must be a function, got string"));
+});

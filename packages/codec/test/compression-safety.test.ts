@@ -175,6 +175,24 @@ describe("corrupt compressed data", () => {
     expect(thrownBy(() => snappyCodec.decompress(payload, MiB))).toBeInstanceOf(CompressionError);
   });
 
+  test("a snappy CompressionError says what is wrong and at which byte", () => {
+    expect(corruptSnappy.map(([what, payload]) => [what, (thrownBy(() => snappyCodec.decompress(payload, MiB)) as Error).message])).toEqual([
+      ["empty", "snappy block at byte 0 has no valid length varint"],
+      ["a stream cut inside a block length", "snappy stream ends inside a block length at byte 16"],
+      ["a stream cut inside a block", "snappy block length 64 at byte 16 does not fit the 63 bytes that follow"],
+      ["a negative block length", "snappy block length -1 at byte 16 does not fit the 0 bytes that follow"],
+      ["a zero block length", "snappy block length 0 at byte 16 does not fit the 0 bytes that follow"],
+      ["a compatible version of 0", "snappy stream compatible version 0 is below 1"],
+      ["a varint longer than 5 bytes", "snappy block at byte 0 has no valid length varint"],
+      ["a literal running past the block", "corrupt snappy data: a literal of 10 bytes runs past the block (element at byte 1)"],
+      ["a literal longer than the declared length", "corrupt snappy data: a literal overruns the declared length (element at byte 1)"],
+      ["a copy reaching before the start", "corrupt snappy data: a copy reaches back 2 bytes (element at byte 3)"],
+      ["a copy with offset 0", "corrupt snappy data: a copy reaches back 0 bytes (element at byte 3)"],
+      ["a copy cut off inside its offset", "corrupt snappy data: a copy runs past the block (element at byte 3)"],
+      ["fewer bytes than the declared length", "snappy block at byte 0 declares 5 bytes but its elements produce 1"],
+    ]);
+  });
+
   test.each([
     ["gzip", Compression.Gzip, corruptGzip[3]![1]],
     ["snappy", Compression.Snappy, corruptSnappy[2]![1]],
@@ -289,5 +307,65 @@ describe("the cap itself", () => {
     expect(() => codec.decompress(payload, Number.NaN)).toThrow(RangeError);
     expect(() => codec.decompress(payload, -1)).toThrow(RangeError);
     expect(Buffer.from(codec.decompress(payload, Number.POSITIVE_INFINITY)).toString()).toBe("data");
+  });
+});
+
+describe("snappy elements, each checked (raw blocks built by hand)", () => {
+  test.each([
+    ["a varint above 2^32", Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x1f, 0x00), "snappy block at byte 0 has a length varint above 2^32"],
+    [
+      "a 60-tag literal whose length byte is missing",
+      rawBlockClaiming(20, [60 << 2]),
+      "corrupt snappy data: a literal length runs past the block (element at byte 1)",
+    ],
+    ["a 1-byte-offset copy cut off", rawBlockClaiming(8, [0x00, 0x61, 0x01]), "corrupt snappy data: a copy runs past the block (element at byte 3)"],
+    [
+      "a 4-byte-offset copy cut off",
+      rawBlockClaiming(8, [0x00, 0x61, 0x03, 1, 0, 0]),
+      "corrupt snappy data: a copy runs past the block (element at byte 3)",
+    ],
+    [
+      "a copy past the declared length",
+      rawBlockClaiming(4, [0x00, 0x61, 0x01 | (1 << 2), 1]),
+      "corrupt snappy data: a copy overruns the declared length (element at byte 3)",
+    ],
+    [
+      "a block claiming more than 64/3 bytes of output per byte of elements",
+      rawBlockClaiming(22, [0x00]),
+      "snappy block at byte 0 claims 22 bytes, more than its 1 bytes of elements can hold",
+    ],
+  ])("%s is a CompressionError that says so", (_what, payload, message) => {
+    const error = thrownBy(() => snappyCodec.decompress(payload, MiB));
+    expect(error).toBeInstanceOf(CompressionError);
+    expect((error as Error).message).toBe(message);
+  });
+
+  test("the largest claim 1 byte of elements can hold (21 bytes) is judged by decoding it, not refused up front", () => {
+    expect((thrownBy(() => snappyCodec.decompress(rawBlockClaiming(21, [0x00]), MiB)) as Error).message).toMatch(/literal of 1 bytes runs past/);
+  });
+
+  test("literals with 1- and 2-byte lengths (tags 60 and 61) decode", () => {
+    const short = Array.from({ length: 100 }, (_, i) => i);
+    const long = Array.from({ length: 300 }, (_, i) => i & 0xff);
+    expect([...snappyCodec.decompress(rawBlockClaiming(100, [60 << 2, 99, ...short]), MiB)]).toEqual(short);
+    expect([...snappyCodec.decompress(rawBlockClaiming(300, [61 << 2, 299 & 0xff, 299 >> 8, ...long]), MiB)]).toEqual(long);
+  });
+
+  test("copies of every kind decode: 1-, 2- and 4-byte offsets, overlapping runs, and long copies", () => {
+    const abcd = [0x61, 0x62, 0x63, 0x64];
+    const literal = [3 << 2, ...abcd];
+    // A 2-byte-offset copy of 4 bytes from 4 back, then a 4-byte-offset copy of 8 from 8 back.
+    expect(
+      new TextDecoder().decode(snappyCodec.decompress(rawBlockClaiming(16, [...literal, 0x02 | (3 << 2), 4, 0, 0x03 | (7 << 2), 8, 0, 0, 0]), MiB)),
+    ).toBe("abcd".repeat(4));
+    // An overlapping 1-byte-offset copy repeats the last byte: 1 + 11 bytes of "a".
+    expect(new TextDecoder().decode(snappyCodec.decompress(rawBlockClaiming(12, [0x00, 0x61, 0x01 | (7 << 2), 1]), MiB))).toBe("a".repeat(12));
+    // A long copy (20 bytes from 20 back) after a 20-byte literal.
+    const twenty = Array.from({ length: 20 }, (_, i) => 0x41 + i);
+    const out = snappyCodec.decompress(rawBlockClaiming(40, [19 << 2, ...twenty, 0x02 | (19 << 2), 20, 0]), MiB);
+    expect([...out]).toEqual([...twenty, ...twenty]);
+    // An overlapping long copy (20 bytes from 4 back) repeats the last 4 bytes.
+    const repeated = snappyCodec.decompress(rawBlockClaiming(24, [...literal, 0x02 | (19 << 2), 4, 0]), MiB);
+    expect(new TextDecoder().decode(repeated)).toBe("abcd".repeat(6));
   });
 });

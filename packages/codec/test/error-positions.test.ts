@@ -6,7 +6,6 @@
  */
 import {
   FetchRequest,
-  MalformedError,
   MultiFetchRequest,
   MultiProduceRequest,
   ProduceRequest,
@@ -19,17 +18,7 @@ import {
   encodeRequest,
   type Request,
 } from "../src/index.ts";
-
-/** The MalformedError `decode` throws. */
-function malformed(decode: () => unknown): MalformedError {
-  try {
-    decode();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MalformedError);
-    return error as MalformedError;
-  }
-  throw new Error("decoded without an error");
-}
+import { malformed } from "./helpers/malformed.ts";
 
 /** The frame of a request, without its size prefix, as a copy that a test may alter. */
 function frameOf(request: Request): Uint8Array {

@@ -88,8 +88,8 @@ describe("encodeSizePrefix", () => {
     expect([...encodeSizePrefix(0x7fff_ffff)]).toEqual([0x7f, 0xff, 0xff, 0xff]);
   });
 
-  test.each([-1, 2 ** 31, 1.5, Number.NaN])("refuses %s with a RangeError", (size) => {
-    expect(() => encodeSizePrefix(size)).toThrow(RangeError);
+  test.each([-1, 2 ** 31, 1.5, Number.NaN])("refuses %s with a RangeError that says what a size must be", (size) => {
+    expect(() => encodeSizePrefix(size)).toThrow(new RangeError(`a frame size must be an integer in [0, 2147483647], got ${size}`));
   });
 });
 
