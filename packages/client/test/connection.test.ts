@@ -16,9 +16,12 @@ import {
   WrongPartitionError,
   createMessage,
   crc32,
+  EncodedMessageSet,
+  decodeMessageSet,
   decodeRequest,
   encodeMessages,
   encodeOffsetsResponse,
+  type DecodedRequest,
   type Transport,
   type TransportConnection,
   type TransportHandlers,
@@ -530,5 +533,307 @@ describe("the first entry of a fetch response shows an offset inside a message",
     const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
     const [messages] = await kafka.getMessageSet(new FetchRequest("t", 0, 0, 10));
     expect(messages).toHaveLength(1);
+  });
+});
+
+/** The request frames a FakeTransport received, decoded. */
+function writtenRequests(transport: FakeTransport): DecodedRequest[] {
+  const decoder = new FrameDecoder();
+  for (const bytes of transport.writes) decoder.push(bytes);
+  const requests: DecodedRequest[] = [];
+  for (let frame = decoder.next(); frame !== undefined; frame = decoder.next()) requests.push(decodeRequest(frame));
+  return requests;
+}
+
+describe("what the connection writes", () => {
+  /** A produce of topic "t" whose frame is `frameBytes` long: 27 bytes of framing, topic and entry header. */
+  const produceOfFrame = (frameBytes: number) => new ProduceRequest("t", 0, [createMessage(new Uint8Array(frameBytes - 27))]);
+
+  test("frames written in one tick are merged into one write up to 64 KiB; a larger burst goes frame by frame, uncopied", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    await Promise.all([kafka.sendMessageSet(produceOfFrame(32 * 1024)), kafka.sendMessageSet(produceOfFrame(32 * 1024))]);
+    await tick();
+    expect(transport.writes.map((w) => w.length)).toEqual([64 * 1024]);
+    await Promise.all([kafka.sendMessageSet(produceOfFrame(32 * 1024)), kafka.sendMessageSet(produceOfFrame(32 * 1024 + 1))]);
+    await tick();
+    expect(transport.writes.map((w) => w.length)).toEqual([64 * 1024, 32 * 1024, 32 * 1024 + 1]);
+  });
+
+  test("confirm() with nothing to confirm sends nothing; after only empty MultiProduces it has nothing to ask either", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    await kafka.confirm();
+    await kafka.sendMultiMessageSet([]);
+    await kafka.confirm();
+    await tick();
+    expect(writtenRequests(transport).map((r) => r.type)).toEqual([RequestType.MultiProduce]);
+  });
+
+  test("confirm() asks for no offsets of partition 0 of the topic last produced to", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    await kafka.sendMessageSet(new ProduceRequest("first", 3, [createMessage("a")]));
+    await kafka.sendMultiMessageSet([new ProduceRequest("second", 1, [createMessage("b")]), new ProduceRequest("third", 1, [createMessage("c")])]);
+    const confirming = kafka.confirm();
+    await tick();
+    expect(writtenRequests(transport).at(-1)).toEqual({ type: RequestType.Offsets, topic: "second", partition: 0, time: -1, maxNumOffsets: 0 });
+    transport.handlers!.data(encodeOffsetsResponse([]));
+    await confirming;
+  });
+
+  test("latestOffset and earliestOffset ask for one offset before time −1 and −2; an empty answer is offset 0", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const latest = kafka.latestOffset("t", 2);
+    const earliest = kafka.earliestOffset("t", 2);
+    await tick();
+    expect(writtenRequests(transport)).toEqual([
+      { type: RequestType.Offsets, topic: "t", partition: 2, time: -1, maxNumOffsets: 1 },
+      { type: RequestType.Offsets, topic: "t", partition: 2, time: -2, maxNumOffsets: 1 },
+    ]);
+    transport.handlers!.data(encodeOffsetsResponse([]));
+    transport.handlers!.data(encodeOffsetsResponse([]));
+    expect([await latest, await earliest]).toEqual([0, 0]);
+  });
+});
+
+describe("sendMessagesSimple", () => {
+  test("payloads may be text, bytes or messages; the options form sets partition (default −1) and compression", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    await kafka.sendMessagesSimple("t", 4, "text", Uint8Array.of(1, 2), createMessage("message"));
+    await kafka.sendMessagesSimple({ topic: "u" }, "one", "two");
+    await kafka.sendMessagesSimple({ topic: "v", partition: 1, compression: "gzip" });
+    await kafka.sendMessagesSimple({ topic: "w", partition: 2, compression: "gzip" }, "zipped");
+    await tick();
+    const [plain, defaults, empty, zipped] = writtenRequests(transport) as Extract<DecodedRequest, { type: RequestType.Produce }>[];
+    expect([...decodeMessageSet(plain!.messageSet)].map((m) => m.text())).toEqual(["text", "\x01\x02", "message"]);
+    expect(plain!.partition).toBe(4);
+    expect([defaults!.topic, defaults!.partition, [...decodeMessageSet(defaults!.messageSet)].map((m) => m.text())]).toEqual([
+      "u",
+      -1,
+      ["one", "two"],
+    ]);
+    expect([empty!.partition, empty!.messageSet.length]).toEqual([1, 0]);
+    // One wrapper entry whose attributes byte (after the length and magic) says gzip; inside it the payload.
+    expect([zipped!.partition, zipped!.messageSet[5]! & 3, [...decodeMessageSet(zipped!.messageSet)].map((m) => m.text())]).toEqual([
+      2,
+      1,
+      ["zipped"],
+    ]);
+  });
+
+  test("wrong arguments are TypeErrors, and nothing is sent", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    await expect(kafka.sendMessagesSimple("t", "0" as never, "x")).rejects.toThrow(
+      new TypeError("sendMessagesSimple(topic, partition, ...payloads) needs a partition number"),
+    );
+    await expect(kafka.sendMessagesSimple(null as never, 0)).rejects.toThrow(
+      new TypeError("sendMessagesSimple needs a topic or { topic, partition, compression }"),
+    );
+    await expect(kafka.sendMessagesSimple(7 as never, 0)).rejects.toThrow(TypeError);
+    await expect(kafka.sendMessagesSimple("t", 0, null as never)).rejects.toThrow(
+      new TypeError("a payload must be a string, a Uint8Array or a message, got null"),
+    );
+    await expect(kafka.sendMessagesSimple("t", 0, 5 as never)).rejects.toThrow(
+      new TypeError("a payload must be a string, a Uint8Array or a message, got number"),
+    );
+    await expect(kafka.sendMessagesSimple("t", 0, { payload: "not bytes" } as never)).rejects.toThrow(/got object/);
+    await expect(kafka.sendMessageSet({ topic: "t" } as never)).rejects.toThrow(new TypeError("sendMessageSet needs a ProduceRequest"));
+    await expect(kafka.getMessageSet({} as never)).rejects.toThrow(new TypeError("getMessageSet needs a FetchRequest"));
+    await expect(kafka.getOffsets({} as never)).rejects.toThrow(new TypeError("getOffsets needs an OffsetRequest"));
+    expect(() => kafka.iterMessages({} as never)).toThrow(new TypeError("iterMessages needs a FetchRequest"));
+    expect(transport.connects).toBe(0);
+  });
+
+  test("a payload over maxMessageSize is refused before anything is sent, in every produce of a MultiProduce", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport, maxMessageSize: 10 });
+    await kafka.sendMessagesSimple("t", 0, new Uint8Array(10));
+    const tooBig = new ProduceRequest("big", 3, [createMessage("ok"), createMessage(new Uint8Array(11))]);
+    const error = await kafka.sendMultiMessageSet([produce("fine"), tooBig]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MessageTooLargeError);
+    expect(error).toMatchObject({
+      message: 'A payload of 11 bytes exceeds maxMessageSize 10; the broker would drop it silently (topic "big", partition 3)',
+      topic: "big",
+      partition: 3,
+    });
+    await expect(kafka.sendMessageSet(tooBig)).rejects.toThrow(MessageTooLargeError);
+    // Pre-encoded bytes pass as they are: the client does not parse them.
+    await kafka.sendMessageSet(new ProduceRequest("t", 0, new EncodedMessageSet(encodeMessages([createMessage(new Uint8Array(11))]))));
+    await tick();
+    expect(writtenRequests(transport)).toHaveLength(2);
+  });
+});
+
+describe("getMultiMessageSet", () => {
+  test("one result per fetch, in order; a part holding no whole message is fetched again alone, grown", async () => {
+    const { log, starts } = logOf(10, 150, 10);
+    const transport = new LogTransport(log);
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const results = await kafka.getMultiMessageSet([new FetchRequest("a", 0, 0, 100), new FetchRequest("b", 0, starts[1]!, 100)]);
+    expect(results.map(([messages, next]) => [messages.map((m) => m.payload.length), next.offset])).toEqual([
+      [[10], starts[1]],
+      [[150, 10], log.length],
+    ]);
+    expect(transport.requestTypes).toEqual([RequestType.MultiFetch, RequestType.Fetch]);
+    expect(transport.fetches.at(-1)).toEqual({ offset: starts[1], maxSize: 200 });
+  });
+
+  test("a part already at maxFetchBytes that holds no whole message is a MessageTooLargeError, with no second request", async () => {
+    const { log, starts } = logOf(10, 150);
+    const transport = new LogTransport(log);
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport, maxFetchBytes: 100 });
+    const parts = [new FetchRequest("a", 0, 0, 100), new FetchRequest("b", 0, starts[1]!, 100)];
+    await expect(kafka.getMultiMessageSet(parts)).rejects.toThrow(MessageTooLargeError);
+    expect(transport.requestTypes).toEqual([RequestType.MultiFetch]);
+  });
+});
+
+describe("how a connection ends", () => {
+  test("close() writes what is queued, waits for the answers due, then ends the transport cleanly", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const reply = kafka.getOffsets(new OffsetRequest("t", 0, -1, 1));
+    await tick();
+    let closed = false;
+    const closing = kafka.close().then(() => (closed = true));
+    await tick();
+    expect(closed).toBe(false);
+    transport.handlers!.data(encodeOffsetsResponse([4]));
+    expect(await reply).toEqual([4]);
+    await closing;
+    expect([transport.ended, transport.destroyed]).toEqual([1, 0]);
+    // close() again is the same promise; later requests fail clearly and open nothing.
+    expect(kafka.close()).toBe(kafka.close());
+    await expect(kafka.getOffsets(new OffsetRequest("t", 0, -1, 1))).rejects.toThrow(
+      new ConnectionClosedError("The client for 127.0.0.1:9092 is closed"),
+    );
+    expect(transport.connects).toBe(1);
+  });
+
+  test("close() while the connection is being opened: nothing is written on it and it is closed", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const request = kafka.getOffsets(new OffsetRequest("t", 0, -1, 1));
+    const closing = kafka.close();
+    await expect(request).rejects.toThrow(new ConnectionClosedError("The client for 127.0.0.1:9092 is closed"));
+    await closing;
+    expect([transport.writes.length, transport.ended]).toEqual([0, 1]);
+  });
+
+  test("a connection that fails is dropped at once (destroyed, not ended)", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const reply = kafka.getOffsets(new OffsetRequest("t", 0, -1, 1));
+    await tick();
+    transport.handlers!.data(Uint8Array.of(0, 0, 0, 6, 0, 0, 0, 0, 0, 5));
+    await expect(reply).rejects.toThrow(/offset count 5 does not fit/);
+    expect([transport.ended, transport.destroyed]).toEqual([0, 1]);
+  });
+
+  test("each request has requestTimeoutMs from when it was sent; past it the connection is dropped", async () => {
+    jest.useFakeTimers({ doNotFake: ["nextTick", "queueMicrotask", "setImmediate"] });
+    try {
+      const transport = new FakeTransport();
+      const kafka = new KafkaClient("127.0.0.1", 9092, { transport, requestTimeoutMs: 1000 });
+      const first = kafka.getOffsets(new OffsetRequest("t", 0, -1, 1));
+      await jest.advanceTimersByTimeAsync(600);
+      const second = kafka.getOffsets(new OffsetRequest("t", 0, -1, 1)).catch((error: unknown) => error);
+      await jest.advanceTimersByTimeAsync(300);
+      transport.handlers!.data(encodeOffsetsResponse([1]));
+      expect(await first).toEqual([1]);
+      // The second was sent at 600 ms: at 1,599 ms it still has time, at 1,600 ms it has none.
+      await jest.advanceTimersByTimeAsync(699);
+      expect(transport.destroyed).toBe(0);
+      await jest.advanceTimersByTimeAsync(1);
+      const timeout = await second;
+      expect(timeout).toBeInstanceOf(TimeoutError);
+      expect((timeout as Error).message).toBe("No response from 127.0.0.1:9092 within 1000 ms; the connection was dropped");
+      expect(transport.destroyed).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test("a transport that cannot connect: its reason is kept, whatever it threw", async () => {
+    const refusing = (thrown: unknown): Transport => ({ connect: () => Promise.reject(thrown) });
+    const cause = new Error("ECONNREFUSED");
+    const error = await new KafkaClient("127.0.0.1", 9092, { transport: refusing(cause) })
+      .getOffsets(new OffsetRequest("t", 0, -1, 1))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionClosedError);
+    expect((error as Error).message).toBe("Cannot connect to 127.0.0.1:9092: ECONNREFUSED");
+    expect((error as Error).cause).toBe(cause);
+    await expect(new KafkaClient("127.0.0.1", 9092, { transport: refusing("no route") }).latestOffset("t", 0)).rejects.toThrow(
+      "Cannot connect to 127.0.0.1:9092: no route",
+    );
+  });
+
+  test("a connection closed while it was being opened fails the request with why", async () => {
+    const transport: Transport = {
+      connect: async (_target, handlers) => {
+        handlers.closed(new Error("closed at once"));
+        return { write: () => true, end: async () => {}, destroy: () => {} };
+      },
+    };
+    await expect(new KafkaClient("127.0.0.1", 9092, { transport }).latestOffset("t", 0)).rejects.toThrow(
+      "Connection to 127.0.0.1:9092 was closed: closed at once",
+    );
+  });
+});
+
+describe("a close names the request it most likely answers", () => {
+  const closedError = async (send: (kafka: KafkaClient) => Promise<unknown>, reason?: Error): Promise<string> => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const sent = send(kafka).then(
+      () => kafka.confirm(),
+      (error: unknown) => Promise.reject(error),
+    );
+    const settled = sent.then(
+      () => "no error",
+      (error: Error) => error.message,
+    );
+    await tick();
+    transport.handlers!.closed(reason);
+    return settled;
+  };
+  const reset = new Error("reset");
+
+  test.each([
+    ["a Fetch", (kafka: KafkaClient) => kafka.getMessageSet(new FetchRequest("f", 0, 0, 100)), "a Fetch request for f"],
+    [
+      "a MultiFetch",
+      (kafka: KafkaClient) =>
+        kafka.getMultiMessageSet([new FetchRequest("a", 0, 0, 100), new FetchRequest("b", 0, 0, 100), new FetchRequest("a", 1, 0, 100)]),
+      "a MultiFetch request for a, b",
+    ],
+    ["an Offsets", (kafka: KafkaClient) => kafka.latestOffset("o", 0), "an Offsets request for o"],
+    ["a Produce", (kafka: KafkaClient) => kafka.sendMessageSet(produce("x")), "a Produce request for t"],
+    [
+      "a MultiProduce",
+      (kafka: KafkaClient) => kafka.sendMultiMessageSet([produce("x"), new ProduceRequest("u", 0, [createMessage("y")])]),
+      "a MultiProduce request for t, u",
+    ],
+  ])("%s request", async (_kind, send, named) => {
+    expect(await closedError(send, reset)).toMatch(`Connection to 127.0.0.1:9092 was closed: reset after ${named}`);
+  });
+
+  test("a produce written before the oldest unanswered request is named, since the broker may have closed on it", async () => {
+    const message = await closedError(async (kafka) => {
+      await kafka.sendMessageSet(new ProduceRequest("bad", 0, [createMessage("x")]));
+      await kafka.latestOffset("o", 0);
+    }, reset);
+    expect(message).toBe("Connection to 127.0.0.1:9092 was closed: reset after a Produce request for bad");
+  });
+
+  test("a close without an error, after a request: the broker (or a proxy) refused it", async () => {
+    expect(await closedError((kafka) => kafka.latestOffset("o", 0))).toBe(
+      "Connection to 127.0.0.1:9092 was closed by the broker (or a proxy in front of it) after an Offsets request for o: " +
+        "a 0.7 broker closes the connection on an invalid produce or on Offsets for a partition it does not have, a proxy on a request its allow lists deny",
+    );
   });
 });

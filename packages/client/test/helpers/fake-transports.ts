@@ -6,6 +6,8 @@ import {
   decodeRequest,
   encodeFetchResponse,
   encodeMessages,
+  encodeMultiFetchResponse,
+  type FetchResponse,
   type Transport,
   type TransportConnection,
   type TransportHandlers,
@@ -20,6 +22,9 @@ export class FakeTransport implements Transport {
   hang = false;
   /** How many of the next connects are refused. */
   refuse = 0;
+  /** Connections closed cleanly (`end`) and dropped (`destroy`). */
+  ended = 0;
+  destroyed = 0;
 
   connect(_target: unknown, handlers: TransportHandlers, signal: AbortSignal): Promise<TransportConnection> {
     this.connects++;
@@ -34,8 +39,12 @@ export class FakeTransport implements Transport {
         this.writes.push(bytes);
         return !this.full;
       },
-      end: async () => {},
-      destroy: () => {},
+      end: async () => {
+        this.ended++;
+      },
+      destroy: () => {
+        this.destroyed++;
+      },
     });
   }
 }
@@ -45,7 +54,9 @@ export class FakeTransport implements Transport {
  * from the offset. The log may grow (`append`), as a partition does.
  */
 export class LogTransport implements Transport {
-  /** Every fetch written, in order. */
+  /** The type of every request written, in order. */
+  readonly requestTypes: RequestType[] = [];
+  /** Every fetch written (each part of a MultiFetch too), in order. */
   readonly fetches: { offset: number; maxSize: number }[] = [];
   /** When each fetch was written (`Date.now()`, which fake timers control). */
   readonly fetchedAt: number[] = [];
@@ -67,17 +78,25 @@ export class LogTransport implements Transport {
         decoder.push(bytes);
         for (let frame = decoder.next(); frame !== undefined; frame = decoder.next()) {
           const request = decodeRequest(frame);
-          if (request.type !== RequestType.Fetch) throw new Error(`LogTransport answers fetches only, got type ${request.type}`);
-          this.fetches.push({ offset: request.offset, maxSize: request.maxSize });
-          this.fetchedAt.push(Date.now());
-          const messageSet = this.log.subarray(request.offset, request.offset + request.maxSize);
-          queueMicrotask(() => handlers.data(encodeFetchResponse({ errorCode: 0, messageSet })));
+          this.requestTypes.push(request.type);
+          let response: Uint8Array;
+          if (request.type === RequestType.Fetch) response = encodeFetchResponse(this.answer(request));
+          else if (request.type === RequestType.MultiFetch) response = encodeMultiFetchResponse(request.fetches.map((fetch) => this.answer(fetch)));
+          else throw new Error(`LogTransport answers fetches only, got type ${request.type}`);
+          queueMicrotask(() => handlers.data(response));
         }
         return true;
       },
       end: async () => {},
       destroy: () => {},
     });
+  }
+
+  /** What a 0.7 broker returns for one fetch: at most maxSize bytes of the log from the offset. */
+  private answer(fetch: { offset: number; maxSize: number }): FetchResponse {
+    this.fetches.push({ offset: fetch.offset, maxSize: fetch.maxSize });
+    this.fetchedAt.push(Date.now());
+    return { errorCode: 0, messageSet: this.log.subarray(fetch.offset, fetch.offset + fetch.maxSize) };
   }
 }
 
