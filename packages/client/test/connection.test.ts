@@ -607,7 +607,7 @@ describe("sendMessagesSimple", () => {
     await kafka.sendMessagesSimple({ topic: "v", partition: 1, compression: "gzip" });
     await kafka.sendMessagesSimple({ topic: "w", partition: 2, compression: "gzip" }, "zipped");
     await tick();
-    const [plain, defaults, empty, zipped] = writtenRequests(transport) as Extract<DecodedRequest, { type: RequestType.Produce }>[];
+    const [plain, defaults, empty, zipped] = writtenRequests(transport) as Extract<DecodedRequest, { type: typeof RequestType.Produce }>[];
     expect([...decodeMessageSet(plain!.messageSet)].map((m) => m.text())).toEqual(["text", "\x01\x02", "message"]);
     expect(plain!.partition).toBe(4);
     expect([defaults!.topic, defaults!.partition, [...decodeMessageSet(defaults!.messageSet)].map((m) => m.text())]).toEqual([
