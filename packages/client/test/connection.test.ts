@@ -211,6 +211,39 @@ test("a producer that never confirms is not kept in memory: every 1,024 produces
   expect(await outcome(kafka.confirm())).toEqual(sent.slice(2048));
 });
 
+test("64 MiB of produces since the last checkpoint also make the connection send one", async () => {
+  const transport = new FakeTransport();
+  // No broker checks the CRCs here: a constant one saves hashing 64 MiB.
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport, maxMessageSize: 16 * 1024 * 1024, crc32: () => 0 });
+  // Four produce frames of exactly 16 MiB each (27 bytes of framing, topic and entry header).
+  const payload = new Uint8Array(16 * 1024 * 1024 - 27);
+  const sent = Array.from({ length: 4 }, () => new ProduceRequest("t", 0, [createMessage(payload)]));
+  for (const request of sent.slice(0, 3)) await kafka.sendMessageSet(request);
+  await tick();
+  expect(transport.writes.map((w) => w.length)).toEqual([16 * 1024 * 1024, 16 * 1024 * 1024, 16 * 1024 * 1024]);
+  await kafka.sendMessageSet(sent[3]!);
+  await tick();
+  const checkpoint = transport.writes.at(-1)!;
+  expect([transport.writes.length, decodeRequest(checkpoint.subarray(4)).type]).toEqual([5, RequestType.Offsets]);
+  transport.handlers!.data(encodeOffsetsResponse([]));
+  transport.handlers!.closed(new Error("reset by peer"));
+  expect(await outcome(kafka.confirm())).toBe("confirmed");
+});
+
+test("empty MultiProduces alone never make a checkpoint: there is nothing to apply and no topic to ask about", async () => {
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+  for (let i = 0; i < 1100; i++) await kafka.sendMultiMessageSet([]);
+  await tick();
+  const decoder = new FrameDecoder();
+  for (const bytes of transport.writes) decoder.push(bytes);
+  let offsetsRequests = 0;
+  for (let frame = decoder.next(); frame !== undefined; frame = decoder.next())
+    if (decodeRequest(frame).type === RequestType.Offsets) offsetsRequests++;
+  expect(offsetsRequests).toBe(0);
+  expect(await outcome(kafka.confirm())).toBe("confirmed");
+});
+
 test("the error says how many produces may be lost, where, and why", async () => {
   const transport = new FakeTransport();
   const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
