@@ -7,6 +7,7 @@ import {
   KafkaClient,
   MessageTooLargeError,
   OffsetNotAtMessageBoundaryError,
+  OffsetOutOfRangeError,
   OffsetRequest,
   ProduceNotConfirmedError,
   ProduceRequest,
@@ -19,6 +20,7 @@ import {
   EncodedMessageSet,
   decodeMessageSet,
   decodeRequest,
+  encodeFetchResponse,
   encodeMessages,
   encodeOffsetsResponse,
   type DecodedRequest,
@@ -320,6 +322,17 @@ test("an Offsets response with an error code is a typed BrokerError naming topic
   expect(error).toMatchObject({ topic: "t", partition: 5 });
 });
 
+test("a Fetch response with an error code is a typed BrokerError naming topic, partition and offset", async () => {
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+  const fetched = kafka.getMessageSet(new FetchRequest("t", 2, 90, 100));
+  await tick();
+  transport.handlers!.data(encodeFetchResponse({ errorCode: 1, messageSet: new Uint8Array(0) }));
+  const error = await fetched.catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(OffsetOutOfRangeError);
+  expect(error).toMatchObject({ topic: "t", partition: 2, offset: 90 });
+});
+
 test("a send racing close() is either refused or named by close(), never forgotten", async () => {
   const transport = new FakeTransport();
   const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
@@ -551,6 +564,7 @@ describe("the first entry of a fetch response shows an offset inside a message",
     const error = await fetchFirst(log).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OffsetNotAtMessageBoundaryError);
     expect((error as Error).message).toMatch(message);
+    expect(error).toMatchObject({ topic: "t", partition: 0, offset: 0 });
   });
 
   test("what a 0.7 broker does store passes: the shortest messages of magic 0 and 1, and a magic-0 CRC byte like codec 3", async () => {

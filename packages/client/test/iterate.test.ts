@@ -30,6 +30,13 @@ async function collect(stream: AsyncIterable<FetchedMessage>): Promise<FetchedMe
 /** Ten messages of 20-byte payloads: 30-byte entries (4 length, magic, attributes, 4 CRC, payload). */
 const tenMessages = () => logOf(...Array.from({ length: 10 }, () => 20));
 
+/** Two messages, "good" and "bad", the second changed to "bae" after its CRC was computed. */
+function corruptLog(): Uint8Array {
+  const log = encodeMessages([createMessage("good"), createMessage("bad")]);
+  log[log.length - 1] = log.at(-1)! ^ 1;
+  return log;
+}
+
 describe("paging", () => {
   test("each fetch asks for at most pageBytes, from where the last whole message ended, until one returns nothing", async () => {
     const { log, starts } = tenMessages();
@@ -194,12 +201,20 @@ describe("stopping", () => {
   });
 
   test("a message that fails to decode surfaces at the consumer; then the stream is done", async () => {
-    const log = encodeMessages([createMessage("good"), createMessage("bad")]);
-    log[log.length - 1] = log.at(-1)! ^ 1; // the second payload no longer matches its CRC
-    const stream = clientOf(new LogTransport(log)).iterMessages(new FetchRequest("t", 0, 0, 1000));
+    const stream = clientOf(new LogTransport(corruptLog())).iterMessages(new FetchRequest("t", 0, 0, 1000));
     expect((await stream.next()).value?.text()).toBe("good");
     await expect(stream.next()).rejects.toThrow(CrcError);
     expect(await stream.next()).toEqual({ done: true, value: undefined });
+  });
+});
+
+describe("the client's decoding options apply to every fetch", () => {
+  test("onCorrupt skip leaves a message with a bad CRC out; verifyCrc false does not check", async () => {
+    const fetch = new FetchRequest("t", 0, 0, 1000);
+    const skipping = clientOf(new LogTransport(corruptLog()), { onCorrupt: "skip" });
+    expect((await collect(skipping.iterMessages(fetch))).map((m) => m.text())).toEqual(["good"]);
+    const [messages] = await clientOf(new LogTransport(corruptLog()), { verifyCrc: false }).getMessageSet(fetch);
+    expect(messages.map((m) => m.text())).toEqual(["good", "bae"]);
   });
 });
 
