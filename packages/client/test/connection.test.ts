@@ -7,6 +7,9 @@ import {
   KafkaClient,
   MessageTooLargeError,
   OffsetNotAtMessageBoundaryError,
+  ClientConnection,
+  FrameTooLargeError,
+  MalformedError,
   OffsetOutOfRangeError,
   OffsetRequest,
   ProduceNotConfirmedError,
@@ -20,6 +23,7 @@ import {
   EncodedMessageSet,
   decodeMessageSet,
   decodeRequest,
+  resolveClientOptions,
   encodeFetchResponse,
   encodeMessages,
   encodeOffsetsResponse,
@@ -67,7 +71,26 @@ test("a connect that does not finish within connectTimeoutMs is a TimeoutError",
   const transport = new FakeTransport();
   transport.hang = true;
   const kafka = new KafkaClient("127.0.0.1", 9092, { transport, connectTimeoutMs: 50 });
-  await expect(kafka.getOffsets(new OffsetRequest("t", 0, -1, 1))).rejects.toThrow(TimeoutError);
+  const error = await kafka.getOffsets(new OffsetRequest("t", 0, -1, 1)).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(TimeoutError);
+  expect((error as Error).message).toBe("Could not connect to 127.0.0.1:9092 within 50 ms");
+});
+
+test("a connect that finished in time is not aborted later", async () => {
+  let signal: AbortSignal | undefined;
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, {
+    connectTimeoutMs: 20,
+    transport: {
+      connect: (target, handlers, given) => {
+        signal = given;
+        return transport.connect(target, handlers, given);
+      },
+    },
+  });
+  await kafka.sendMessagesSimple("t", 0, "x");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(signal?.aborted).toBe(false);
 });
 
 test("a response nobody asked for drops the connection after the answers that were due", async () => {
@@ -143,7 +166,9 @@ test("the client resets its reconnect backoff after a connection succeeds", asyn
     // The connection that worked drops: one failure since the success, so the wait is 0.5–1 s.
     transport.handlers!.closed(new Error("reset by peer"));
     const again = offsets();
-    await jest.advanceTimersByTimeAsync(1000);
+    await jest.advanceTimersByTimeAsync(499);
+    expect(transport.connects).toBe(4);
+    await jest.advanceTimersByTimeAsync(501);
     expect(transport.connects).toBe(5);
     transport.handlers!.data(encodeOffsetsResponse([6]));
     expect(await again).toEqual([6]);
@@ -522,7 +547,9 @@ describe("fetch sizes and offsets on the wire", () => {
     const { log } = logOf(1000);
     const transport = new LogTransport(log);
     const kafka = new KafkaClient("127.0.0.1", 9092, { transport, maxFetchBytes: 500 });
-    await expect(kafka.getMessageSet(new FetchRequest("t", 0, 0, 100))).rejects.toThrow(MessageTooLargeError);
+    const error = await kafka.getMessageSet(new FetchRequest("t", 0, 0, 100)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MessageTooLargeError);
+    expect(error).toMatchObject({ topic: "t", partition: 0, offset: 0, size: log.length, limit: 500 });
     expect(transport.fetches.map((f) => f.maxSize)).toEqual([100, 500]);
   });
 
@@ -546,7 +573,7 @@ describe("the first entry of a fetch response shows an offset inside a message",
   const lookalike = (() => {
     for (let i = 0; ; i++) {
       const payload = new TextEncoder().encode(`m${i}`);
-      if ((crc32(payload) >>> 24) & 3) return encodeMessages([createMessage(payload)]);
+      if (((crc32(payload) >>> 24) & 3) === 3) return encodeMessages([createMessage(payload, { magic: 0 })]);
     }
   })();
   const fetchFirst = (log: readonly number[] | Uint8Array, maxSize = 100) =>
@@ -753,6 +780,7 @@ describe("how a connection ends", () => {
     expect(await reply).toEqual([4]);
     await closing;
     expect([transport.ended, transport.destroyed]).toEqual([1, 0]);
+    expect(transport.writes).toHaveLength(1);
     // close() again is the same promise; later requests fail clearly and open nothing.
     expect(kafka.close()).toBe(kafka.close());
     await expect(kafka.getOffsets(new OffsetRequest("t", 0, -1, 1))).rejects.toThrow(
@@ -826,9 +854,126 @@ describe("how a connection ends", () => {
         return { write: () => true, end: async () => {}, destroy: () => {} };
       },
     };
-    await expect(new KafkaClient("127.0.0.1", 9092, { transport }).latestOffset("t", 0)).rejects.toThrow(
-      "Connection to 127.0.0.1:9092 was closed: closed at once",
+    const error = await new KafkaClient("127.0.0.1", 9092, { transport }).latestOffset("t", 0).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionClosedError);
+    expect((error as Error).message).toBe("Connection to 127.0.0.1:9092 was closed: closed at once");
+    expect(((error as Error).cause as Error).message).toBe("closed at once");
+  });
+
+  test("close() waits for every answer due, not just the first", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const first = kafka.latestOffset("t", 0);
+    const second = kafka.latestOffset("t", 0);
+    await tick();
+    const closing = kafka.close();
+    transport.handlers!.data(encodeOffsetsResponse([1]));
+    await tick();
+    transport.handlers!.data(encodeOffsetsResponse([2]));
+    expect([await first, await second]).toEqual([1, 2]);
+    await closing;
+  });
+
+  test("close() confirms the produces written: once the broker answers, it resolves", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    await kafka.sendMessageSet(produce("applied"));
+    const closing = outcome(kafka.close());
+    await tick();
+    expect(writtenRequests(transport).map((r) => r.type)).toEqual([RequestType.Produce, RequestType.Offsets]);
+    transport.handlers!.data(encodeOffsetsResponse([]));
+    expect(await closing).toBe("confirmed");
+    expect(transport.ended).toBe(1);
+  });
+
+  test("close() after the connection failed, or while it fails, does not end the dropped transport", async () => {
+    for (const failWhileClosing of [false, true]) {
+      const transport = new FakeTransport();
+      const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+      const reply = kafka.latestOffset("t", 0).catch((e: unknown) => e);
+      await tick();
+      if (!failWhileClosing) transport.handlers!.closed(new Error("reset"));
+      const closing = kafka.close();
+      await tick();
+      if (failWhileClosing) transport.handlers!.closed(new Error("reset"));
+      await closing;
+      expect(await reply).toBeInstanceOf(ConnectionClosedError);
+      expect([failWhileClosing, transport.ended, transport.destroyed]).toEqual([failWhileClosing, 0, 1]);
+    }
+  });
+
+  test("a failed connection stays failed with its first error, is dropped once and leaves no timer", async () => {
+    jest.useFakeTimers({ doNotFake: ["nextTick", "queueMicrotask", "setImmediate"] });
+    try {
+      const transport = new FakeTransport();
+      const connection = await ClientConnection.open(transport, { host: "127.0.0.1", port: 9092 }, resolveClientOptions());
+      const reply = connection.request(new OffsetRequest("t", 0, -1, 1)).catch((e: unknown) => e);
+      await jest.advanceTimersByTimeAsync(0);
+      expect(jest.getTimerCount()).toBe(1); // the request's deadline
+      transport.handlers!.data(Uint8Array.of(0, 0, 0, 6, 0, 0, 0, 0, 0, 5));
+      expect(await reply).toBeInstanceOf(MalformedError);
+      expect(jest.getTimerCount()).toBe(0);
+      transport.handlers!.closed(new Error("late"));
+      expect([connection.failed, transport.destroyed]).toEqual([true, 1]);
+      await expect(connection.request(new OffsetRequest("t", 0, -1, 1))).rejects.toThrow(/offset count 5 does not fit/);
+      await expect(connection.produce(produce("x"))).rejects.toThrow(/offset count 5 does not fit/);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test("a connection closed by the client refuses requests, saying so", async () => {
+    const transport = new FakeTransport();
+    const connection = await ClientConnection.open(transport, { host: "127.0.0.1", port: 9092 }, resolveClientOptions());
+    await connection.close();
+    await expect(connection.request(new OffsetRequest("t", 0, -1, 1))).rejects.toThrow(
+      new ConnectionClosedError("Connection to 127.0.0.1:9092 was closed by the client"),
     );
+    // The transport reporting its end afterwards changes nothing.
+    transport.handlers!.closed();
+    await expect(connection.produce(produce("x"))).rejects.toThrow("Connection to 127.0.0.1:9092 was closed by the client");
+    expect([transport.ended, transport.destroyed]).toEqual([1, 0]);
+  });
+});
+
+describe("what confirm() vouches for", () => {
+  test("an answer to a request written before a produce says nothing about that produce", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const offsets = kafka.latestOffset("t", 0);
+    await tick();
+    const request = produce("after the offsets request");
+    await kafka.sendMessageSet(request);
+    transport.handlers!.data(encodeOffsetsResponse([3]));
+    expect(await offsets).toBe(3);
+    const confirming = outcome(kafka.confirm());
+    await tick();
+    transport.handlers!.closed(new Error("reset"));
+    expect(await confirming).toEqual([request]);
+  });
+
+  test("confirm() with nothing to confirm resolves at once, even while the transport is full", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    transport.full = true;
+    const offsets = kafka.latestOffset("t", 0);
+    await tick();
+    expect(await outcome(kafka.confirm())).toBe("confirmed");
+    transport.handlers!.data(encodeOffsetsResponse([3]));
+    expect(await offsets).toBe(3);
+  });
+});
+
+describe("frame limits", () => {
+  test("a response frame over maxResponseBytes is a FrameTooLargeError; a request over maxRequestBytes a RangeError, and nothing is sent", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport, maxResponseBytes: 50, maxRequestBytes: 100 });
+    await expect(kafka.sendMessagesSimple("t", 0, new Uint8Array(100))).rejects.toThrow(RangeError);
+    const fetched = kafka.getMessageSet(new FetchRequest("t", 0, 0, 1000));
+    await tick();
+    transport.handlers!.data(encodeFetchResponse({ errorCode: 0, messageSet: encodeMessages([createMessage(new Uint8Array(60))]) }));
+    await expect(fetched).rejects.toThrow(FrameTooLargeError);
+    expect(writtenRequests(transport).map((r) => r.type)).toEqual([RequestType.Fetch]);
   });
 });
 
