@@ -707,7 +707,9 @@ describe("sendMessagesSimple", () => {
     await expect(kafka.sendMessagesSimple(null as never, 0)).rejects.toThrow(
       new TypeError("sendMessagesSimple needs a topic or { topic, partition, compression }"),
     );
-    await expect(kafka.sendMessagesSimple(7 as never, 0)).rejects.toThrow(TypeError);
+    await expect(kafka.sendMessagesSimple(7 as never, 0)).rejects.toThrow(
+      new TypeError("sendMessagesSimple needs a topic or { topic, partition, compression }"),
+    );
     await expect(kafka.sendMessagesSimple("t", 0, null as never)).rejects.toThrow(
       new TypeError("a payload must be a string, a Uint8Array or a message, got null"),
     );
@@ -833,6 +835,25 @@ describe("how a connection ends", () => {
     }
   });
 
+  test("a deadline timer that fires after every answer came does nothing", async () => {
+    jest.useFakeTimers({ doNotFake: ["nextTick", "queueMicrotask", "setImmediate"] });
+    try {
+      const transport = new FakeTransport();
+      const kafka = new KafkaClient("127.0.0.1", 9092, { transport, requestTimeoutMs: 1000 });
+      const answered = kafka.latestOffset("t", 0);
+      await jest.advanceTimersByTimeAsync(0);
+      transport.handlers!.data(encodeOffsetsResponse([1]));
+      expect(await answered).toBe(1);
+      await jest.advanceTimersByTimeAsync(5000);
+      const again = kafka.latestOffset("t", 0);
+      await jest.advanceTimersByTimeAsync(0);
+      transport.handlers!.data(encodeOffsetsResponse([2]));
+      expect([await again, transport.connects, transport.destroyed]).toEqual([2, 1, 0]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   test("a transport that cannot connect: its reason is kept, whatever it threw", async () => {
     const refusing = (thrown: unknown): Transport => ({ connect: () => Promise.reject(thrown) });
     const cause = new Error("ECONNREFUSED");
@@ -867,6 +888,7 @@ describe("how a connection ends", () => {
     const second = kafka.latestOffset("t", 0);
     await tick();
     const closing = kafka.close();
+    await tick();
     transport.handlers!.data(encodeOffsetsResponse([1]));
     await tick();
     transport.handlers!.data(encodeOffsetsResponse([2]));

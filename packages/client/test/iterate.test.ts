@@ -200,6 +200,20 @@ describe("stopping", () => {
     expect(transport.fetches.map((f) => f.offset)).toEqual([0, 30]);
   });
 
+  test("a message that fails to decode in the middle of a page ends the stream there", async () => {
+    const log = Uint8Array.from([...corruptLog(), ...encodeMessages([createMessage("after")])]);
+    const stream = clientOf(new LogTransport(log)).iterMessages(new FetchRequest("t", 0, 0, 1000));
+    expect((await stream.next()).value?.text()).toBe("good");
+    await expect(stream.next()).rejects.toThrow(CrcError);
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+  });
+
+  test("pageBytes below 4 is a RangeError naming it", () => {
+    expect(() => clientOf(new LogTransport(new Uint8Array(0))).iterMessages(new FetchRequest("t", 0, 0, 100), true, { pageBytes: 3 })).toThrow(
+      new RangeError("pageBytes must be in [4, 2147483647], got 3"),
+    );
+  });
+
   test("a message that fails to decode surfaces at the consumer; then the stream is done", async () => {
     const stream = clientOf(new LogTransport(corruptLog())).iterMessages(new FetchRequest("t", 0, 0, 1000));
     expect((await stream.next()).value?.text()).toBe("good");
@@ -284,6 +298,12 @@ describe("room for timers and I/O while decoding", () => {
     );
     await expect(stream.next()).rejects.toThrow(DecompressionLimitError);
     expect(await stream.next()).toEqual({ done: true, value: undefined });
+    // Over the budget only after the first 256 KiB slice: the error comes from a later slice, the same way.
+    const late = clientOf(new LogTransport(encodeMessages([batch])), { maxDecompressedBytes: 300_000 }).iterMessages(
+      new FetchRequest("t", 0, 0, 100_000),
+    );
+    await expect(late.next()).rejects.toThrow(DecompressionLimitError);
+    expect(await late.next()).toEqual({ done: true, value: undefined });
   });
 
   test("getMessageSet collects a big set in slices, with timer turns between them", () =>
