@@ -358,6 +358,26 @@ test("a Fetch response with an error code is a typed BrokerError naming topic, p
   expect(error).toMatchObject({ topic: "t", partition: 2, offset: 90 });
 });
 
+test("close() also names a produce that a send already under way wrote during the close", async () => {
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+  transport.full = true;
+  const first = produce("first");
+  const during = produce("during");
+  await kafka.sendMessageSet(first);
+  await tick();
+  // This send has its connection and waits for the transport to drain; close() is called meanwhile.
+  const sending = kafka.sendMessageSet(during);
+  await tick();
+  const closing = outcome(kafka.close());
+  transport.full = false;
+  transport.handlers!.drain();
+  await sending;
+  await tick();
+  transport.handlers!.closed(new Error("reset by peer"));
+  expect(await closing).toEqual([first, during]);
+});
+
 test("a send racing close() is either refused or named by close(), never forgotten", async () => {
   const transport = new FakeTransport();
   const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
