@@ -173,10 +173,9 @@ export class KafkaClient {
     const responses = await (await this.connect()).request(multi);
     return Promise.all(
       multi.fetches.map(async (fetch, i): Promise<MessageSetResult> => {
-        const set = this.decode(fetch, responses[i]!);
         // A part that needs a bigger fetch is retried alone, with growth.
-        const complete = set.requiredBytes > 0 ? await this.fetchSet(fetch) : set;
-        return [await collectMessages(complete), fetch.withOffset(complete.nextOffset)];
+        const set = await this.fetchSet(fetch, this.decode(fetch, responses[i]!));
+        return [await collectMessages(set), fetch.withOffset(set.nextOffset)];
       }),
     );
   }
@@ -251,10 +250,11 @@ export class KafkaClient {
 
   // ---------------------------------------------------------------- internals
 
-  private async fetchSet(request: FetchRequest): Promise<MessageSetView> {
+  /** The set a fetch returns, grown until it holds a whole message; `first` is the answer to `request` when it came already. */
+  private async fetchSet(request: FetchRequest, first?: MessageSetView): Promise<MessageSetView> {
     let fetch = request;
+    let set = first ?? (await this.fetchOnce(fetch));
     for (;;) {
-      const set = this.decode(fetch, await (await this.connect()).request(fetch));
       if (set.requiredBytes === 0) return set;
       const limit = this.options.maxFetchBytes;
       if (fetch.maxSize >= limit) {
@@ -265,7 +265,12 @@ export class KafkaClient {
         });
       }
       fetch = fetch.withMaxSize(Math.min(limit, Math.max(fetch.maxSize * 2, set.requiredBytes)));
+      set = await this.fetchOnce(fetch);
     }
+  }
+
+  private async fetchOnce(fetch: FetchRequest): Promise<MessageSetView> {
+    return this.decode(fetch, await (await this.connect()).request(fetch));
   }
 
   private decode(fetch: FetchRequest, response: FetchResponse): MessageSetView {

@@ -128,6 +128,8 @@ export class MessageStream implements AsyncIterableIterator<FetchedMessage, unde
       }
       if (!this.options.follow || !this.options.paging) return this.finish();
       await sleep(this.wait, signal);
+      // The consumer may have stopped (return() or an abort, which cuts the wait short): fetch nothing more.
+      if (this.finished || signal?.aborted) return this.finish();
       this.wait = Math.min(this.wait * 2, this.options.pollMaxMs);
       this.ahead = this.prefetch(this.request);
     }

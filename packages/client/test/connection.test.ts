@@ -7,6 +7,10 @@ import {
   KafkaClient,
   MessageTooLargeError,
   OffsetNotAtMessageBoundaryError,
+  ClientConnection,
+  FrameTooLargeError,
+  MalformedError,
+  OffsetOutOfRangeError,
   OffsetRequest,
   ProduceNotConfirmedError,
   ProduceRequest,
@@ -16,45 +20,19 @@ import {
   WrongPartitionError,
   createMessage,
   crc32,
+  EncodedMessageSet,
+  decodeMessageSet,
   decodeRequest,
+  resolveClientOptions,
   encodeFetchResponse,
   encodeMessages,
   encodeOffsetsResponse,
+  type DecodedRequest,
   type Transport,
   type TransportConnection,
   type TransportHandlers,
 } from "@k07/client";
-
-/** A transport whose connection records writes and lets the test deliver bytes and drains. */
-class FakeTransport implements Transport {
-  writes: Uint8Array[] = [];
-  handlers: TransportHandlers | undefined;
-  full = false;
-  connects = 0;
-  hang = false;
-  /** How many of the next connects are refused. */
-  refuse = 0;
-
-  connect(_target: unknown, handlers: TransportHandlers, signal: AbortSignal): Promise<TransportConnection> {
-    this.connects++;
-    if (this.refuse > 0) {
-      this.refuse--;
-      return Promise.reject(new Error("connection refused"));
-    }
-    this.handlers = handlers;
-    if (this.hang) return new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted"))));
-    return Promise.resolve({
-      write: (bytes) => {
-        this.writes.push(bytes);
-        return !this.full;
-      },
-      end: async () => {},
-      destroy: () => {},
-    });
-  }
-}
-
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+import { FakeTransport, LogTransport, logOf, tick } from "./helpers/fake-transports.ts";
 
 test("requests made in one tick are coalesced into one write", async () => {
   const transport = new FakeTransport();
@@ -133,7 +111,26 @@ test("a connect that does not finish within connectTimeoutMs is a TimeoutError",
   const transport = new FakeTransport();
   transport.hang = true;
   const kafka = new KafkaClient("127.0.0.1", 9092, { transport, connectTimeoutMs: 50 });
-  await expect(kafka.getOffsets(new OffsetRequest("t", 0, -1, 1))).rejects.toThrow(TimeoutError);
+  const error = await kafka.getOffsets(new OffsetRequest("t", 0, -1, 1)).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(TimeoutError);
+  expect((error as Error).message).toBe("Could not connect to 127.0.0.1:9092 within 50 ms");
+});
+
+test("a connect that finished in time is not aborted later", async () => {
+  let signal: AbortSignal | undefined;
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, {
+    connectTimeoutMs: 20,
+    transport: {
+      connect: (target, handlers, given) => {
+        signal = given;
+        return transport.connect(target, handlers, given);
+      },
+    },
+  });
+  await kafka.sendMessagesSimple("t", 0, "x");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(signal?.aborted).toBe(false);
 });
 
 test("a response nobody asked for drops the connection after the answers that were due", async () => {
@@ -209,7 +206,9 @@ test("the client resets its reconnect backoff after a connection succeeds", asyn
     // The connection that worked drops: one failure since the success, so the wait is 0.5–1 s.
     transport.handlers!.closed(new Error("reset by peer"));
     const again = offsets();
-    await jest.advanceTimersByTimeAsync(1000);
+    await jest.advanceTimersByTimeAsync(499);
+    expect(transport.connects).toBe(4);
+    await jest.advanceTimersByTimeAsync(501);
     expect(transport.connects).toBe(5);
     transport.handlers!.data(encodeOffsetsResponse([6]));
     expect(await again).toEqual([6]);
@@ -277,6 +276,39 @@ test("a producer that never confirms is not kept in memory: every 1,024 produces
   transport.handlers!.data(encodeOffsetsResponse([]));
   transport.handlers!.closed(new Error("reset by peer"));
   expect(await outcome(kafka.confirm())).toEqual(sent.slice(2048));
+});
+
+test("64 MiB of produces since the last checkpoint also make the connection send one", async () => {
+  const transport = new FakeTransport();
+  // No broker checks the CRCs here: a constant one saves hashing 64 MiB.
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport, maxMessageSize: 16 * 1024 * 1024, crc32: () => 0 });
+  // Four produce frames of exactly 16 MiB each (27 bytes of framing, topic and entry header).
+  const payload = new Uint8Array(16 * 1024 * 1024 - 27);
+  const sent = Array.from({ length: 4 }, () => new ProduceRequest("t", 0, [createMessage(payload)]));
+  for (const request of sent.slice(0, 3)) await kafka.sendMessageSet(request);
+  await tick();
+  expect(transport.writes.map((w) => w.length)).toEqual([16 * 1024 * 1024, 16 * 1024 * 1024, 16 * 1024 * 1024]);
+  await kafka.sendMessageSet(sent[3]!);
+  await tick();
+  const checkpoint = transport.writes.at(-1)!;
+  expect([transport.writes.length, decodeRequest(checkpoint.subarray(4)).type]).toEqual([5, RequestType.Offsets]);
+  transport.handlers!.data(encodeOffsetsResponse([]));
+  transport.handlers!.closed(new Error("reset by peer"));
+  expect(await outcome(kafka.confirm())).toBe("confirmed");
+});
+
+test("empty MultiProduces alone never make a checkpoint: there is nothing to apply and no topic to ask about", async () => {
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+  for (let i = 0; i < 1100; i++) await kafka.sendMultiMessageSet([]);
+  await tick();
+  const decoder = new FrameDecoder();
+  for (const bytes of transport.writes) decoder.push(bytes);
+  let offsetsRequests = 0;
+  for (let frame = decoder.next(); frame !== undefined; frame = decoder.next())
+    if (decodeRequest(frame).type === RequestType.Offsets) offsetsRequests++;
+  expect(offsetsRequests).toBe(0);
+  expect(await outcome(kafka.confirm())).toBe("confirmed");
 });
 
 test("the error says how many produces may be lost, where, and why", async () => {
@@ -353,6 +385,37 @@ test("an Offsets response with an error code is a typed BrokerError naming topic
   const error = await latest.catch((e: unknown) => e);
   expect(error).toBeInstanceOf(WrongPartitionError);
   expect(error).toMatchObject({ topic: "t", partition: 5 });
+});
+
+test("a Fetch response with an error code is a typed BrokerError naming topic, partition and offset", async () => {
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+  const fetched = kafka.getMessageSet(new FetchRequest("t", 2, 90, 100));
+  await tick();
+  transport.handlers!.data(encodeFetchResponse({ errorCode: 1, messageSet: new Uint8Array(0) }));
+  const error = await fetched.catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(OffsetOutOfRangeError);
+  expect(error).toMatchObject({ topic: "t", partition: 2, offset: 90 });
+});
+
+test("close() also names a produce that a send already under way wrote during the close", async () => {
+  const transport = new FakeTransport();
+  const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+  transport.full = true;
+  const first = produce("first");
+  const during = produce("during");
+  await kafka.sendMessageSet(first);
+  await tick();
+  // This send has its connection and waits for the transport to drain; close() is called meanwhile.
+  const sending = kafka.sendMessageSet(during);
+  await tick();
+  const closing = outcome(kafka.close());
+  transport.full = false;
+  transport.handlers!.drain();
+  await sending;
+  await tick();
+  transport.handlers!.closed(new Error("reset by peer"));
+  expect(await closing).toEqual([first, during]);
 });
 
 test("a send racing close() is either refused or named by close(), never forgotten", async () => {
@@ -517,46 +580,6 @@ test("whatever moment connections drop, every produce whose send resolved is con
   );
 });
 
-/** A transport that answers every Fetch from a byte log as a 0.7 broker does: at most maxSize bytes from the offset. */
-class LogTransport implements Transport {
-  /** Every fetch written, in order. */
-  readonly fetches: { offset: number; maxSize: number }[] = [];
-
-  constructor(private readonly log: Uint8Array) {}
-
-  connect(_target: unknown, handlers: TransportHandlers): Promise<TransportConnection> {
-    const decoder = new FrameDecoder();
-    return Promise.resolve({
-      write: (bytes) => {
-        decoder.push(bytes);
-        for (let frame = decoder.next(); frame !== undefined; frame = decoder.next()) {
-          const request = decodeRequest(frame);
-          if (request.type !== RequestType.Fetch) throw new Error(`LogTransport answers fetches only, got type ${request.type}`);
-          this.fetches.push({ offset: request.offset, maxSize: request.maxSize });
-          const messageSet = this.log.subarray(request.offset, request.offset + request.maxSize);
-          queueMicrotask(() => handlers.data(encodeFetchResponse({ errorCode: 0, messageSet })));
-        }
-        return true;
-      },
-      end: async () => {},
-      destroy: () => {},
-    });
-  }
-}
-
-/** A log of messages with these payload sizes, and where each entry starts. */
-function logOf(...payloadSizes: number[]): { log: Uint8Array; starts: number[] } {
-  const messages = payloadSizes.map((size) => createMessage(new Uint8Array(size).fill(0x61)));
-  const entries = messages.map((message) => encodeMessages([message]));
-  const starts: number[] = [];
-  let at = 0;
-  for (const entry of entries) {
-    starts.push(at);
-    at += entry.length;
-  }
-  return { log: encodeMessages(messages), starts };
-}
-
 describe("fetch sizes and offsets on the wire", () => {
   // An entry is 4 (length) + 1 (magic) + 4 (CRC) + payload bytes with magic 0, or one more with magic 1.
   test("a message bigger than the fetch size is fetched again with twice the size when that holds it", async () => {
@@ -584,7 +607,9 @@ describe("fetch sizes and offsets on the wire", () => {
     const { log } = logOf(1000);
     const transport = new LogTransport(log);
     const kafka = new KafkaClient("127.0.0.1", 9092, { transport, maxFetchBytes: 500 });
-    await expect(kafka.getMessageSet(new FetchRequest("t", 0, 0, 100))).rejects.toThrow(MessageTooLargeError);
+    const error = await kafka.getMessageSet(new FetchRequest("t", 0, 0, 100)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MessageTooLargeError);
+    expect(error).toMatchObject({ topic: "t", partition: 0, offset: 0, size: log.length, limit: 500 });
     expect(transport.fetches.map((f) => f.maxSize)).toEqual([100, 500]);
   });
 
@@ -608,7 +633,7 @@ describe("the first entry of a fetch response shows an offset inside a message",
   const lookalike = (() => {
     for (let i = 0; ; i++) {
       const payload = new TextEncoder().encode(`m${i}`);
-      if ((crc32(payload) >>> 24) & 3) return encodeMessages([createMessage(payload)]);
+      if (((crc32(payload) >>> 24) & 3) === 3) return encodeMessages([createMessage(payload, { magic: 0 })]);
     }
   })();
   const fetchFirst = (log: readonly number[] | Uint8Array, maxSize = 100) =>
@@ -626,6 +651,7 @@ describe("the first entry of a fetch response shows an offset inside a message",
     const error = await fetchFirst(log).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OffsetNotAtMessageBoundaryError);
     expect((error as Error).message).toMatch(message);
+    expect(error).toMatchObject({ topic: "t", partition: 0, offset: 0 });
   });
 
   test("what a 0.7 broker does store passes: the shortest messages of magic 0 and 1, and a magic-0 CRC byte like codec 3", async () => {
@@ -641,5 +667,447 @@ describe("the first entry of a fetch response shows an offset inside a message",
     const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
     const [messages] = await kafka.getMessageSet(new FetchRequest("t", 0, 0, 10));
     expect(messages).toHaveLength(1);
+  });
+});
+
+/** The request frames a FakeTransport received, decoded. */
+function writtenRequests(transport: FakeTransport): DecodedRequest[] {
+  const decoder = new FrameDecoder();
+  for (const bytes of transport.writes) decoder.push(bytes);
+  const requests: DecodedRequest[] = [];
+  for (let frame = decoder.next(); frame !== undefined; frame = decoder.next()) requests.push(decodeRequest(frame));
+  return requests;
+}
+
+describe("what the connection writes", () => {
+  /** A produce of topic "t" whose frame is `frameBytes` long: 27 bytes of framing, topic and entry header. */
+  const produceOfFrame = (frameBytes: number) => new ProduceRequest("t", 0, [createMessage(new Uint8Array(frameBytes - 27))]);
+
+  test("frames written in one tick are merged into one write up to 64 KiB; a larger burst goes frame by frame, uncopied", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    await Promise.all([kafka.sendMessageSet(produceOfFrame(32 * 1024)), kafka.sendMessageSet(produceOfFrame(32 * 1024))]);
+    await tick();
+    expect(transport.writes.map((w) => w.length)).toEqual([64 * 1024]);
+    await Promise.all([kafka.sendMessageSet(produceOfFrame(32 * 1024)), kafka.sendMessageSet(produceOfFrame(32 * 1024 + 1))]);
+    await tick();
+    expect(transport.writes.map((w) => w.length)).toEqual([64 * 1024, 32 * 1024, 32 * 1024 + 1]);
+  });
+
+  test("confirm() with nothing to confirm sends nothing; after only empty MultiProduces it has nothing to ask either", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    await kafka.confirm();
+    await kafka.sendMultiMessageSet([]);
+    await kafka.confirm();
+    await tick();
+    expect(writtenRequests(transport).map((r) => r.type)).toEqual([RequestType.MultiProduce]);
+  });
+
+  test("confirm() asks for no offsets of partition 0 of the topic last produced to", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    await kafka.sendMessageSet(new ProduceRequest("first", 3, [createMessage("a")]));
+    await kafka.sendMultiMessageSet([new ProduceRequest("second", 1, [createMessage("b")]), new ProduceRequest("third", 1, [createMessage("c")])]);
+    const confirming = kafka.confirm();
+    await tick();
+    expect(writtenRequests(transport).at(-1)).toEqual({ type: RequestType.Offsets, topic: "second", partition: 0, time: -1, maxNumOffsets: 0 });
+    transport.handlers!.data(encodeOffsetsResponse([]));
+    await confirming;
+  });
+
+  test("latestOffset and earliestOffset ask for one offset before time −1 and −2; an empty answer is offset 0", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const latest = kafka.latestOffset("t", 2);
+    const earliest = kafka.earliestOffset("t", 2);
+    await tick();
+    expect(writtenRequests(transport)).toEqual([
+      { type: RequestType.Offsets, topic: "t", partition: 2, time: -1, maxNumOffsets: 1 },
+      { type: RequestType.Offsets, topic: "t", partition: 2, time: -2, maxNumOffsets: 1 },
+    ]);
+    transport.handlers!.data(encodeOffsetsResponse([]));
+    transport.handlers!.data(encodeOffsetsResponse([]));
+    expect([await latest, await earliest]).toEqual([0, 0]);
+  });
+});
+
+describe("sendMessagesSimple", () => {
+  test("payloads may be text, bytes or messages; the options form sets partition (default −1) and compression", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    await kafka.sendMessagesSimple("t", 4, "text", Uint8Array.of(1, 2), createMessage("message"));
+    await kafka.sendMessagesSimple({ topic: "u" }, "one", "two");
+    await kafka.sendMessagesSimple({ topic: "v", partition: 1, compression: "gzip" });
+    await kafka.sendMessagesSimple({ topic: "w", partition: 2, compression: "gzip" }, "zipped");
+    await tick();
+    const [plain, defaults, empty, zipped] = writtenRequests(transport) as Extract<DecodedRequest, { type: typeof RequestType.Produce }>[];
+    expect([...decodeMessageSet(plain!.messageSet)].map((m) => m.text())).toEqual(["text", "\x01\x02", "message"]);
+    expect(plain!.partition).toBe(4);
+    expect([defaults!.topic, defaults!.partition, [...decodeMessageSet(defaults!.messageSet)].map((m) => m.text())]).toEqual([
+      "u",
+      -1,
+      ["one", "two"],
+    ]);
+    expect([empty!.partition, empty!.messageSet.length]).toEqual([1, 0]);
+    // One wrapper entry whose attributes byte (after the length and magic) says gzip; inside it the payload.
+    expect([zipped!.partition, zipped!.messageSet[5]! & 3, [...decodeMessageSet(zipped!.messageSet)].map((m) => m.text())]).toEqual([
+      2,
+      1,
+      ["zipped"],
+    ]);
+  });
+
+  test("wrong arguments are TypeErrors, and nothing is sent", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    await expect(kafka.sendMessagesSimple("t", "0" as never, "x")).rejects.toThrow(
+      new TypeError("sendMessagesSimple(topic, partition, ...payloads) needs a partition number"),
+    );
+    await expect(kafka.sendMessagesSimple(null as never, 0)).rejects.toThrow(
+      new TypeError("sendMessagesSimple needs a topic or { topic, partition, compression }"),
+    );
+    await expect(kafka.sendMessagesSimple(7 as never, 0)).rejects.toThrow(
+      new TypeError("sendMessagesSimple needs a topic or { topic, partition, compression }"),
+    );
+    await expect(kafka.sendMessagesSimple("t", 0, null as never)).rejects.toThrow(
+      new TypeError("messages[0] is not a message (use createMessage) or a payload (bytes or a string), got null"),
+    );
+    await expect(kafka.sendMessagesSimple("t", 0, "ok", 5 as never)).rejects.toThrow(
+      new TypeError("messages[1] is not a message (use createMessage) or a payload (bytes or a string), got 5"),
+    );
+    await expect(kafka.sendMessagesSimple("t", 0, { payload: "not bytes" } as never)).rejects.toThrow(/got object/);
+    await expect(kafka.sendMessageSet({ topic: "t" } as never)).rejects.toThrow(new TypeError("sendMessageSet needs a ProduceRequest"));
+    await expect(kafka.getMessageSet({} as never)).rejects.toThrow(new TypeError("getMessageSet needs a FetchRequest"));
+    await expect(kafka.getOffsets({} as never)).rejects.toThrow(new TypeError("getOffsets needs an OffsetRequest"));
+    expect(() => kafka.iterMessages({} as never)).toThrow(new TypeError("iterMessages needs a FetchRequest"));
+    expect(transport.connects).toBe(0);
+  });
+
+  test("a payload over maxMessageSize is refused before anything is sent, in every produce of a MultiProduce", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport, maxMessageSize: 10 });
+    await kafka.sendMessagesSimple("t", 0, new Uint8Array(10));
+    const tooBig = new ProduceRequest("big", 3, [createMessage("ok"), createMessage(new Uint8Array(11))]);
+    const error = await kafka.sendMultiMessageSet([produce("fine"), tooBig]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MessageTooLargeError);
+    expect(error).toMatchObject({
+      message: 'A payload of 11 bytes exceeds maxMessageSize 10; the broker would drop it silently (topic "big", partition 3)',
+      topic: "big",
+      partition: 3,
+    });
+    await expect(kafka.sendMessageSet(tooBig)).rejects.toThrow(MessageTooLargeError);
+    // Pre-encoded bytes pass as they are: the client does not parse them.
+    await kafka.sendMessageSet(new ProduceRequest("t", 0, new EncodedMessageSet(encodeMessages([createMessage(new Uint8Array(11))]))));
+    await tick();
+    expect(writtenRequests(transport)).toHaveLength(2);
+  });
+});
+
+describe("getMultiMessageSet", () => {
+  test("one result per fetch, in order; a part holding no whole message is fetched again alone, grown", async () => {
+    const { log, starts } = logOf(10, 150, 10);
+    const transport = new LogTransport(log);
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const results = await kafka.getMultiMessageSet([new FetchRequest("a", 0, 0, 100), new FetchRequest("b", 0, starts[1]!, 100)]);
+    expect(results.map(([messages, next]) => [messages.map((m) => m.payload.length), next.offset])).toEqual([
+      [[10], starts[1]],
+      [[150, 10], log.length],
+    ]);
+    expect(transport.requestTypes).toEqual([RequestType.MultiFetch, RequestType.Fetch]);
+    expect(transport.fetches.at(-1)).toEqual({ offset: starts[1], maxSize: 200 });
+  });
+
+  test("a part already at maxFetchBytes that holds no whole message is a MessageTooLargeError, with no second request", async () => {
+    const { log, starts } = logOf(10, 150);
+    const transport = new LogTransport(log);
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport, maxFetchBytes: 100 });
+    const parts = [new FetchRequest("a", 0, 0, 100), new FetchRequest("b", 0, starts[1]!, 100)];
+    await expect(kafka.getMultiMessageSet(parts)).rejects.toThrow(MessageTooLargeError);
+    expect(transport.requestTypes).toEqual([RequestType.MultiFetch]);
+  });
+});
+
+describe("how a connection ends", () => {
+  test("close() writes what is queued, waits for the answers due, then ends the transport cleanly", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const reply = kafka.getOffsets(new OffsetRequest("t", 0, -1, 1));
+    await tick();
+    let closed = false;
+    const closing = kafka.close().then(() => (closed = true));
+    await tick();
+    expect(closed).toBe(false);
+    transport.handlers!.data(encodeOffsetsResponse([4]));
+    expect(await reply).toEqual([4]);
+    await closing;
+    expect([transport.ended, transport.destroyed]).toEqual([1, 0]);
+    expect(transport.writes).toHaveLength(1);
+    // close() again is the same promise; later requests fail clearly and open nothing.
+    expect(kafka.close()).toBe(kafka.close());
+    await expect(kafka.getOffsets(new OffsetRequest("t", 0, -1, 1))).rejects.toThrow(
+      new ConnectionClosedError("The client for 127.0.0.1:9092 is closed"),
+    );
+    expect(transport.connects).toBe(1);
+  });
+
+  test("close() while the connection is being opened: nothing is written on it and it is closed", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const request = kafka.getOffsets(new OffsetRequest("t", 0, -1, 1));
+    const closing = kafka.close();
+    await expect(request).rejects.toThrow(new ConnectionClosedError("The client for 127.0.0.1:9092 is closed"));
+    await closing;
+    expect([transport.writes.length, transport.ended]).toEqual([0, 1]);
+  });
+
+  test("a connection that fails is dropped at once (destroyed, not ended)", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const reply = kafka.getOffsets(new OffsetRequest("t", 0, -1, 1));
+    await tick();
+    transport.handlers!.data(Uint8Array.of(0, 0, 0, 6, 0, 0, 0, 0, 0, 5));
+    await expect(reply).rejects.toThrow(/offset count 5 does not fit/);
+    expect([transport.ended, transport.destroyed]).toEqual([0, 1]);
+  });
+
+  test("each request has requestTimeoutMs from when it was sent; past it the connection is dropped", async () => {
+    jest.useFakeTimers({ doNotFake: ["nextTick", "queueMicrotask", "setImmediate"] });
+    try {
+      const transport = new FakeTransport();
+      const kafka = new KafkaClient("127.0.0.1", 9092, { transport, requestTimeoutMs: 1000 });
+      const first = kafka.getOffsets(new OffsetRequest("t", 0, -1, 1));
+      await jest.advanceTimersByTimeAsync(600);
+      const second = kafka.getOffsets(new OffsetRequest("t", 0, -1, 1)).catch((error: unknown) => error);
+      await jest.advanceTimersByTimeAsync(300);
+      transport.handlers!.data(encodeOffsetsResponse([1]));
+      expect(await first).toEqual([1]);
+      // The second was sent at 600 ms: at 1,599 ms it still has time, at 1,600 ms it has none.
+      await jest.advanceTimersByTimeAsync(699);
+      expect(transport.destroyed).toBe(0);
+      await jest.advanceTimersByTimeAsync(1);
+      const timeout = await second;
+      expect(timeout).toBeInstanceOf(TimeoutError);
+      expect((timeout as Error).message).toBe("No response from 127.0.0.1:9092 within 1000 ms; the connection was dropped");
+      expect(transport.destroyed).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test("a deadline timer that fires after every answer came does nothing", async () => {
+    jest.useFakeTimers({ doNotFake: ["nextTick", "queueMicrotask", "setImmediate"] });
+    try {
+      const transport = new FakeTransport();
+      const kafka = new KafkaClient("127.0.0.1", 9092, { transport, requestTimeoutMs: 1000 });
+      const answered = kafka.latestOffset("t", 0);
+      await jest.advanceTimersByTimeAsync(0);
+      transport.handlers!.data(encodeOffsetsResponse([1]));
+      expect(await answered).toBe(1);
+      await jest.advanceTimersByTimeAsync(5000);
+      const again = kafka.latestOffset("t", 0);
+      await jest.advanceTimersByTimeAsync(0);
+      transport.handlers!.data(encodeOffsetsResponse([2]));
+      expect([await again, transport.connects, transport.destroyed]).toEqual([2, 1, 0]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test("a transport that cannot connect: its reason is kept, whatever it threw", async () => {
+    const refusing = (thrown: unknown): Transport => ({ connect: () => Promise.reject(thrown) });
+    const cause = new Error("ECONNREFUSED");
+    const error = await new KafkaClient("127.0.0.1", 9092, { transport: refusing(cause) })
+      .getOffsets(new OffsetRequest("t", 0, -1, 1))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionClosedError);
+    expect((error as Error).message).toBe("Cannot connect to 127.0.0.1:9092: ECONNREFUSED");
+    expect((error as Error).cause).toBe(cause);
+    await expect(new KafkaClient("127.0.0.1", 9092, { transport: refusing("no route") }).latestOffset("t", 0)).rejects.toThrow(
+      "Cannot connect to 127.0.0.1:9092: no route",
+    );
+  });
+
+  test("a connection closed while it was being opened fails the request with why", async () => {
+    const transport: Transport = {
+      connect: async (_target, handlers) => {
+        handlers.closed(new Error("closed at once"));
+        return { write: () => true, end: async () => {}, destroy: () => {} };
+      },
+    };
+    const error = await new KafkaClient("127.0.0.1", 9092, { transport }).latestOffset("t", 0).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionClosedError);
+    expect((error as Error).message).toBe("Connection to 127.0.0.1:9092 was closed: closed at once");
+    expect(((error as Error).cause as Error).message).toBe("closed at once");
+  });
+
+  test("close() waits for every answer due, not just the first", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const first = kafka.latestOffset("t", 0);
+    const second = kafka.latestOffset("t", 0);
+    await tick();
+    const closing = kafka.close();
+    await tick();
+    transport.handlers!.data(encodeOffsetsResponse([1]));
+    await tick();
+    transport.handlers!.data(encodeOffsetsResponse([2]));
+    expect([await first, await second]).toEqual([1, 2]);
+    await closing;
+  });
+
+  test("close() confirms the produces written: once the broker answers, it resolves", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    await kafka.sendMessageSet(produce("applied"));
+    const closing = outcome(kafka.close());
+    await tick();
+    expect(writtenRequests(transport).map((r) => r.type)).toEqual([RequestType.Produce, RequestType.Offsets]);
+    transport.handlers!.data(encodeOffsetsResponse([]));
+    expect(await closing).toBe("confirmed");
+    expect(transport.ended).toBe(1);
+  });
+
+  test("close() after the connection failed, or while it fails, does not end the dropped transport", async () => {
+    for (const failWhileClosing of [false, true]) {
+      const transport = new FakeTransport();
+      const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+      const reply = kafka.latestOffset("t", 0).catch((e: unknown) => e);
+      await tick();
+      if (!failWhileClosing) transport.handlers!.closed(new Error("reset"));
+      const closing = kafka.close();
+      await tick();
+      if (failWhileClosing) transport.handlers!.closed(new Error("reset"));
+      await closing;
+      expect(await reply).toBeInstanceOf(ConnectionClosedError);
+      expect([failWhileClosing, transport.ended, transport.destroyed]).toEqual([failWhileClosing, 0, 1]);
+    }
+  });
+
+  test("a failed connection stays failed with its first error, is dropped once and leaves no timer", async () => {
+    jest.useFakeTimers({ doNotFake: ["nextTick", "queueMicrotask", "setImmediate"] });
+    try {
+      const transport = new FakeTransport();
+      const connection = await ClientConnection.open(transport, { host: "127.0.0.1", port: 9092 }, resolveClientOptions());
+      const reply = connection.request(new OffsetRequest("t", 0, -1, 1)).catch((e: unknown) => e);
+      await jest.advanceTimersByTimeAsync(0);
+      expect(jest.getTimerCount()).toBe(1); // the request's deadline
+      transport.handlers!.data(Uint8Array.of(0, 0, 0, 6, 0, 0, 0, 0, 0, 5));
+      expect(await reply).toBeInstanceOf(MalformedError);
+      expect(jest.getTimerCount()).toBe(0);
+      transport.handlers!.closed(new Error("late"));
+      expect([connection.failed, transport.destroyed]).toEqual([true, 1]);
+      await expect(connection.request(new OffsetRequest("t", 0, -1, 1))).rejects.toThrow(/offset count 5 does not fit/);
+      await expect(connection.produce(produce("x"))).rejects.toThrow(/offset count 5 does not fit/);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test("a connection closed by the client refuses requests, saying so", async () => {
+    const transport = new FakeTransport();
+    const connection = await ClientConnection.open(transport, { host: "127.0.0.1", port: 9092 }, resolveClientOptions());
+    await connection.close();
+    await expect(connection.request(new OffsetRequest("t", 0, -1, 1))).rejects.toThrow(
+      new ConnectionClosedError("Connection to 127.0.0.1:9092 was closed by the client"),
+    );
+    // The transport reporting its end afterwards changes nothing.
+    transport.handlers!.closed();
+    await expect(connection.produce(produce("x"))).rejects.toThrow("Connection to 127.0.0.1:9092 was closed by the client");
+    expect([transport.ended, transport.destroyed]).toEqual([1, 0]);
+  });
+});
+
+describe("what confirm() vouches for", () => {
+  test("an answer to a request written before a produce says nothing about that produce", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const offsets = kafka.latestOffset("t", 0);
+    await tick();
+    const request = produce("after the offsets request");
+    await kafka.sendMessageSet(request);
+    transport.handlers!.data(encodeOffsetsResponse([3]));
+    expect(await offsets).toBe(3);
+    const confirming = outcome(kafka.confirm());
+    await tick();
+    transport.handlers!.closed(new Error("reset"));
+    expect(await confirming).toEqual([request]);
+  });
+
+  test("confirm() with nothing to confirm resolves at once, even while the transport is full", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    transport.full = true;
+    const offsets = kafka.latestOffset("t", 0);
+    await tick();
+    expect(await outcome(kafka.confirm())).toBe("confirmed");
+    transport.handlers!.data(encodeOffsetsResponse([3]));
+    expect(await offsets).toBe(3);
+  });
+});
+
+describe("frame limits", () => {
+  test("a response frame over maxResponseBytes is a FrameTooLargeError; a request over maxRequestBytes a RangeError, and nothing is sent", async () => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport, maxResponseBytes: 50, maxRequestBytes: 100 });
+    await expect(kafka.sendMessagesSimple("t", 0, new Uint8Array(100))).rejects.toThrow(RangeError);
+    const fetched = kafka.getMessageSet(new FetchRequest("t", 0, 0, 1000));
+    await tick();
+    transport.handlers!.data(encodeFetchResponse({ errorCode: 0, messageSet: encodeMessages([createMessage(new Uint8Array(60))]) }));
+    await expect(fetched).rejects.toThrow(FrameTooLargeError);
+    expect(writtenRequests(transport).map((r) => r.type)).toEqual([RequestType.Fetch]);
+  });
+});
+
+describe("a close names the request it most likely answers", () => {
+  const closedError = async (send: (kafka: KafkaClient) => Promise<unknown>, reason?: Error): Promise<string> => {
+    const transport = new FakeTransport();
+    const kafka = new KafkaClient("127.0.0.1", 9092, { transport });
+    const sent = send(kafka).then(
+      () => kafka.confirm(),
+      (error: unknown) => Promise.reject(error),
+    );
+    const settled = sent.then(
+      () => "no error",
+      (error: Error) => error.message,
+    );
+    await tick();
+    transport.handlers!.closed(reason);
+    return settled;
+  };
+  const reset = new Error("reset");
+
+  test.each([
+    ["a Fetch", (kafka: KafkaClient) => kafka.getMessageSet(new FetchRequest("f", 0, 0, 100)), "a Fetch request for f"],
+    [
+      "a MultiFetch",
+      (kafka: KafkaClient) =>
+        kafka.getMultiMessageSet([new FetchRequest("a", 0, 0, 100), new FetchRequest("b", 0, 0, 100), new FetchRequest("a", 1, 0, 100)]),
+      "a MultiFetch request for a, b",
+    ],
+    ["an Offsets", (kafka: KafkaClient) => kafka.latestOffset("o", 0), "an Offsets request for o"],
+    ["a Produce", (kafka: KafkaClient) => kafka.sendMessageSet(produce("x")), "a Produce request for t"],
+    [
+      "a MultiProduce",
+      (kafka: KafkaClient) => kafka.sendMultiMessageSet([produce("x"), new ProduceRequest("u", 0, [createMessage("y")])]),
+      "a MultiProduce request for t, u",
+    ],
+  ])("%s request", async (_kind, send, named) => {
+    expect(await closedError(send, reset)).toMatch(`Connection to 127.0.0.1:9092 was closed: reset after ${named}`);
+  });
+
+  test("a produce written before the oldest unanswered request is named, since the broker may have closed on it", async () => {
+    const message = await closedError(async (kafka) => {
+      await kafka.sendMessageSet(new ProduceRequest("bad", 0, [createMessage("x")]));
+      await kafka.latestOffset("o", 0);
+    }, reset);
+    expect(message).toBe("Connection to 127.0.0.1:9092 was closed: reset after a Produce request for bad");
+  });
+
+  test("a close without an error, after a request: the broker (or a proxy) refused it", async () => {
+    expect(await closedError((kafka) => kafka.latestOffset("o", 0))).toBe(
+      "Connection to 127.0.0.1:9092 was closed by the broker (or a proxy in front of it) after an Offsets request for o: " +
+        "a 0.7 broker closes the connection on an invalid produce or on Offsets for a partition it does not have, a proxy on a request its allow lists deny",
+    );
   });
 });
