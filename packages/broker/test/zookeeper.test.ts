@@ -1,5 +1,5 @@
 /** The embedded broker registers in ZooKeeper exactly as a 0.7.2 broker does (protocol §9, §9.3). */
-import { startBroker, type Broker } from "@k07/broker";
+import { startBroker, type Broker, type ConnectionEvent } from "@k07/broker";
 import { ZooKeeperSession } from "@k07/zookeeper";
 import { describeWithZooKeeper } from "@k07/testing/zookeeper-harness.ts";
 import { rawProduce, textSet } from "./helpers/bytes.ts";
@@ -38,6 +38,25 @@ describeWithZooKeeper("broker registration in ZooKeeper", (server) => {
 
   test("a second broker with the same id is refused, as in 0.7", async () => {
     await expect(startBroker({ zookeeper: server().connectString, brokerId: 1 })).rejects.toThrow(/already registered on the path \/brokers\/ids\/1/);
+  });
+
+  test("a topic ZooKeeper refuses to register after start is reported as a zookeeper-error event, and the broker goes on serving", async () => {
+    // ZooKeeper refuses children under an ephemeral node: the topic's registration fails.
+    await zk.createParents("/brokers/topics");
+    await zk.create("/brokers/topics/unregistrable", null, "ephemeral");
+    const events: ConnectionEvent[] = [];
+    const broker = await startBroker({ zookeeper: server().connectString, brokerId: 9, onEvent: (event) => events.push(event) });
+    brokers.push(broker);
+    const conn = await RawConnection.open(broker.port);
+    conn.send(rawProduce("unregistrable", 0, textSet("m")));
+    for (let i = 0; i < 100 && !events.some((e) => e.kind === "zookeeper-error"); i++) await new Promise((r) => setTimeout(r, 20));
+    conn.end();
+    expect(events).toContainEqual({
+      kind: "zookeeper-error",
+      remote: server().connectString,
+      reason: expect.stringContaining("/brokers/topics/unregistrable"),
+    });
+    expect(broker.logs.get("unregistrable", 0)).toBeDefined(); // the message was appended all the same
   });
 
   test("a clean stop removes its ephemeral nodes at once; a restart on the same data re-registers its topics", async () => {
