@@ -1,4 +1,4 @@
-/** The errors for bad message arguments say what was wrong, not only its type. */
+/** Message edges: argument errors that say what was wrong, the default decompression budget, advance() then next(). */
 import {
   EncodedMessageSet,
   ProduceRequest,
@@ -7,6 +7,7 @@ import {
   createMessage,
   createMessageFromString,
   decodeMessageSet,
+  encodeMessages,
   writeEntry,
 } from "../src/index.ts";
 
@@ -37,5 +38,32 @@ describe("message argument errors name the bad value", () => {
 
   test("decodeMessageSet names a bad maxCompressionDepth", () => {
     expect(() => decodeMessageSet(new Uint8Array(0), { maxCompressionDepth: -1 })).toThrow(/maxCompressionDepth must be an integer >= 0, got -1/);
+  });
+});
+
+describe("the default decompression budget", () => {
+  test("is large enough for a wrapper that inflates to 200 KiB", () => {
+    const wrapper = createCompressedMessage([createMessage(new Uint8Array(200 * 1024))], "gzip");
+    const messages = decodeMessageSet(encodeMessages([wrapper])).toArray();
+    expect(messages.map((m) => m.payloadLength)).toEqual([200 * 1024]);
+  });
+});
+
+describe("advance() then next()", () => {
+  test("next() hands out the message advance() prepared, however often advance() was called", () => {
+    const iterator = decodeMessageSet(encodeMessages([createMessage("a"), createMessage("b")]))[Symbol.iterator]();
+    expect(iterator.advance(Number.POSITIVE_INFINITY)).toBe(true);
+    expect(iterator.advance(Number.POSITIVE_INFINITY)).toBe(true);
+    expect(iterator.next().value?.text()).toBe("a");
+    expect(iterator.next().value?.text()).toBe("b");
+    expect(iterator.next().done).toBe(true);
+  });
+
+  test("next() after an advance() that stopped inside a wrapper finishes that wrapper before the next entry", () => {
+    const wrapper = createCompressedMessage([createMessage(new Uint8Array(300 * 1024))], "gzip");
+    const iterator = decodeMessageSet(encodeMessages([wrapper, createMessage("after")]))[Symbol.iterator]();
+    expect(iterator.advance(1)).toBe(false);
+    expect(iterator.next().value?.payloadLength).toBe(300 * 1024);
+    expect(iterator.next().value?.text()).toBe("after");
   });
 });
