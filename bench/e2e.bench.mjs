@@ -126,6 +126,7 @@ const clients = [
     consumers: [
       ["iterMessages", k07.consume],
       ["getMessageSet loop", k07.consumeWithGetMessageSet],
+      ["getMessageSet, next sent first", k07.consumeWithPipelinedGetMessageSet],
     ],
   }),
   async () => {

@@ -56,6 +56,28 @@ export async function consumeWithGetMessageSet({ host, port, topic, count, fetch
   return n;
 }
 
+/**
+ * The same, with the next fetch sent before the messages of this one are handled (its request is
+ * known as soon as the set arrives), as the raw-frames row sends the next fetch before walking one:
+ * the broker serves a fetch while the consumer works through the last.
+ */
+export async function consumeWithPipelinedGetMessageSet({ host, port, topic, count, fetchBytes, onMessage }) {
+  const client = new k07.KafkaClient(host, port);
+  let n = 0;
+  try {
+    let pending = client.getMessageSet(new k07.FetchRequest(topic, 0, 0, fetchBytes));
+    while (n < count) {
+      const [messages, next] = await pending;
+      if (messages.length === 0) break;
+      if (n + messages.length < count) pending = client.getMessageSet(next);
+      for (let i = 0; i < messages.length && n < count; i++, n++) onMessage(messages[i].payload);
+    }
+  } finally {
+    await client.close();
+  }
+  return n;
+}
+
 /** The broker's log end for a partition (the harness's check that every produce landed). */
 export async function latestOffset({ host, port, topic }) {
   const client = new k07.KafkaClient(host, port);

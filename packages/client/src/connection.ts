@@ -42,6 +42,16 @@ const COALESCE_BYTES = 64 * 1024;
 const FLUSH_AT_BYTES = 1024 * 1024;
 
 /**
+ * Runs `task` once the event loop has looked at I/O: with `setImmediate` where the runtime has it
+ * (Node), else with a zero-delay timer. A timer is clamped to 1 ms in Node, and a fast send loop
+ * waiting for its turn to end then idles for most of that millisecond.
+ */
+const afterIo: (task: () => void) => void = (() => {
+  const immediate = (globalThis as { setImmediate?: (task: () => void) => unknown }).setImmediate;
+  return typeof immediate === "function" ? (task) => void immediate(task) : (task) => void setTimeout(task, 0);
+})();
+
+/**
  * A producer that never calls confirm() would otherwise keep every request it wrote (payloads
  * included) in the ledger forever. After this many produce requests, or bytes of them, written
  * since the last confirm or checkpoint, the connection sends a checkpoint of its own: the same
@@ -286,7 +296,7 @@ export class ClientConnection {
     this.outgoingBytes = 0;
     if (!this.turnOpen) {
       this.turnOpen = true;
-      setTimeout(() => this.turnEnded(), 0);
+      afterIo(() => this.turnEnded());
     }
     this.turnBytes += total;
     let ok: boolean;
