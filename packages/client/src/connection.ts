@@ -134,6 +134,8 @@ export class ClientConnection {
         target,
         {
           data: (chunk) => connection.received(chunk),
+          readBuffer: () => connection.session.readBuffer(),
+          bytesRead: (n) => connection.received(n),
           drain: () => connection.drained(),
           closed: (error) => connection.transportClosed(error),
         },
@@ -310,11 +312,12 @@ export class ClientConnection {
     if (!ok) this.writable = false;
   }
 
-  private received(chunk: Uint8Array): void {
+  /** A chunk, or the number of bytes read into the session's `readBuffer()`. */
+  private received(bytes: Uint8Array | number): void {
     if (this.failure !== undefined) return;
     let events: SessionEvent<Waiter>[];
     try {
-      events = this.session.receive(chunk);
+      events = typeof bytes === "number" ? this.session.receiveRead(bytes) : this.session.receive(bytes);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.fail(error instanceof K07Error ? error : new ConnectionClosedError(`Bad response from ${this.name}: ${reason}`));

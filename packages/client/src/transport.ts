@@ -17,9 +17,19 @@ export interface TransportTarget {
   readonly tls?: unknown;
 }
 
-/** Called by the transport. `data` chunks must not be reused by the transport afterwards: the client keeps views into them. */
+/**
+ * Called by the transport. `data` chunks must not be reused by the transport afterwards: the client
+ * keeps views into them. A transport that can read into a buffer it is given (Node's `onread`) may
+ * instead, for every read, ask `readBuffer()` where to put the bytes and report them with
+ * `bytesRead(n)`: a large response is then read straight into its own buffer, with no chunk
+ * allocated and no copy.
+ */
 export interface TransportHandlers {
   data(chunk: Uint8Array): void;
+  /** Where the next read should put its bytes (valid until `bytesRead` or `data` is called). The client always provides it. */
+  readBuffer?(): Uint8Array;
+  /** `n` bytes were read into the start of the last `readBuffer()`. The client always provides it. */
+  bytesRead?(n: number): void;
   /** The transport can take more writes after `write` returned false. */
   drain(): void;
   /** The connection is gone (error = why, if it was not a clean end). Called once. */

@@ -252,3 +252,113 @@ test("a frame announced but not yet sent allocates nothing: its buffer comes onl
 test("the allocate option must be a function", () => {
   expect(() => new FrameDecoder({ allocate: 4096 as never })).toThrow(new TypeError("the allocate option must be a function, got number"));
 });
+
+describe("reading into the decoder's buffers (readBuffer / commitRead, as Node's onread does)", () => {
+  /** Feeds `stream` as a socket would with onread: each read takes at most `readSize` bytes (or what `sizes` says), into readBuffer(). */
+  function readAll(decoder: FrameDecoder, stream: Uint8Array, readSizes: (i: number) => number): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    let at = 0;
+    for (let i = 0; at < stream.length; i++) {
+      const into = decoder.readBuffer();
+      const n = Math.min(into.length, stream.length - at, Math.max(1, readSizes(i)));
+      into.set(stream.subarray(at, at + n));
+      at += n;
+      decoder.commitRead(n);
+      frames.push(...drain(decoder));
+    }
+    return frames;
+  }
+
+  const contents = [Uint8Array.of(1), Uint8Array.from({ length: 300_000 }, (_, i) => i & 0xff), Uint8Array.of(2, 3), new Uint8Array(70_000).fill(9)];
+  const stream = concat(contents.map(frame));
+
+  test("whole reads, one byte at a time, and with trailing bytes of a next frame: the same frames", () => {
+    for (const sizes of [() => 1 << 30, () => 1, (i: number) => [7, 65_536, 3, 100_000][i % 4]!]) {
+      const decoder = new FrameDecoder();
+      const frames = readAll(decoder, stream, sizes);
+      expect(frames.map((f) => f.length)).toEqual(contents.map((c) => c.length));
+      frames.forEach((f, i) => expect(f).toEqual(contents[i]));
+      expect(decoder.atBoundary).toBe(true);
+    }
+    const decoder = new FrameDecoder();
+    readAll(decoder, concat([frame(Uint8Array.of(5)), Uint8Array.of(0, 0)]), () => 1 << 30);
+    expect([decoder.atBoundary, decoder.bufferedBytes]).toEqual([false, 2]); // half a prefix kept for the next read
+  });
+
+  test("property: any frames, read in reads of any sizes, come out whole and in order", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 200 }), { maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 0, max: 300 }),
+        (items, reads, eager) => {
+          const decoder = new FrameDecoder({ eagerFrameBytes: eager });
+          const frames = readAll(decoder, concat(items.map(frame)), (i) => reads[i % reads.length]!);
+          expect(frames.map((f) => Array.from(f))).toEqual(items.map((c) => Array.from(c)));
+          expect(decoder.atBoundary).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test("once its size is known, the rest of a frame is read straight into its own buffer: no copy, no chunk per read", () => {
+    const content = Uint8Array.from({ length: 1_000_000 }, (_, i) => (i * 7) & 0xff);
+    const bytes = frame(content);
+    const sizes: number[] = [];
+    const decoder = new FrameDecoder({ allocate: (size) => (sizes.push(size), new Uint8Array(size)) });
+    const scratch = decoder.readBuffer();
+    scratch.set(bytes.subarray(0, 65_536));
+    decoder.commitRead(65_536);
+    expect(decoder.next()).toBeUndefined();
+    const rest = decoder.readBuffer();
+    expect(rest.length).toBe(1_000_004 - 65_536); // exactly what the frame still needs
+    rest.set(bytes.subarray(65_536, 300_000));
+    decoder.commitRead(300_000 - 65_536);
+    expect(decoder.next()).toBeUndefined();
+    const last = decoder.readBuffer();
+    expect(last.buffer).toBe(rest.buffer);
+    last.set(bytes.subarray(300_000));
+    decoder.commitRead(bytes.length - 300_000);
+    const result = decoder.next()!;
+    expect(result).toEqual(content);
+    expect(result.buffer).toBe(rest.buffer);
+    // The scratch buffer, the copy of the first read, the frame's own buffer: nothing per later read.
+    expect(sizes).toEqual([65_536, 65_536, 1_000_000]);
+  });
+
+  test("a frame over eagerFrameBytes that stalls holds at most twice what it sent; past half, the rest is read into place", () => {
+    const sizes: number[] = [];
+    const decoder = new FrameDecoder({
+      maxFrameBytes: 100_000_000,
+      eagerFrameBytes: 1000,
+      allocate: (size) => (sizes.push(size), new Uint8Array(size)),
+    });
+    const into = decoder.readBuffer();
+    into.set([0x05, 0xf5, 0xe1, 0x00, 1, 2, 3]); // 100,000,000 bytes promised, 3 sent
+    decoder.commitRead(7);
+    expect(decoder.next()).toBeUndefined();
+    const next = decoder.readBuffer();
+    expect(next.length).toBe(65_536); // a read's worth, not the frame
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThan(200_000);
+    // A small frame over the limit: gathered while under half, then given its buffer.
+    const small = new FrameDecoder({ eagerFrameBytes: 10 });
+    const bytes = frame(Uint8Array.from({ length: 100 }, (_, i) => i));
+    const frames = readAll(small, bytes, () => 20);
+    expect(frames).toEqual([bytes.subarray(4)]);
+  });
+
+  test("commitRead refuses a count the last buffer could not hold; after a bad prefix the error comes after the frames before it", () => {
+    const decoder = new FrameDecoder({ maxFrameBytes: 10 });
+    expect(() => decoder.commitRead(1)).toThrow(RangeError);
+    const into = decoder.readBuffer();
+    expect(() => decoder.commitRead(into.length + 1)).toThrow(RangeError);
+    expect(() => decoder.commitRead(-1)).toThrow(RangeError);
+    expect(() => new FrameDecoder({ eagerFrameBytes: -1 })).toThrow(RangeError);
+    const stream = concat([frame(Uint8Array.of(4)), frame(new Uint8Array(11))]);
+    into.set(stream);
+    decoder.commitRead(stream.length);
+    expect(decoder.next()).toEqual(Uint8Array.of(4));
+    expect(() => decoder.next()).toThrow(FrameTooLargeError);
+  });
+});

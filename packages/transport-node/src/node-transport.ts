@@ -10,9 +10,15 @@ export const nodeTransport: Transport = {
   connect(target: TransportTarget, handlers: TransportHandlers, signal: AbortSignal): Promise<TransportConnection> {
     return new Promise((resolve, reject) => {
       const tls = target.tls;
+      // Plain TCP reads into the buffers the client names (a large response straight into its own
+      // buffer: no 64 KiB chunk allocated per read, no copy); TLS sockets have no `onread`.
+      const onread =
+        handlers.readBuffer !== undefined && handlers.bytesRead !== undefined
+          ? { buffer: () => handlers.readBuffer!(), callback: (n: number) => (handlers.bytesRead!(n), true) }
+          : undefined;
       const socket: Socket =
         tls === undefined || tls === false
-          ? netConnect({ host: target.host, port: target.port })
+          ? netConnect({ host: target.host, port: target.port, ...(onread === undefined ? {} : { onread }) })
           : tlsConnect({ host: target.host, port: target.port, servername: target.host, ...(tls === true ? {} : (tls as ConnectionOptions)) });
       let connected = false;
       const onAbort = () => socket.destroy(new Error("connect aborted"));
@@ -23,7 +29,7 @@ export const nodeTransport: Transport = {
         signal.removeEventListener("abort", onAbort);
         resolve(connection);
       });
-      socket.on("data", (chunk: Buffer) => handlers.data(chunk));
+      socket.on("data", (chunk: Buffer) => handlers.data(chunk)); // not called when reading with onread
       socket.on("drain", () => handlers.drain());
       let failure: Error | undefined;
       socket.on("error", (error) => {

@@ -79,9 +79,29 @@ export class ClientSession<T = undefined> {
   /** Responses completed by `chunk`, in request order. Throws (and stays failed) on a protocol violation. */
   receive(chunk: Uint8Array): SessionEvent<T>[] {
     if (this.failure !== undefined) throw this.failure;
+    this.decoder.push(chunk);
+    return this.responses();
+  }
+
+  /**
+   * Where a transport that reads into a given buffer should put the next bytes (FrameDecoder's
+   * `readBuffer`: inside a large response, the rest of that response's own buffer); then call
+   * `receiveRead` with how many it read.
+   */
+  readBuffer(): Uint8Array {
+    return this.decoder.readBuffer();
+  }
+
+  /** Responses completed by the `n` bytes read into the last `readBuffer()`; as `receive`. */
+  receiveRead(n: number): SessionEvent<T>[] {
+    if (this.failure !== undefined) throw this.failure;
+    this.decoder.commitRead(n);
+    return this.responses();
+  }
+
+  private responses(): SessionEvent<T>[] {
     const events: SessionEvent<T>[] = [];
     try {
-      this.decoder.push(chunk);
       for (let frame = this.decoder.next(); frame !== undefined; frame = this.decoder.next()) {
         events.push(this.match(frame));
       }

@@ -4,12 +4,26 @@ import { allocate, type Allocator } from "../primitives/allocate.ts";
 import { concatBytes } from "../primitives/bytes.ts";
 import { SizePrefixSplitter } from "./size-prefix.ts";
 
+const EMPTY = new Uint8Array(0);
+
 /** The broker's default `max.socket.request.bytes`, used as the default frame limit. */
 export const DEFAULT_MAX_FRAME_BYTES = 104_857_600;
+
+/** Size of the buffer `readBuffer` offers between frames (a socket read's usual size). */
+const SCRATCH_BYTES = 64 * 1024;
+/** Default `eagerFrameBytes`. */
+export const DEFAULT_EAGER_FRAME_BYTES = 4 * 1024 * 1024;
 
 export interface FrameDecoderOptions {
   /** Largest frame (size prefix value) accepted. Default 104857600. */
   readonly maxFrameBytes?: number;
+  /**
+   * With `readBuffer`: a frame up to this size gets its buffer as soon as its size prefix arrives,
+   * so the rest of it is read straight into place; a larger one only once half of it has arrived
+   * (until then its bytes are gathered and copied once). So a peer that announces a large frame and
+   * stalls holds at most this much, or twice what it sent. Default 4 MiB.
+   */
+  readonly eagerFrameBytes?: number;
   /** Supplies the buffers frames that span chunks are assembled into (filled completely). Default: zero-filled ones. */
   readonly allocate?: Allocator;
 }
@@ -19,7 +33,7 @@ export interface FrameDecoderOptions {
  * `push` chunks of any size, then call `next` until it returns undefined ("need more bytes").
  *
  * A frame that lies inside one chunk is returned as a `subarray` of it (no copy). A frame that
- * spans chunks is assembled into one buffer of exactly its size (one copy), allocated only once all
+ * spans pushed chunks is assembled into one buffer of exactly its size (one copy), allocated only once all
  * of its bytes have arrived: a peer that announces a large frame and stalls holds no more memory
  * than it sent. A size prefix that is
  * not positive or is above the limit is refused before any of its bytes are buffered; the decoder
@@ -27,6 +41,12 @@ export interface FrameDecoderOptions {
  * still returned first.
  *
  * Chunks are kept by reference: the caller must not reuse a pushed chunk's memory.
+ *
+ * A transport that can read into a buffer it is given (Node's `onread`) can skip the chunks: ask
+ * `readBuffer()` where the next bytes go, read into it, then `commitRead(n)` and call `next` as
+ * usual. Between frames that is a scratch buffer the decoder reuses (what a read brings is copied
+ * out of it); inside a frame whose buffer exists, the rest of that frame, so its bytes land where
+ * they stay, with no chunk allocated and no copy (see `eagerFrameBytes` for when that buffer is made).
  */
 export class FrameDecoder {
   readonly maxFrameBytes: number;
@@ -43,6 +63,12 @@ export class FrameDecoder {
   private readonly allocate: Allocator;
   /** Stream position of the next unread byte, for error messages. */
   private streamPosition = 0;
+  private readonly eagerFrameBytes: number;
+  /** The partial frame's own buffer, once made: reads go straight into it (see `readBuffer`). */
+  private partialTarget: Uint8Array | undefined;
+  private scratch: Uint8Array | undefined;
+  /** What the last `readBuffer` returned, so that `commitRead` knows where the bytes went. */
+  private lent: Uint8Array | undefined;
 
   constructor(options: FrameDecoderOptions = {}) {
     const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
@@ -50,7 +76,65 @@ export class FrameDecoder {
       throw new RangeError(`maxFrameBytes must be an integer in [1, 2147483647], got ${String(max)}`);
     }
     this.maxFrameBytes = max;
+    const eager = options.eagerFrameBytes ?? DEFAULT_EAGER_FRAME_BYTES;
+    if (!Number.isSafeInteger(eager) || eager < 0) throw new RangeError(`eagerFrameBytes must be a non-negative integer, got ${String(eager)}`);
+    this.eagerFrameBytes = eager;
     this.allocate = hookOption("allocate", options.allocate, allocate);
+  }
+
+  /**
+   * Where the next bytes read from the stream should go; after reading `n` bytes into its start,
+   * call `commitRead(n)`. Call it when `next` has returned undefined (everything given so far is
+   * consumed): then, inside a frame whose buffer exists, it is the rest of that frame. The buffer
+   * is only valid until the next `readBuffer`, `push` or `commitRead`.
+   */
+  readBuffer(): Uint8Array {
+    this.lent = undefined;
+    const size = this.partialSize;
+    if (size >= 0 && this.failure === undefined && this.currentChunk() === undefined) {
+      if (this.partialTarget === undefined && (size <= this.eagerFrameBytes || size <= 2 * this.partialFill)) this.makePartialTarget();
+      // A frame too large to allocate yet: a fresh buffer per read, kept by reference like a pushed chunk.
+      this.lent =
+        this.partialTarget === undefined
+          ? this.allocate(Math.min(SCRATCH_BYTES, size - this.partialFill))
+          : this.partialTarget.subarray(this.partialFill);
+      return this.lent;
+    }
+    this.scratch ??= this.allocate(SCRATCH_BYTES);
+    return this.scratch;
+  }
+
+  /** Records that `n` bytes were read into the start of the last `readBuffer()`. Frames become available through `next`. */
+  commitRead(n: number): void {
+    const lent = this.lent;
+    this.lent = undefined;
+    if (!Number.isSafeInteger(n) || n < 0 || n > (lent ?? this.scratch ?? EMPTY).length) {
+      throw new RangeError(`commitRead(n) needs n within the last readBuffer(), got ${String(n)}`);
+    }
+    if (this.failure !== undefined || n === 0) return;
+    if (lent === undefined) {
+      // The scratch buffer is read into again next time: keep a copy of what this read brought.
+      const copy = this.allocate(n);
+      copy.set(this.scratch!.subarray(0, n));
+      this.chunks.push(copy);
+    } else if (this.partialTarget === undefined) {
+      this.chunks.push(lent.subarray(0, n));
+    } else {
+      this.partialFill += n;
+      this.streamPosition += n;
+    }
+  }
+
+  /** Gives the partial frame its buffer of exactly its size, with what was gathered of it so far. */
+  private makePartialTarget(): void {
+    const target = this.allocate(this.partialSize);
+    let at = 0;
+    for (const piece of this.partialPieces) {
+      target.set(piece, at);
+      at += piece.length;
+    }
+    this.partialPieces = [];
+    this.partialTarget = target;
   }
 
   /** Adds received bytes. Frames become available through `next`. */
@@ -64,17 +148,19 @@ export class FrameDecoder {
   next(): Uint8Array | undefined {
     if (this.failure !== undefined) throw this.failure;
     for (;;) {
+      if (this.partialSize >= 0 && this.partialFill === this.partialSize) return this.assemblePartial();
       const chunk = this.currentChunk();
       if (chunk === undefined) return undefined;
       const position = this.chunkPosition;
       const available = chunk.length - position;
       if (this.partialSize >= 0) {
         const n = Math.min(this.partialSize - this.partialFill, available);
-        this.partialPieces.push(chunk.subarray(position, position + n));
+        const piece = chunk.subarray(position, position + n);
+        if (this.partialTarget === undefined) this.partialPieces.push(piece);
+        else this.partialTarget.set(piece, this.partialFill);
         this.partialFill += n;
         this.consume(n);
-        if (this.partialFill < this.partialSize) continue;
-        return this.assemblePartial();
+        continue;
       }
       this.consume(this.prefix.read(chunk, position) - position);
       const size = this.prefix.size;
@@ -94,7 +180,8 @@ export class FrameDecoder {
 
   /** The gathered frame in one buffer of exactly its size (the single copy of a frame that spans chunks). */
   private assemblePartial(): Uint8Array {
-    const frame = concatBytes(this.partialPieces, this.allocate);
+    const frame = this.partialTarget ?? concatBytes(this.partialPieces, this.allocate);
+    this.partialTarget = undefined;
     this.partialSize = -1;
     this.partialPieces = [];
     this.partialFill = 0;

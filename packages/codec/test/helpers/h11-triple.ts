@@ -50,6 +50,18 @@ export function h11TripleFrame<R>(frame: Uint8Array, decode: (content: Uint8Arra
   expect(seen).toHaveLength(1);
   expect(normalise(decode(seen[0]!))).toEqual(expected);
 
+  // The same, a byte per read into the decoder's own buffers (readBuffer / commitRead, as Node's onread).
+  const reading = new FrameDecoder();
+  const read: Uint8Array[] = [];
+  for (let i = 0; i < frame.length; i++) {
+    reading.readBuffer()[0] = frame[i]!;
+    reading.commitRead(1);
+    const f = reading.next();
+    if (f !== undefined) read.push(f);
+  }
+  expect(read).toHaveLength(1);
+  expect(normalise(decode(read[0]!))).toEqual(expected);
+
   const trailing = new FrameDecoder();
   trailing.push(concat(frame, TRAILING_JUNK));
   const first = trailing.next();
@@ -95,7 +107,7 @@ export function h11TripleBytes<R>(
 
 /**
  * The triple for a ClientSession: the response bytes (one or more frames) are received whole, one
- * byte at a time, and followed by trailing junk that must stay buffered without an event. Every
+ * byte at a time (as chunks, and read into the session's own buffers), and followed by trailing junk that must stay buffered without an event. Every
  * run uses a fresh session that has sent `requests`; the events (normalised) must agree.
  */
 export function h11TripleSession<T>(
@@ -115,6 +127,20 @@ export function h11TripleSession<T>(
   const collected: SessionEvent<T>[] = [];
   for (let i = 0; i < responseBytes.length; i++) collected.push(...byteWise.receive(responseBytes.subarray(i, i + 1)));
   expect(normalise(collected)).toEqual(expected);
+
+  // Read into the session's own buffers (readBuffer / receiveRead, as Node's onread): whole reads, then a byte per read.
+  for (const step of [responseBytes.length, 1]) {
+    const reading = fresh();
+    const got: SessionEvent<T>[] = [];
+    for (let at = 0; at < responseBytes.length;) {
+      const into = reading.readBuffer();
+      const n = Math.min(step, into.length, responseBytes.length - at);
+      into.set(responseBytes.subarray(at, at + n));
+      at += n;
+      got.push(...reading.receiveRead(n));
+    }
+    expect(normalise(got)).toEqual(expected);
+  }
 
   // Junk that starts like a small frame: no event, nothing thrown, the bytes wait for more.
   const partialFrame = Uint8Array.of(0, 0, 0, 10, 1, 2, 3);
