@@ -224,7 +224,10 @@ const k07Produce = found(
 )["produce msg/s"];
 const k07Consume = Math.max(...rows.filter((r) => r.client === k07.name).map((r) => r["consume msg/s"]));
 const rawRow = rows.find((r) => r.client === raw.name);
-const rawInPlace = rows.find((r) => r.client === raw.name && r.consumer.includes("onread"));
+const rawInPlace = found(
+  rows.find((r) => r.client === raw.name && r.consumer.includes("onread")),
+  "the raw in-place row",
+);
 const peerRows = rows.filter((r) => r.client !== k07.name && r.client !== raw.name);
 for (const r of rows) {
   r["MB/s produced"] = (r["produce msg/s"] * PAYLOAD_BYTES) / 1e6;
