@@ -224,10 +224,6 @@ const k07Produce = found(
 )["produce msg/s"];
 const k07Consume = Math.max(...rows.filter((r) => r.client === k07.name).map((r) => r["consume msg/s"]));
 const rawRow = rows.find((r) => r.client === raw.name);
-const rawInPlace = found(
-  rows.find((r) => r.client === raw.name && r.consumer.includes("onread")),
-  "the raw in-place row",
-);
 const peerRows = rows.filter((r) => r.client !== k07.name && r.client !== raw.name);
 for (const r of rows) {
   r["MB/s produced"] = (r["produce msg/s"] * PAYLOAD_BYTES) / 1e6;
@@ -269,6 +265,10 @@ const targets = {
 // against the consumer alone (the same walk over one response in memory) and the real broker.
 let limits;
 if (rawRow) {
+  const rawInPlace = found(
+    rows.find((r) => r.client === raw.name && r.consumer.includes("onread")),
+    "the raw in-place row",
+  );
   const response = Buffer.from(
     raw.prepareProduce({
       topic: "e2e",
