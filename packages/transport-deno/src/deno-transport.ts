@@ -6,8 +6,9 @@ export const WRITE_HIGH_WATER_BYTES = 1024 * 1024;
 
 /**
  * The client's transport on Deno: `Deno.connect`, or `Deno.connectTls` when the target has a `tls`
- * option (`true` or `Deno.ConnectTlsOptions` without hostname/port). Reads come from the
- * connection's ReadableStream, whose chunks are fresh buffers, so payload views stay valid.
+ * option (`true` or `Deno.ConnectTlsOptions` without hostname/port). Reads go into the buffers the
+ * client names (`readBuffer`: a large response straight into its own buffer); with handlers that
+ * have none, they come from the connection's ReadableStream, whose chunks are fresh buffers.
  */
 export const denoTransport: Transport = {
   async connect(target: TransportTarget, handlers: TransportHandlers, signal: AbortSignal): Promise<TransportConnection> {
@@ -88,10 +89,20 @@ class DenoConnection implements TransportConnection {
   }
 
   private async readLoop(): Promise<void> {
+    const handlers = this.handlers;
     try {
-      for await (const chunk of this.conn.readable) {
-        if (this.done) break;
-        this.handlers.data(chunk);
+      if (handlers.readBuffer !== undefined && handlers.bytesRead !== undefined) {
+        // Each read goes where the client says: a large response straight into its own buffer.
+        for (;;) {
+          const n = await this.conn.read(handlers.readBuffer());
+          if (n === null || this.done) break;
+          handlers.bytesRead(n);
+        }
+      } else {
+        for await (const chunk of this.conn.readable) {
+          if (this.done) break;
+          handlers.data(chunk);
+        }
       }
       this.finish(undefined);
     } catch (error) {

@@ -23,7 +23,7 @@ for (const scenario of scenarios) {
   });
 }
 
-Deno.test("payload views share the chunk Deno received, and stay valid after later reads", async () => {
+Deno.test("payload views share the buffer Deno read them into, and stay valid after later reads", async () => {
   const kafka = new KafkaClient(broker.host, broker.port);
   const topic = `deno-zero-copy-${++counter}`;
   await kafka.sendMessagesSimple(topic, 0, "alpha", "beta");
@@ -54,6 +54,24 @@ Deno.test("the transport says when to wait (write returns false) and signals dra
   if (drains === 0) throw new Error("no drain after the queue was written");
   await connection.end();
   if (!closed) throw new Error("end() did not close");
+});
+
+Deno.test("a 3 MiB fetch, read straight into its own buffer, arrives whole and correct", async () => {
+  const kafka = new KafkaClient(broker.host, broker.port);
+  const topic = `deno-big-fetch-${++counter}`;
+  const payloads = Array.from({ length: 3000 }, (_, i) => Uint8Array.from({ length: 1000 }, (_, j) => (i + j) & 0xff));
+  for (let i = 0; i < payloads.length; i += 500) await kafka.sendMessageSet(new ProduceRequest(topic, 0, payloads.slice(i, i + 500)));
+  await kafka.confirm();
+  const [messages] = await kafka.getMessageSet(new FetchRequest(topic, 0, 0, 4 * 1024 * 1024));
+  if (messages.length !== payloads.length) throw new Error(`${messages.length} messages`);
+  messages.forEach((m, i) => {
+    if (m.payload.join() !== payloads[i]!.join()) throw new Error(`message ${i} differs`);
+  });
+  const buffer = messages[0]!.payload.buffer;
+  if (!messages.every((m) => m.payload.buffer === buffer) || buffer.byteLength !== 2 + 3000 * 1010) {
+    throw new Error("the payloads are not views of one buffer of the response's size");
+  }
+  await kafka.close();
 });
 
 Deno.test({
