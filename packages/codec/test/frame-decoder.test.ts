@@ -362,3 +362,22 @@ describe("reading into the decoder's buffers (readBuffer / commitRead, as Node's
     expect(() => decoder.next()).toThrow(FrameTooLargeError);
   });
 });
+
+test("readBuffer before a completed frame was taken still offers room, and the frame comes first", () => {
+  const decoder = new FrameDecoder();
+  const bytes = frame(new Uint8Array(100_000).fill(3));
+  const first = decoder.readBuffer();
+  first.set(bytes.subarray(0, 50_000));
+  decoder.commitRead(50_000);
+  expect(decoder.next()).toBeUndefined();
+  const rest = decoder.readBuffer();
+  rest.set(bytes.subarray(50_000));
+  decoder.commitRead(rest.length);
+  // Not taken yet: the next read must not be offered an empty buffer.
+  const more = decoder.readBuffer();
+  expect(more.length).toBeGreaterThan(0);
+  const next = frame(Uint8Array.of(7));
+  more.set(next);
+  decoder.commitRead(next.length);
+  expect(drain(decoder).map((f) => f.length)).toEqual([100_000, 1]);
+});

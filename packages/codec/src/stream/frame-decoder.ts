@@ -91,7 +91,9 @@ export class FrameDecoder {
   readBuffer(): Uint8Array {
     this.lent = undefined;
     const size = this.partialSize;
-    if (size >= 0 && this.failure === undefined && this.currentChunk() === undefined) {
+    // Only when every byte given so far is consumed and the frame still needs some: else the next
+    // bytes are not this frame's, and go through the scratch buffer like any chunk.
+    if (size >= 0 && this.partialFill < size && this.failure === undefined && this.currentChunk() === undefined) {
       if (this.partialTarget === undefined && (size <= this.eagerFrameBytes || size <= 2 * this.partialFill)) this.makePartialTarget();
       // A frame too large to allocate yet: a fresh buffer per read, kept by reference like a pushed chunk.
       this.lent =
