@@ -341,20 +341,57 @@ describe("reading into the decoder's buffers (readBuffer / commitRead, as Node's
     const next = decoder.readBuffer();
     expect(next.length).toBe(65_536); // a read's worth, not the frame
     expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThan(200_000);
-    // A small frame over the limit: gathered while under half, then given its buffer.
+    // A small frame over the limit: each read offered exactly what the frame still needs, in buffers
+    // of their own while under half of it has come; from half on, the frame's own buffer.
     const small = new FrameDecoder({ eagerFrameBytes: 10 });
     const bytes = frame(Uint8Array.from({ length: 100 }, (_, i) => i));
-    const frames = readAll(small, bytes, () => 20);
-    expect(frames).toEqual([bytes.subarray(4)]);
+    const offered: number[] = [];
+    let at = 0;
+    let last: Uint8Array | undefined;
+    let result: Uint8Array | undefined;
+    while (at < bytes.length) {
+      last = small.readBuffer();
+      offered.push(last.length);
+      const n = Math.min(20, last.length, bytes.length - at);
+      last.set(bytes.subarray(at, at + n));
+      at += n;
+      small.commitRead(n);
+      result = small.next() ?? result;
+    }
+    expect(result).toEqual(bytes.subarray(4));
+    expect(offered).toEqual([65_536, 84, 64, 44, 24, 4]);
+    expect(result!.buffer).toBe(last!.buffer); // the last reads went into the frame itself
+  });
+
+  test("bytes pushed after a frame began are taken before any read into place", () => {
+    const decoder = new FrameDecoder();
+    const bytes = frame(Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff));
+    decoder.push(bytes.subarray(0, 300));
+    expect(decoder.next()).toBeUndefined();
+    decoder.push(bytes.slice(300, 600)); // not taken yet: the next read must not land before them
+    const into = decoder.readBuffer();
+    into.set(bytes.subarray(600));
+    decoder.commitRead(bytes.length - 600);
+    expect(drain(decoder)).toEqual([bytes.subarray(4)]);
+  });
+
+  test("an error after frames read into place names its true stream position", () => {
+    const decoder = new FrameDecoder();
+    const stream = concat([frame(new Uint8Array(100_000)), Uint8Array.of(0, 0, 0, 0)]);
+    readAll(decoder, stream.subarray(0, 100_004), () => 30_000);
+    const into = decoder.readBuffer();
+    into.set(stream.subarray(100_004));
+    decoder.commitRead(4);
+    expect(() => decoder.next()).toThrow(new MalformedError("Frame size prefix 0 is not positive", 100_004));
   });
 
   test("commitRead refuses a count the last buffer could not hold; after a bad prefix the error comes after the frames before it", () => {
     const decoder = new FrameDecoder({ maxFrameBytes: 10 });
-    expect(() => decoder.commitRead(1)).toThrow(RangeError);
+    expect(() => decoder.commitRead(1)).toThrow(new RangeError("commitRead(n) needs n within the last readBuffer(), got 1"));
     const into = decoder.readBuffer();
     expect(() => decoder.commitRead(into.length + 1)).toThrow(RangeError);
     expect(() => decoder.commitRead(-1)).toThrow(RangeError);
-    expect(() => new FrameDecoder({ eagerFrameBytes: -1 })).toThrow(RangeError);
+    expect(() => new FrameDecoder({ eagerFrameBytes: -1 })).toThrow(new RangeError("eagerFrameBytes must be a non-negative integer, got -1"));
     const stream = concat([frame(Uint8Array.of(4)), frame(new Uint8Array(11))]);
     into.set(stream);
     decoder.commitRead(stream.length);
