@@ -10,7 +10,7 @@ import CRC32 from "crc-32";
 import fc from "fast-check";
 import { CrcError, WASM_CRC32_WINDOW, crc32Range, createMessage, decodeMessageSet, encodeMessages, slicingCrc32, wasmCrc32 } from "../src/index.ts";
 import { assembleCrc32Wasm, wasmEntryCrcChecker, type EntryCrcChecker } from "../src/crc/wasm.ts";
-import { checkEntryCrcsInJs } from "../src/message/check-entry-crcs.ts";
+import { checkEntryCrcsInJs } from "../src/message/entry-crcs.ts";
 import { sliceBy16 } from "../src/crc/slicing.ts";
 import { CRC32_TABLES } from "../src/crc/table.ts";
 import { hexToBytes, vectors } from "@k07/testing/vectors.ts";
