@@ -130,7 +130,7 @@ describe("CRC-32 implementations", () => {
 
   it("the assembled module is small and valid WebAssembly", () => {
     const bytes = assembleCrc32Wasm();
-    expect(bytes.length).toBeLessThan(1024);
+    expect(bytes.length).toBeLessThan(2048);
     expect(WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)).toBe(true);
   });
 });

@@ -334,9 +334,9 @@ const byteSwap = (scratch: number): number[] => [
  * Function 2. Locals: 0 at, 1 end, 2 fill, 3 entry end, 4 payload position, 5 magic, 6 length then CRC, 7 scratch.
  */
 function entryCrcsFunction(): number[] {
-  const [AT, END, FILL, ENTRY_END, P, MAGIC, CRC, SCRATCH] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [AT, END, FILL, ENTRY_END, P, MAGIC, CRC, SCRATCH, PTR, END16, W0] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   return [
-    ...vector([[5, I32]]),
+    ...vector([[11, I32]]),
     ...loop([
       // at + 4 > end: no complete length left (at <= end always, so the difference is small and unsigned).
       ...get(END),
@@ -391,11 +391,13 @@ function entryCrcsFunction(): number[] {
       op.i32GtU,
       op.brIf,
       1,
+      // The CRC loop written out here rather than called: a call per entry costs as much as a 16-byte step.
       ...get(P),
-      ...get(ENTRY_END),
+      ...set(PTR),
       ...i32(-1),
-      op.call,
-      UPDATE,
+      ...set(CRC),
+      ...crcLoop(PTR, ENTRY_END, CRC, END16, W0),
+      ...get(CRC),
       ...i32(-1),
       op.i32Xor,
       ...set(CRC),
