@@ -11,7 +11,8 @@ import { checkCrcRange } from "./slicing.ts";
  * encoder hashes payloads by default).
  *
  * Memory (one 64 KiB page, never grown): the 16 tables at 0..16 KiB, then a 48 KiB window that
- * input is copied into, chunk by chunk: the copy is the price of leaving JavaScript's heap.
+ * input is copied into, chunk by chunk (and filled entries copied back out of): the copies are the
+ * price of leaving JavaScript's heap.
  */
 const TABLE_BYTES = 16 * 256 * 4;
 const PAGE_BYTES = 65536;
