@@ -14,6 +14,7 @@ import { checkEntryCrcsInJs } from "../src/message/entry-crcs.ts";
 import { sliceBy16 } from "../src/crc/slicing.ts";
 import { CRC32_TABLES } from "../src/crc/table.ts";
 import { hexToBytes, vectors } from "@k07/testing/vectors.ts";
+import { bytesFrom } from "./helpers/seeded-bytes.ts";
 
 const reference = (bytes: Uint8Array): number => CRC32.buf(bytes) >>> 0;
 const wasm = wasmCrc32();
@@ -24,19 +25,6 @@ const rangeImplementations: [string, (b: Uint8Array, s: number, e: number, p: nu
   ["sliceBy16", sliceBy16],
   ["wasm", (b, s, e, p) => wasm!(b, s, e, p)],
 ];
-
-/** Pseudo-random bytes from a seed (fast-check draws the seed: generating 100 KiB arrays byte by byte is slow). */
-function bytesFrom(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    bytes[i] = x;
-  }
-  return bytes;
-}
 
 /** Random bytes of every size class (tails, one step, 100 B messages, past the wasm window) and two cut points. */
 const sizedBytes = fc

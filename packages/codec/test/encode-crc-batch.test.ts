@@ -22,6 +22,7 @@ import {
 } from "../src/index.ts";
 import { wasmEntryCrcFiller, type EntryCrcFiller } from "../src/crc/wasm.ts";
 import { fillEntryCrcs, fillEntryCrcsInJs } from "../src/message/entry-crcs.ts";
+import { bytesFrom } from "./helpers/seeded-bytes.ts";
 
 type Codec = typeof import("../src/index.ts");
 
@@ -46,19 +47,6 @@ async function codecWithoutWebAssembly(): Promise<Codec> {
 }
 
 const reference = (bytes: Uint8Array): number => CRC32.buf(bytes) >>> 0;
-
-/** Pseudo-random bytes from a seed (fast-check draws the seed: generating 70 KiB arrays byte by byte is slow). */
-function bytesFrom(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    bytes[i] = x;
-  }
-  return bytes;
-}
 
 /** An entry to encode: a bare payload (a plain magic-1 message) or a message of either magic, of every size class up to ~70 KiB. */
 const entry = fc
