@@ -3,7 +3,7 @@ import { checkCrcRange } from "./slicing.ts";
 
 /**
  * CRC-32 in WebAssembly, slicing by 16 over four little-endian 32-bit loads per step. The module is
- * assembled here from its instructions (a few hundred bytes; no toolchain, no binary blob to go stale)
+ * assembled here from its instructions (about 1.4 KB; no toolchain, no binary blob to go stale)
  * and compiled synchronously, which Node, Deno and browsers all allow for a module this small.
  * WebAssembly SIMD has no carry-less multiply, so the table method is the fastest it can do.
  * Besides the CRC of a range, the module walks a run of message set entries in one call and checks
@@ -280,7 +280,7 @@ function crcLoop(at: number, end: number, crc: number, end16: number, w0: number
   ];
 }
 
-/** The index of `update`, which the other two call. */
+/** The index of `update`, which `crc` calls (`entryCrcs` has its own copy of the loop). */
 const UPDATE = 0;
 
 /** Function 0, `update(at, end, register) -> register`: crcLoop over memory[at .. end). Locals: 0 at, 1 end, 2 register, 3 end16, 4..7 words. */
@@ -332,7 +332,8 @@ const byteSwap = (scratch: number): number[] => [
  * their CRC fields blank). Returns where the first entry starts that it cannot vouch for (a wrong
  * CRC when checking, a magic other than 0 and 1, a magic-1 entry too short to hold its header, an
  * entry not wholly inside the range), or `end` when all are good.
- * Function 2. Locals: 0 at, 1 end, 2 fill, 3 entry end, 4 payload position, 5 magic, 6 length then CRC, 7 scratch.
+ * Function 2. Locals: 0 at, 1 end, 2 fill, 3 entry end, 4 payload position, 5 magic, 6 length then CRC,
+ * 7 scratch, 8 the CRC loop's position, 9 its end16, 10..13 its words.
  */
 function entryCrcsFunction(): number[] {
   const [AT, END, FILL, ENTRY_END, P, MAGIC, CRC, SCRATCH, PTR, END16, W0] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
@@ -435,7 +436,7 @@ function entryCrcsFunction(): number[] {
 
 /**
  * The module: `crc(at, length, previous) -> crc` and `entryCrcs(at, end, fill) -> position` (see
- * crcFunction, entryCrcsFunction), both built on `update`; it exports those two and `memory` (one page).
+ * crcFunction, entryCrcsFunction), both built on crcLoop; it exports those two and `memory` (one page).
  */
 export function assembleCrc32Wasm(): Uint8Array {
   const bodies = [updateFunction(), crcFunction(), entryCrcsFunction()];
