@@ -151,17 +151,38 @@ describe("entry CRC fillers", () => {
     fc.assert(
       fc.property(entries, fc.integer(), (list, noise) => {
         const expected = encodeMessages(list);
-        const bytes = expected.slice();
-        for (const e of readEntries(bytes)) bytes.fill(noise & 0xff, e.payload.byteOffset - 4, e.payload.byteOffset);
-        fillEntryCrcs(bytes, 0, bytes.length, fill);
-        expect(hex(bytes)).toBe(hex(expected));
-        // One call stops before the first entry that does not end within one window.
+        const noisy = expected.slice();
+        for (const e of readEntries(noisy)) noisy.fill(noise & 0xff, e.payload.byteOffset - 4, e.payload.byteOffset);
+        // One call fills the entries up to the first that does not end within one window, and stops there.
         const ends = readEntries(expected).map((e) => e.payload.byteOffset + e.payload.length);
         const firstPast = ends.findIndex((end) => end > WASM_CRC32_WINDOW);
-        expect(fill(bytes, 0, bytes.length)).toBe(firstPast === -1 ? bytes.length : (ends[firstPast - 1] ?? 0));
+        const stop = firstPast === -1 ? noisy.length : (ends[firstPast - 1] ?? 0);
+        const once = noisy.slice();
+        expect(fill(once, 0, once.length)).toBe(stop);
+        expect(hex(once)).toBe(hex(Uint8Array.from([...expected.subarray(0, stop), ...noisy.subarray(stop)])));
+        // fillEntryCrcs goes on to the end, the entries too large for one call hashed alone.
+        fillEntryCrcs(noisy, 0, noisy.length, fill);
+        expect(hex(noisy)).toBe(hex(expected));
       }),
       { numRuns: 100 },
     );
+  });
+
+  it("fillEntryCrcs keeps what the filler wrote and hashes alone only the entry the filler did not take", () => {
+    const set = encodeMessages([createMessage("small"), bytesFrom(WASM_CRC32_WINDOW + 10, 1), createMessage("small again", { magic: 0 })]);
+    const large = readEntries(set)[1]!;
+    /** A filler that takes one entry per call when it fits one window, and marks its CRC field instead of hashing. */
+    const marking: EntryCrcFiller = (bytes, start) => {
+      const entryEnd = start + 4 + new DataView(bytes.buffer, bytes.byteOffset).getInt32(start);
+      if (entryEnd - start > WASM_CRC32_WINDOW) return start;
+      const crcAt = start + 5 + bytes[start + 4]!;
+      bytes.fill(0xee, crcAt, crcAt + 4);
+      return entryEnd;
+    };
+    const bytes = set.slice();
+    fillEntryCrcs(bytes, 0, bytes.length, marking);
+    const found = readEntries(bytes);
+    expect(found.map((e) => e.storedCrc)).toEqual([0xeeeeeeee, large.storedCrc, 0xeeeeeeee]);
   });
 
   it.each(fillers)("%s fills entries from a start inside a larger buffer and leaves the bytes around them alone", (_, fill) => {
@@ -176,14 +197,42 @@ describe("entry CRC fillers", () => {
 
   it("a range that does not hold whole entries is a RangeError (an encoder bug), never an endless loop or a CRC of other bytes", () => {
     const set = encodeMessages([createMessage("whole"), createMessage(bytesFrom(WASM_CRC32_WINDOW + 10, 1))]);
+    const firstEnd = 4 + new DataView(set.buffer).getInt32(0);
     for (const [, fill] of fillers) {
-      expect(() => fillEntryCrcs(set, 0, set.length - 1, fill)).toThrow(RangeError);
-      expect(() => fillEntryCrcs(set, 1, set.length, fill)).toThrow(RangeError);
+      expect(() => fillEntryCrcs(set, 0, set.length - 1, fill)).toThrow(
+        `no whole message set entry at ${firstEnd} of [${firstEnd}, ${set.length - 1})`,
+      );
+      expect(() => fillEntryCrcs(set, 1, set.length, fill)).toThrow("no whole message set entry at ");
+      // Three bytes of a next entry at the very end of the bytes: not even its length.
+      const cut = set.slice(0, firstEnd + 3);
+      expect(() => fillEntryCrcs(cut, 0, cut.length, fill)).toThrow(`no whole message set entry at ${firstEnd} of [${firstEnd}, ${cut.length})`);
     }
-    const magic2 = encodeMessages([createMessage("x")]);
-    magic2[4] = 2;
-    expect(() => fillEntryCrcs(magic2, 0, magic2.length)).toThrow(RangeError);
   });
+
+  it.each(fillers)(
+    "%s stops at an entry it cannot read as a message, and fillEntryCrcs throws a RangeError there, writing nothing past it",
+    (_, fill) => {
+      const good = encodeMessages([createMessage("first"), createMessage("second")]);
+      const secondAt = 4 + new DataView(good.buffer).getInt32(0);
+      const variants: [string, (bytes: Uint8Array, view: DataView) => void][] = [
+        ["magic 2", (bytes) => (bytes[secondAt + 4] = 2)],
+        ["a magic-1 entry of 5 bytes", (_bytes, view) => view.setInt32(secondAt, 5)],
+        ["a negative length", (_bytes, view) => view.setInt32(secondAt, -8)],
+        ["a length past the bytes", (_bytes, view) => view.setInt32(secondAt, 0x7fffffff)],
+      ];
+      for (const [name, spoil] of variants) {
+        const bytes = good.slice();
+        spoil(bytes, new DataView(bytes.buffer));
+        const spoilt = bytes.slice();
+        expect([name, fill(bytes, 0, bytes.length)]).toEqual([name, secondAt]);
+        expect([name, hex(bytes)]).toEqual([name, hex(spoilt)]);
+        expect(() => fillEntryCrcs(bytes, 0, bytes.length, fill)).toThrow(
+          new RangeError(`no whole message set entry at ${secondAt} of [${secondAt}, ${bytes.length})`),
+        );
+        expect([name, hex(bytes.subarray(secondAt))]).toEqual([name, hex(spoilt.subarray(secondAt))]);
+      }
+    },
+  );
 });
 
 describe("a crc32 hook with the batch", () => {
