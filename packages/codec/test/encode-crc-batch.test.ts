@@ -23,6 +23,7 @@ import {
 import { wasmEntryCrcFiller, type EntryCrcFiller } from "../src/crc/wasm.ts";
 import { fillEntryCrcs, fillEntryCrcsInJs } from "../src/message/entry-crcs.ts";
 import { bytesFrom } from "./helpers/seeded-bytes.ts";
+import { setsWithUnreadableSecondEntry } from "./helpers/unreadable-entries.ts";
 
 type Codec = typeof import("../src/index.ts");
 
@@ -212,17 +213,7 @@ describe("entry CRC fillers", () => {
   it.each(fillers)(
     "%s stops at an entry it cannot read as a message, and fillEntryCrcs throws a RangeError there, writing nothing past it",
     (_, fill) => {
-      const good = encodeMessages([createMessage("first"), createMessage("second")]);
-      const secondAt = 4 + new DataView(good.buffer).getInt32(0);
-      const variants: [string, (bytes: Uint8Array, view: DataView) => void][] = [
-        ["magic 2", (bytes) => (bytes[secondAt + 4] = 2)],
-        ["a magic-1 entry of 5 bytes", (_bytes, view) => view.setInt32(secondAt, 5)],
-        ["a negative length", (_bytes, view) => view.setInt32(secondAt, -8)],
-        ["a length past the bytes", (_bytes, view) => view.setInt32(secondAt, 0x7fffffff)],
-      ];
-      for (const [name, spoil] of variants) {
-        const bytes = good.slice();
-        spoil(bytes, new DataView(bytes.buffer));
+      for (const { name, bytes, secondAt } of setsWithUnreadableSecondEntry()) {
         const spoilt = bytes.slice();
         expect([name, fill(bytes, 0, bytes.length)]).toEqual([name, secondAt]);
         expect([name, hex(bytes)]).toEqual([name, hex(spoilt)]);
