@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Profiling harness for the codec's hot paths (not a benchmark: run.mjs does not pick it up).
-//   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile-codec.mjs encode|encode-messages|decode-checked|decode-unchecked [seconds]
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile-codec.mjs encode|encode-node-allocator|encode-messages|decode-checked|decode-unchecked [seconds]
 //   node bench/profile-codec.mjs summary /tmp/prof/<file>.cpuprofile      (self time by function)
 //   node --trace-gc bench/profile-codec.mjs encode 2 | grep -c Scavenge  (young-generation GCs)
 //   node --trace-gc-nvp bench/profile-codec.mjs encode 2 | node bench/profile-codec.mjs allocated
@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { found } from "./found.mjs";
 import * as k07 from "../packages/codec/dist/index.js";
 import { payloadsOf } from "./payloads.mjs";
+import { nodeAllocator } from "../packages/transport-node/dist/index.js";
 
 const [what, arg] = process.argv.slice(2);
 
@@ -61,6 +62,11 @@ const workloads = {
     messages: producePayloads.length,
     run: () => k07.encodeProduceRequest(new k07.ProduceRequest("bench", 0, producePayloads)).length,
   },
+  // The same with @k07/transport-node's allocator (Buffer.allocUnsafeSlow from 4 KiB), as its client encodes.
+  "encode-node-allocator": {
+    messages: producePayloads.length,
+    run: () => k07.encodeProduceRequest(new k07.ProduceRequest("bench", 0, producePayloads), { allocate: nodeAllocator }).length,
+  },
   "encode-messages": {
     messages: producePayloads.length,
     run() {
@@ -83,7 +89,8 @@ function decode(verifyCrc) {
 }
 
 const workload = workloads[what];
-if (workload === undefined) throw new Error(`usage: profile-codec.mjs encode|encode-messages|decode-checked|decode-unchecked|summary [seconds|file]`);
+if (workload === undefined)
+  throw new Error(`usage: profile-codec.mjs encode|encode-node-allocator|encode-messages|decode-checked|decode-unchecked|summary [seconds|file]`);
 const seconds = Number(arg ?? 5);
 const WARM_OPS = 300;
 for (let i = 0; i < WARM_OPS; i++) workload.run();

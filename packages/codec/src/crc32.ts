@@ -6,8 +6,9 @@ export interface Crc32Function {
   /**
    * The size from which this function beats the codec's own CRC code (a native CRC whose call costs
    * more than it saves on short inputs). When set, the codec hashes shorter payloads with its own
-   * code, and a checking decoder may check runs of entries with its own batch checker; the answers
-   * are the same. Absent: the function hashes every payload.
+   * code (an encoder fills the runs of such entries in batches, and a checking decoder may check
+   * runs of entries with its own batch checker); the answers are the same. Absent: the function
+   * hashes every payload.
    */
   readonly minBytes?: number;
 }
@@ -22,10 +23,12 @@ export function hashesWithHook(crc32: Crc32Function | undefined, length: number)
 }
 
 /**
- * The codec's CRC-32: the pure-JS `crc-32` package, made unsigned. Encoders and checking decoders
- * use it unless given another through their `crc32` option (the Node transport passes one that
- * uses `node:zlib`'s native crc32 for large payloads); without that option, encoders hash payloads
- * under 512 bytes over their copy in the frame, with the same tables (`IN_FRAME_CRC_MAX_BYTES`).
+ * The codec's CRC-32: the pure-JS `crc-32` package, made unsigned. It stands for the codec's default
+ * CRC: given as (or left out of) the `crc32` option, encoders fill the CRCs of their entries in
+ * batches and checking decoders check them in batches, with the codec's own slicing-by-16 in
+ * WebAssembly (in JavaScript where WebAssembly is unavailable) — the same answers, faster. Another
+ * `crc32` option (the Node transport passes one that uses `node:zlib`'s native crc32 for large
+ * payloads) is called for each payload from its `minBytes` up.
  */
 export const pureCrc32: Crc32Function = (bytes) => CRC32.buf(bytes) >>> 0;
 

@@ -10,9 +10,9 @@ import type { FrameLimit } from "./protocol/frame.ts";
  */
 export interface CodecHooks {
   /**
-   * CRC-32 of message payloads, when encoding and when checking. Default `pureCrc32` (when encoding,
-   * a payload under 512 bytes is hashed instead by the codec's own slicing-by-16 loop over its copy
-   * in the frame: the same CRC, measured faster).
+   * CRC-32 of message payloads, when encoding and when checking. Default `pureCrc32`, which stands
+   * for the codec's own batch CRC (WebAssembly slicing-by-16 over many entries per call, the entries
+   * already in the frame: the same CRC, measured faster); see `Crc32Function.minBytes`.
    */
   readonly crc32?: Crc32Function;
   /** Buffers the codec overwrites completely (encoded frames, frames assembled across chunks). Default `allocate` (zero-filled). */

@@ -3,14 +3,16 @@ import { checkCrcRange } from "./slicing.ts";
 
 /**
  * CRC-32 in WebAssembly, slicing by 16 over four little-endian 32-bit loads per step. The module is
- * assembled here from its instructions (a few hundred bytes; no toolchain, no binary blob to go stale)
+ * assembled here from its instructions (about 1.4 KB; no toolchain, no binary blob to go stale)
  * and compiled synchronously, which Node, Deno and browsers all allow for a module this small.
  * WebAssembly SIMD has no carry-less multiply, so the table method is the fastest it can do.
- * Besides the CRC of a range, the module checks the CRCs of a run of message set entries in one call
- * (`checkEntries`), which is how the decoder checks CRCs by default.
+ * Besides the CRC of a range, the module walks a run of message set entries in one call and checks
+ * every entry's CRC (how the decoder checks CRCs by default) or computes and stores it (how the
+ * encoder hashes payloads by default).
  *
  * Memory (one 64 KiB page, never grown): the 16 tables at 0..16 KiB, then a 48 KiB window that
- * input is copied into, chunk by chunk: the copy is the price of leaving JavaScript's heap.
+ * input is copied into, chunk by chunk (and filled entries copied back out of): the copies are the
+ * price of leaving JavaScript's heap.
  */
 const TABLE_BYTES = 16 * 256 * 4;
 const PAGE_BYTES = 65536;
@@ -28,9 +30,18 @@ export type WasmCrc32 = (bytes: Uint8Array, start?: number, end?: number, previo
  */
 export type EntryCrcChecker = (bytes: Uint8Array, start: number, end: number) => number;
 
+/**
+ * Computes the CRC of each message set entry's payload from `start` on, up to `end` or as far as one
+ * call goes, and stores it in the entry's CRC field (whatever that held): returns where the first
+ * entry starts that it did not fill (an unknown magic, a magic-1 entry too short for its header, or
+ * the first entry past what one call covers), `end` when it filled all. `start` must be an entry boundary.
+ */
+export type EntryCrcFiller = (bytes: Uint8Array, start: number, end: number) => number;
+
 interface CompiledCrc32 {
   readonly crc32: WasmCrc32;
   readonly checkEntries: EntryCrcChecker;
+  readonly fillEntries: EntryCrcFiller;
 }
 
 let cached: CompiledCrc32 | null | undefined;
@@ -58,6 +69,15 @@ export function wasmEntryCrcChecker(): EntryCrcChecker | undefined {
   return compiled()?.checkEntries;
 }
 
+/**
+ * The WebAssembly entry filler (see EntryCrcFiller): one call copies up to WASM_CRC32_WINDOW bytes of
+ * whole entries into the module's memory, computes and stores every CRC there, and copies them back.
+ * `undefined` where WebAssembly is unavailable.
+ */
+export function wasmEntryCrcFiller(): EntryCrcFiller | undefined {
+  return compiled()?.fillEntries;
+}
+
 /** The part of the WebAssembly API used here (the codec compiles without the "dom" lib, which declares it). */
 interface WebAssemblyApi {
   Module: new (bytes: Uint8Array<ArrayBuffer>) => object;
@@ -75,7 +95,7 @@ function instantiate(): CompiledCrc32 | null {
   }
   const memory = instance.exports["memory"] as { readonly buffer: ArrayBuffer };
   const crc = instance.exports["crc"] as (at: number, length: number, previous: number) => number;
-  const checkEntries = instance.exports["checkEntries"] as (at: number, end: number) => number;
+  const entryCrcs = instance.exports["entryCrcs"] as (at: number, end: number, fill: 0 | 1) => number;
   new Int32Array(memory.buffer, 0, CRC32_TABLES.length).set(CRC32_TABLES);
   const window = new Uint8Array(memory.buffer, TABLE_BYTES, WASM_CRC32_WINDOW);
   return {
@@ -90,13 +110,19 @@ function instantiate(): CompiledCrc32 | null {
       }
       return c >>> 0;
     },
-    checkEntries: (bytes, start, end) => {
-      checkCrcRange(bytes, start, end);
-      const length = Math.min(end - start, WASM_CRC32_WINDOW);
-      window.set(bytes.subarray(start, start + length));
-      return start + checkEntries(TABLE_BYTES, TABLE_BYTES + length) - TABLE_BYTES;
-    },
+    checkEntries: (bytes, start, end) => walkEntries(bytes, start, end, 0),
+    fillEntries: (bytes, start, end) => walkEntries(bytes, start, end, 1),
   };
+
+  /** `entryCrcs` over a copy of the whole entries from `start` (as many as the window holds); filled ones are copied back. */
+  function walkEntries(bytes: Uint8Array, start: number, end: number, fill: 0 | 1): number {
+    checkCrcRange(bytes, start, end);
+    const length = Math.min(end - start, WASM_CRC32_WINDOW);
+    window.set(bytes.subarray(start, start + length));
+    const walked = entryCrcs(TABLE_BYTES, TABLE_BYTES + length, fill) - TABLE_BYTES;
+    if (fill === 1) bytes.set(window.subarray(0, walked), start);
+    return start + walked;
+  }
 }
 
 // ---- the assembler --------------------------------------------------------------------------------
@@ -111,8 +137,11 @@ const op = {
   localGet: 0x20,
   localSet: 0x21,
   localTee: 0x22,
+  if: 0x04,
+  else: 0x05,
   i32Load: 0x28,
   i32Load8U: 0x2d,
+  i32Store: 0x36,
   i32Const: 0x41,
   i32Ne: 0x47,
   i32LtS: 0x48,
@@ -164,22 +193,6 @@ const i32 = (n: number): number[] => [op.i32Const, ...signedLeb(n)];
 const load = (offset: number): number[] => [op.i32Load, 2, ...unsignedLeb(offset)];
 /** A `block` holding a `loop`: `br 1` leaves it, `br 0` goes round again. */
 const loop = (body: number[]): number[] => [op.block, op.blockTypeEmpty, op.loop, op.blockTypeEmpty, ...body, op.br, 0, op.end, op.end];
-
-/** The big-endian 32-bit word at `offset` past the address on the stack (wasm loads are little-endian). */
-const loadBigEndian = (offset: number, scratch: number): number[] => [
-  ...load(offset),
-  ...tee(scratch),
-  ...i32(8),
-  op.i32Rotl,
-  ...i32(0x00ff00ff),
-  op.i32And,
-  ...get(scratch),
-  ...i32(8),
-  op.i32Rotr,
-  ...i32(0xff00ff00 | 0),
-  op.i32And,
-  op.i32Or,
-];
 
 /**
  * The CRC register `crc` (already inverted) advanced over memory[at .. end): 16 bytes a step, then
@@ -267,7 +280,7 @@ function crcLoop(at: number, end: number, crc: number, end16: number, w0: number
   ];
 }
 
-/** The index of `update`, which the other two call. */
+/** The index of `update`, which `crc` calls (`entryCrcs` has its own copy of the loop). */
 const UPDATE = 0;
 
 /** Function 0, `update(at, end, register) -> register`: crcLoop over memory[at .. end). Locals: 0 at, 1 end, 2 register, 3 end16, 4..7 words. */
@@ -296,18 +309,36 @@ function crcFunction(): number[] {
   ];
 }
 
+/** The bytes of the 32-bit value on the stack reversed (big-endian ↔ little-endian). */
+const byteSwap = (scratch: number): number[] => [
+  ...tee(scratch),
+  ...i32(8),
+  op.i32Rotl,
+  ...i32(0x00ff00ff),
+  op.i32And,
+  ...get(scratch),
+  ...i32(8),
+  op.i32Rotr,
+  ...i32(0xff00ff00 | 0),
+  op.i32And,
+  op.i32Or,
+];
+
 /**
- * `checkEntries(at, end) -> position` over the message set entries in memory[at .. end) (protocol §5:
+ * `entryCrcs(at, end, fill) -> position` over the message set entries in memory[at .. end) (protocol §5:
  * a big-endian length, magic 0 or 1, the attributes byte for magic 1, the big-endian CRC of the
- * payload, the payload): checks the CRC of each entry in turn and returns where the first entry starts
- * that it cannot vouch for (a wrong CRC, a magic other than 0 and 1, a magic-1 entry too short to
- * hold its header, an entry not wholly inside the range), or `end` when all are good.
- * Function 2. Locals: 0 at, 1 end, 2 entry end, 3 payload position, 4 magic, 5 length then stored CRC, 6 scratch.
+ * payload, the payload): computes the CRC of each entry's payload in turn and, with `fill` = 0,
+ * compares it with the stored one, with `fill` = 1 stores it (an encoder writes the entries with
+ * their CRC fields blank). Returns where the first entry starts that it cannot vouch for (a wrong
+ * CRC when checking, a magic other than 0 and 1, a magic-1 entry too short to hold its header, an
+ * entry not wholly inside the range), or `end` when all are good.
+ * Function 2. Locals: 0 at, 1 end, 2 fill, 3 entry end, 4 payload position, 5 magic, 6 length then CRC,
+ * 7 scratch, 8 the CRC loop's position, 9 its end16, 10..13 its words.
  */
-function checkEntriesFunction(): number[] {
-  const [AT, END, ENTRY_END, P, MAGIC, STORED, SCRATCH] = [0, 1, 2, 3, 4, 5, 6];
+function entryCrcsFunction(): number[] {
+  const [AT, END, FILL, ENTRY_END, P, MAGIC, CRC, SCRATCH, PTR, END16, W0] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   return [
-    ...vector([[5, I32]]),
+    ...vector([[11, I32]]),
     ...loop([
       // at + 4 > end: no complete length left (at <= end always, so the difference is small and unsigned).
       ...get(END),
@@ -320,13 +351,14 @@ function checkEntriesFunction(): number[] {
       // The length: at least 5 (magic and CRC), at most what is left (JavaScript scanned them, but a
       // wrong length must never make this loop run backwards or past the range).
       ...get(AT),
-      ...loadBigEndian(0, SCRATCH),
-      ...tee(STORED),
+      ...load(0),
+      ...byteSwap(SCRATCH),
+      ...tee(CRC),
       ...i32(5),
       op.i32LtS,
       op.brIf,
       1,
-      ...get(STORED),
+      ...get(CRC),
       ...get(END),
       ...get(AT),
       op.i32Sub,
@@ -338,7 +370,7 @@ function checkEntriesFunction(): number[] {
       ...get(AT),
       ...i32(4),
       op.i32Add,
-      ...get(STORED),
+      ...get(CRC),
       op.i32Add,
       ...set(ENTRY_END),
       ...get(AT),
@@ -361,22 +393,39 @@ function checkEntriesFunction(): number[] {
       op.i32GtU,
       op.brIf,
       1,
+      // The CRC loop written out here rather than called: a call per entry costs as much as a 16-byte step.
+      ...get(P),
+      ...set(PTR),
+      ...i32(-1),
+      ...set(CRC),
+      ...crcLoop(PTR, ENTRY_END, CRC, END16, W0),
+      ...get(CRC),
+      ...i32(-1),
+      op.i32Xor,
+      ...set(CRC),
+      ...get(FILL),
+      op.if,
+      op.blockTypeEmpty,
       ...get(P),
       ...i32(4),
       op.i32Sub,
-      ...loadBigEndian(0, SCRATCH),
-      ...set(STORED),
+      ...get(CRC),
+      ...byteSwap(SCRATCH),
+      op.i32Store,
+      0,
+      0,
+      op.else,
       ...get(P),
-      ...get(ENTRY_END),
-      ...i32(-1),
-      op.call,
-      UPDATE,
-      ...i32(-1),
-      op.i32Xor,
-      ...get(STORED),
+      ...i32(4),
+      op.i32Sub,
+      ...load(0),
+      ...byteSwap(SCRATCH),
+      ...get(CRC),
       op.i32Ne,
+      // Out of the `if`, the loop and its block.
       op.brIf,
-      1,
+      2,
+      op.end,
       ...get(ENTRY_END),
       ...set(AT),
     ]),
@@ -386,11 +435,11 @@ function checkEntriesFunction(): number[] {
 }
 
 /**
- * The module: `crc(at, length, previous) -> crc` and `checkEntries(at, end) -> position` (see
- * crcFunction, checkEntriesFunction), both built on `update`; it exports those two and `memory` (one page).
+ * The module: `crc(at, length, previous) -> crc` and `entryCrcs(at, end, fill) -> position` (see
+ * crcFunction, entryCrcsFunction), both built on crcLoop; it exports those two and `memory` (one page).
  */
 export function assembleCrc32Wasm(): Uint8Array {
-  const bodies = [updateFunction(), crcFunction(), checkEntriesFunction()];
+  const bodies = [updateFunction(), crcFunction(), entryCrcsFunction()];
   return Uint8Array.from([
     0x00,
     0x61,
@@ -400,20 +449,14 @@ export function assembleCrc32Wasm(): Uint8Array {
     0x00,
     0x00,
     0x00,
-    ...section(
-      1,
-      vector([
-        [0x60, ...vector([[I32], [I32], [I32]]), ...vector([[I32]])],
-        [0x60, ...vector([[I32], [I32]]), ...vector([[I32]])],
-      ]),
-    ),
-    ...section(3, vector([[0], [0], [1]])),
+    ...section(1, vector([[0x60, ...vector([[I32], [I32], [I32]]), ...vector([[I32]])]])),
+    ...section(3, vector([[0], [0], [0]])),
     ...section(5, vector([[0x00, 1]])),
     ...section(
       7,
       vector([
         [...name("crc"), 0x00, 1],
-        [...name("checkEntries"), 0x00, 2],
+        [...name("entryCrcs"), 0x00, 2],
         [...name("memory"), 0x02, 0],
       ]),
     ),

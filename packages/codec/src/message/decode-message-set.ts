@@ -12,7 +12,7 @@ import {
 } from "../errors.ts";
 import { FetchedMessage } from "./fetched-message.ts";
 import { Reader } from "../primitives/reader.ts";
-import { entryCrcChecker } from "./check-entry-crcs.ts";
+import { entryCrcChecker } from "./entry-crcs.ts";
 import { sliceBy16 } from "../crc/slicing.ts";
 import type { EntryCrcChecker } from "../crc/wasm.ts";
 

@@ -1,5 +1,4 @@
-import { hashesWithHook, pureCrc32, type Crc32Function } from "../crc32.ts";
-import { sliceBy16Int32 } from "../crc/slicing.ts";
+import type { Crc32Function } from "../crc32.ts";
 import type { CodecHooks } from "../hooks.ts";
 import { Compression, compressionCodec, compressionId, type CompressionName } from "../compression.ts";
 import { encodeUtf8 } from "../primitives/text.ts";
@@ -80,23 +79,14 @@ export function entrySize(message: Message): number {
 }
 
 /**
- * Payloads shorter than this are hashed by the default encoder in the frame, right after they are
- * copied there (the bytes are in cache, and the codec's own loop only ever sees plain Uint8Arrays):
- * measured faster than hashing the source with `pureCrc32` and faster than a loop that copies and
- * hashes in one pass (docs/benchmarks.md). Longer ones, where the loops are even, go to `pureCrc32`
- * as before; a `crc32` option hashes every payload from its `minBytes` up.
- */
-export const IN_FRAME_CRC_MAX_BYTES = 512;
-
-/**
- * Writes one message-set entry into `bytes` at `at` and returns the position after it: the header by
- * byte stores, the payload by `set`, then its CRC (by `crc32`, default the pure one).
+ * Writes one message-set entry's header (its length, magic and attributes) and its payload (by `set`)
+ * into `bytes` at `at`, and returns the position after it; the CRC field is left as it is, for
+ * `writeMessageSet` to fill (in a batch, or by the caller's `crc32`).
  * @throws RangeError when the entry does not fit, before anything is written.
  */
-export function writeEntryAt(bytes: Uint8Array, at: number, magic: number, attributes: number, payload: Uint8Array, crc32?: Crc32Function): number {
+export function writeEntryAt(bytes: Uint8Array, at: number, magic: number, attributes: number, payload: Uint8Array): number {
   // Magic 1 adds the attributes byte before the CRC.
-  const crcAt = magic === 0 ? at + 5 : at + 6;
-  const start = crcAt + 4;
+  const start = magic === 0 ? at + 9 : at + 10;
   const end = start + payload.length;
   if (end > bytes.length) throw new RangeError(`a ${end - at}-byte entry at ${at} overruns a ${bytes.length}-byte buffer`);
   const length = end - at - 4;
@@ -107,25 +97,16 @@ export function writeEntryAt(bytes: Uint8Array, at: number, magic: number, attri
   bytes[at + 4] = magic;
   if (magic !== 0) bytes[at + 5] = attributes;
   bytes.set(payload, start);
-  const crc = hashesWithHook(crc32, payload.length)
-    ? crc32(payload)
-    : payload.length < IN_FRAME_CRC_MAX_BYTES
-      ? sliceBy16Int32(bytes, start, end, 0)
-      : pureCrc32(payload);
-  bytes[crcAt] = crc >>> 24;
-  bytes[crcAt + 1] = crc >>> 16;
-  bytes[crcAt + 2] = crc >>> 8;
-  bytes[crcAt + 3] = crc;
   return end;
 }
 
 /**
- * Writes one message-set entry; the CRC is computed by `crc32`, by default the pure one (for a
- * payload under `IN_FRAME_CRC_MAX_BYTES`, over its copy in the frame).
+ * Writes one message-set entry; the CRC is computed by `crc32`, by default the codec's own
+ * (WebAssembly where the runtime has it).
  * @throws RangeError when the entry does not fit in the writer's buffer.
  */
 export function writeEntry(writer: Writer, message: Message, crc32?: Crc32Function): void {
-  writer.position = writeEntryAt(writer.bytes, writer.position, message.magic, message.attributes, message.payload, crc32);
+  writeMessageSet(writer, [message], crc32);
 }
 
 /** Total wire size of a list of messages as a message set. */

@@ -232,3 +232,19 @@ export function decodeProduceRequestBody(body: Uint8Array): DecodedProduce {
   reader.check("Produce request");
   return produce;
 }
+
+/**
+ * One of each object a produce encode makes (a request from payloads, one from messages, with the
+ * frozen copies of their lists, and the frame's Writer), kept for the life of the module for the
+ * reason RESIDENT_DECODE_OBJECTS gives: without them a full garbage collection between encodes
+ * drops their hidden classes and V8 throws away the optimized encode code ("reason: weak objects"
+ * under --trace-deopt after each forced GC, gone with these kept).
+ *
+ * @internal
+ */
+export const RESIDENT_ENCODE_OBJECTS: readonly unknown[] = (() => {
+  const fromPayloads = new ProduceRequest("k07", 0, [new Uint8Array(0)]);
+  const fromMessages = new ProduceRequest("k07", 0, [createMessage(new Uint8Array(0))]);
+  const writer = frameWriter("a Produce request", 2 + produceBodySize(fromPayloads));
+  return [fromPayloads, fromMessages, writer];
+})();
