@@ -84,26 +84,30 @@ async function round(broker, client, topic, count) {
   globalThis.gc?.();
   let cpu = broker.cpuSeconds();
   let start = process.hrtime.bigint();
+  let clientCpu = process.cpuUsage();
   const gcMark = performance.now();
   await client.produce({ ...broker, topic, source: sourceOf(count), batchSize: BATCH, prepared });
   await untilLogEnd(broker, topic, count * ENTRY_BYTES);
   const produceSeconds = Number(process.hrtime.bigint() - start) / 1e9;
   const produceGcMs = await gcPauseSince(gcMark);
   const brokerCpu = { produce: cpuUsedSince(broker, cpu) };
+  const clientCpuSeconds = { produce: clientCpuSince(clientCpu) };
 
   const results = {};
   for (const [variant, consume] of client.consumers) {
     globalThis.gc?.();
     const check = checker();
     cpu = broker.cpuSeconds();
+    clientCpu = process.cpuUsage();
     start = process.hrtime.bigint();
     const n = await consume({ ...broker, topic, count, fetchBytes: FETCH_BYTES, onMessage: check.onMessage, onSequence: check.onSequence });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     if (n !== count || check.count !== count) throw new Error(`${client.name} ${variant}: consumed ${n} of ${count}`);
     results[variant] = seconds;
     brokerCpu[variant] = cpuUsedSince(broker, cpu);
+    clientCpuSeconds[variant] = clientCpuSince(clientCpu);
   }
-  return { produceSeconds, produceGcMs, consumeSeconds: results, brokerCpu };
+  return { produceSeconds, produceGcMs, consumeSeconds: results, brokerCpu, clientCpuSeconds };
 }
 
 // The garbage collector's pauses in this process (the client's), from the 'gc' performance entries.
@@ -114,6 +118,12 @@ new PerformanceObserver((list) => gcEntries.push(...list.getEntries())).observe(
 async function gcPauseSince(mark) {
   await new Promise((resolve) => setTimeout(resolve, 10));
   return gcEntries.filter((e) => e.startTime >= mark).reduce((sum, e) => sum + e.duration, 0);
+}
+
+/** This process's (the client's) CPU seconds since `before` (a process.cpuUsage()). */
+function clientCpuSince(before) {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6;
 }
 
 /**
@@ -208,6 +218,8 @@ for (const load of clients) {
         "broker CPU s per 1 M produced": (measured.brokerCpu.produce * 1e6) / count,
         "broker CPU s per 1 M consumed": (measured.brokerCpu[variant] * 1e6) / count,
         "client GC ms per 1 M produced": (measured.produceGcMs * 1e6) / count,
+        "client CPU s per 1 M produced": (measured.clientCpuSeconds.produce * 1e6) / count,
+        "client CPU s per 1 M consumed": (measured.clientCpuSeconds[variant] * 1e6) / count,
         note,
       });
     }
@@ -254,6 +266,20 @@ for (const [i, row] of table.entries()) {
   if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
 }
 for (const r of rows) if (r.note) console.log(`note: ${r.client}: ${r.note}`);
+// CPU time per message of each side: what each needs whatever the scheduler gave it. With a core
+// each, a pair runs at about 1 ÷ the larger of its two figures.
+console.log("CPU seconds per million messages (client = this process; broker from /proc, 10 ms ticks):");
+for (const r of rows) {
+  const figures = [
+    r["client CPU s per 1 M produced"],
+    r["broker CPU s per 1 M produced"],
+    r["client CPU s per 1 M consumed"],
+    r["broker CPU s per 1 M consumed"],
+  ];
+  console.log(
+    `  ${r.client}, ${r.consumer}: produce client ${figures[0].toFixed(3)} broker ${figures[1].toFixed(3)}; consume client ${figures[2].toFixed(3)} broker ${figures[3].toFixed(3)}`,
+  );
+}
 
 const targets = {
   "k07 produce ≥ 1,000,000 msg/s": k07Produce >= 1_000_000,
