@@ -134,7 +134,7 @@ export class ClientConnection {
         target,
         {
           data: (chunk) => connection.received(chunk),
-          readBuffer: () => connection.session.readBuffer(),
+          readBuffer: () => connection.readBuffer(),
           bytesRead: (n) => connection.received(n),
           drain: () => connection.drained(),
           closed: (error) => connection.transportClosed(error),
@@ -148,7 +148,11 @@ export class ClientConnection {
     } finally {
       clearTimeout(timer);
     }
-    if (connection.failure !== undefined) throw connection.failure;
+    if (connection.failure !== undefined) {
+      // Failed while connecting (a first read buffer that could not be allocated): nothing may stay open.
+      connection.transport.destroy();
+      throw connection.failure;
+    }
     return connection;
   }
 
@@ -312,6 +316,22 @@ export class ClientConnection {
     if (!ok) this.writable = false;
   }
 
+  /**
+   * Where the transport reads next (the session's `readBuffer()`). It may allocate a response's
+   * buffer; the transport asks outside any handler of ours (Node's `onread`), so a failure to
+   * allocate fails the connection here, and the read goes into a buffer of its own.
+   */
+  private readBuffer(): Uint8Array {
+    if (this.failure === undefined) {
+      try {
+        return this.session.readBuffer();
+      } catch (error) {
+        this.badResponse(error);
+      }
+    }
+    return new Uint8Array(64);
+  }
+
   /** A chunk, or the number of bytes read into the session's `readBuffer()`. */
   private received(bytes: Uint8Array | number): void {
     if (this.failure !== undefined) return;
@@ -319,8 +339,7 @@ export class ClientConnection {
     try {
       events = typeof bytes === "number" ? this.session.receiveRead(bytes) : this.session.receive(bytes);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      this.fail(error instanceof K07Error ? error : new ConnectionClosedError(`Bad response from ${this.name}: ${reason}`));
+      this.badResponse(error);
       return;
     }
     for (const { token: waiter, response } of events) {
@@ -334,6 +353,11 @@ export class ClientConnection {
     }
     // A failure found after complete responses (for example a bad frame behind them) surfaces now.
     if (this.session.failed !== undefined) this.fail(this.session.failed as Error);
+  }
+
+  private badResponse(error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.fail(error instanceof K07Error ? error : new ConnectionClosedError(`Bad response from ${this.name}: ${reason}`));
   }
 
   private turnEnded(): void {

@@ -341,8 +341,8 @@ describe("reading into the decoder's buffers (readBuffer / commitRead, as Node's
     const next = decoder.readBuffer();
     expect(next.length).toBe(65_536); // a read's worth, not the frame
     expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThan(200_000);
-    // A small frame over the limit: each read offered exactly what the frame still needs, in buffers
-    // of their own while under half of it has come; from half on, the frame's own buffer.
+    // A small frame over the limit: each read offered the scratch buffer while under half of it has
+    // come; from half on, exactly what the frame still needs, in the frame's own buffer.
     const small = new FrameDecoder({ eagerFrameBytes: 10 });
     const bytes = frame(Uint8Array.from({ length: 100 }, (_, i) => i));
     const offered: number[] = [];
@@ -359,7 +359,7 @@ describe("reading into the decoder's buffers (readBuffer / commitRead, as Node's
       result = small.next() ?? result;
     }
     expect(result).toEqual(bytes.subarray(4));
-    expect(offered).toEqual([65_536, 84, 64, 44, 24, 4]);
+    expect(offered).toEqual([65_536, 65_536, 65_536, 44, 24, 4]);
     expect(result!.buffer).toBe(last!.buffer); // the last reads went into the frame itself
   });
 
@@ -417,4 +417,40 @@ test("readBuffer before a completed frame was taken still offers room, and the f
   more.set(next);
   decoder.commitRead(next.length);
   expect(drain(decoder).map((f) => f.length)).toEqual([100_000, 1]);
+});
+
+test("a frame over eagerFrameBytes read a few bytes at a time costs about what was read, not a read's worth of buffer per read", () => {
+  // A slow link (or a peer that trickles bytes) brings a large response in many small reads: each
+  // one must hold only the bytes it brought, or 1,000 reads of 10 bytes would hold 64 MiB.
+  const sizes: number[] = [];
+  const decoder = new FrameDecoder({ allocate: (size) => (sizes.push(size), new Uint8Array(size)) });
+  const into = decoder.readBuffer();
+  new DataView(into.buffer, into.byteOffset).setInt32(0, 10_000_000); // over the default eagerFrameBytes (4 MiB)
+  decoder.commitRead(4);
+  expect(decoder.next()).toBeUndefined();
+  for (let i = 0; i < 1000; i++) {
+    decoder.readBuffer().fill(i & 0xff, 0, 10);
+    decoder.commitRead(10);
+    expect(decoder.next()).toBeUndefined();
+  }
+  expect(decoder.bufferedBytes).toBe(4 + 10_000);
+  expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThan(65_536 + 2 * (4 + 10_000));
+});
+
+test("commitRead counts only bytes of a readBuffer() not yet committed: a second commitRead, or one after push, is a RangeError", () => {
+  const refusal = new RangeError("commitRead(n) needs n within the last readBuffer(), got 3");
+  // Between frames (the scratch buffer) and inside a frame read in place.
+  for (const started of [Uint8Array.of(), Uint8Array.of(0, 0, 0, 100, 1, 2)]) {
+    const decoder = new FrameDecoder();
+    decoder.push(started);
+    expect(drain(decoder)).toEqual([]);
+    decoder.readBuffer().set([7, 8, 9]);
+    decoder.commitRead(3);
+    // The same three bytes, again: they were not read twice.
+    expect(() => decoder.commitRead(3)).toThrow(refusal);
+    decoder.readBuffer();
+    decoder.push(Uint8Array.of(5, 5, 5));
+    expect(() => decoder.commitRead(3)).toThrow(refusal);
+    expect(decoder.bufferedBytes).toBe(started.length + 6);
+  }
 });

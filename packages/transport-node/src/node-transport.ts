@@ -4,14 +4,17 @@ import type { Transport, TransportConnection, TransportHandlers, TransportTarget
 
 /**
  * The client's transport on Node: `node:net`, or `node:tls` when the target has a `tls` option
- * (`true` or `tls.ConnectionOptions`). Received chunks are fresh Buffers, so views stay valid.
+ * (`true` or `tls.ConnectionOptions`). On plain TCP reads go into the buffers the client names
+ * (`onread`); over TLS they arrive as fresh Buffers (`data`). Either way no memory is read into
+ * twice, so payload views stay valid.
  */
 export const nodeTransport: Transport = {
   connect(target: TransportTarget, handlers: TransportHandlers, signal: AbortSignal): Promise<TransportConnection> {
     return new Promise((resolve, reject) => {
       const tls = target.tls;
       // Plain TCP reads into the buffers the client names (a large response straight into its own
-      // buffer: no 64 KiB chunk allocated per read, no copy); TLS sockets have no `onread`.
+      // buffer: no 64 KiB chunk allocated per read, no copy). TLS keeps `data` events (Node's TLS
+      // sockets accept `onread` too; not used here yet).
       const onread =
         handlers.readBuffer !== undefined && handlers.bytesRead !== undefined
           ? { buffer: () => handlers.readBuffer!(), callback: (n: number) => (handlers.bytesRead!(n), true) }

@@ -54,3 +54,29 @@ test("a 3 MiB fetch from the broker arrives whole and correct, its payloads view
     await broker.close();
   }
 });
+
+test("a response buffer that cannot be allocated fails the connection with a ConnectionClosedError, never the process", async () => {
+  // Node asks for the next read's buffer outside any handler of the client's: an allocation that
+  // throws there (out of memory, or an allocate hook that refuses) would be an uncaught exception.
+  const server = createServer((socket: Socket) => {
+    socket.once("data", () => socket.write(Uint8Array.of(0x00, 0x20, 0x00, 0x00, 0, 0, 0, 0))); // a 2 MiB answer announced
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const client = new KafkaClient("127.0.0.1", port, {
+    allocate: (size) => {
+      if (size > 1024 * 1024) throw new RangeError("Array buffer allocation failed");
+      return new Uint8Array(size);
+    },
+  });
+  try {
+    const answer = client.earliestOffset("t", 0).then(
+      () => "answered",
+      (error: Error) => [error.constructor.name, error.message],
+    );
+    expect(await answer).toEqual(["ConnectionClosedError", `Bad response from 127.0.0.1:${port}: Array buffer allocation failed`]);
+  } finally {
+    await client.close().catch(() => {});
+    server.close();
+  }
+});

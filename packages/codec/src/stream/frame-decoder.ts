@@ -20,7 +20,8 @@ export interface FrameDecoderOptions {
   /**
    * With `readBuffer`: a frame up to this size gets its buffer as soon as its size prefix arrives,
    * so the rest of it is read straight into place; a larger one only once half of it has arrived
-   * (until then its bytes are gathered and copied once). So a peer that announces a large frame and
+   * (until then each read is copied out of the scratch buffer, and what came is copied into the
+   * frame's buffer when it is made). So a peer that announces a large frame and
    * stalls holds at most this much, or twice what it sent. Default 4 MiB.
    */
   readonly eagerFrameBytes?: number;
@@ -89,38 +90,40 @@ export class FrameDecoder {
    * is only valid until the next `readBuffer`, `push` or `commitRead`.
    */
   readBuffer(): Uint8Array {
-    this.lent = undefined;
     const size = this.partialSize;
     // Only when every byte given so far is consumed and the frame still needs some: else the next
     // bytes are not this frame's, and go through the scratch buffer like any chunk.
     if (size >= 0 && this.partialFill < size && this.failure === undefined && this.currentChunk() === undefined) {
       if (this.partialTarget === undefined && (size <= this.eagerFrameBytes || size <= 2 * this.partialFill)) this.makePartialTarget();
-      // A frame too large to allocate yet: a fresh buffer per read, kept by reference like a pushed chunk.
-      this.lent =
-        this.partialTarget === undefined
-          ? this.allocate(Math.min(SCRATCH_BYTES, size - this.partialFill))
-          : this.partialTarget.subarray(this.partialFill);
-      return this.lent;
+      if (this.partialTarget !== undefined) {
+        this.lent = this.partialTarget.subarray(this.partialFill);
+        return this.lent;
+      }
+      // A frame too large to allocate yet goes through the scratch buffer too: a buffer of a read's
+      // size kept per read would hold 64 KiB for each read, however few bytes it brought.
     }
     this.scratch ??= this.allocate(SCRATCH_BYTES);
+    this.lent = this.scratch;
     return this.scratch;
   }
 
-  /** Records that `n` bytes were read into the start of the last `readBuffer()`. Frames become available through `next`. */
+  /**
+   * Records that `n` bytes were read into the start of the last `readBuffer()` (each buffer counts
+   * once: a second `commitRead`, or one after `push`, needs a new `readBuffer`). Frames become
+   * available through `next`.
+   */
   commitRead(n: number): void {
     const lent = this.lent;
-    this.lent = undefined;
-    if (!Number.isSafeInteger(n) || n < 0 || n > (lent ?? this.scratch ?? EMPTY).length) {
+    if (!Number.isSafeInteger(n) || n < 0 || n > (lent ?? EMPTY).length) {
       throw new RangeError(`commitRead(n) needs n within the last readBuffer(), got ${String(n)}`);
     }
-    if (this.failure !== undefined || n === 0) return;
-    if (lent === undefined) {
+    this.lent = undefined;
+    if (lent === undefined || this.failure !== undefined || n === 0) return;
+    if (lent === this.scratch) {
       // The scratch buffer is read into again next time: keep a copy of what this read brought.
       const copy = this.allocate(n);
-      copy.set(this.scratch!.subarray(0, n));
+      copy.set(lent.subarray(0, n));
       this.chunks.push(copy);
-    } else if (this.partialTarget === undefined) {
-      this.chunks.push(lent.subarray(0, n));
     } else {
       this.partialFill += n;
       this.streamPosition += n;
@@ -142,6 +145,7 @@ export class FrameDecoder {
   /** Adds received bytes. Frames become available through `next`. */
   push(chunk: Uint8Array): void {
     if (!(chunk instanceof Uint8Array)) throw new TypeError("FrameDecoder.push needs a Uint8Array");
+    this.lent = undefined;
     if (this.failure !== undefined || chunk.length === 0) return;
     this.chunks.push(chunk);
   }
