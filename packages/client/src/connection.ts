@@ -32,24 +32,29 @@ interface Waiter {
 
 /** Frames up to this total are merged into one write; larger bursts go out as they are, in one `writeMany` where the transport has it. */
 const COALESCE_BYTES = 64 * 1024;
-/**
- * Queued produce frames are flushed at once when they reach this size, whatever the turn; and once
- * this much went out in one turn of the event loop, further sends wait for the turn to end. A socket
- * that takes every write at once (a fast reader on loopback) would otherwise never make a loop of
- * awaited sends yield: no answer would be read (so no checkpoint could free the ledger), and no timer
- * or other connection of the process would run until the loop ended.
- */
+/** Queued produce frames are flushed at once when they reach this size, whatever the turn. */
 const FLUSH_AT_BYTES = 1024 * 1024;
+
+const setImmediateIfAny = (globalThis as { setImmediate?: (task: () => void) => unknown }).setImmediate;
 
 /**
  * Runs `task` once the event loop has looked at I/O: with `setImmediate` where the runtime has it
  * (Node), else with a zero-delay timer. A timer is clamped to 1 ms in Node, and a fast send loop
- * waiting for its turn to end then idles for most of that millisecond.
+ * waiting for its turn to end would idle for most of that millisecond.
  */
-const afterIo: (task: () => void) => void = (() => {
-  const immediate = (globalThis as { setImmediate?: (task: () => void) => unknown }).setImmediate;
-  return typeof immediate === "function" ? (task) => void immediate(task) : (task) => void setTimeout(task, 0);
-})();
+const afterIo: (task: () => void) => void =
+  typeof setImmediateIfAny === "function" ? (task) => void setImmediateIfAny(task) : (task) => void setTimeout(task, 0);
+
+/**
+ * Once this much went out in one turn of the event loop, further sends wait for the turn to end.
+ * A Node socket takes every write at once while its reader keeps up (loopback), so a loop of awaited
+ * sends would never yield: no answer would be read (so no checkpoint could free the ledger), and no
+ * timer or other connection of the process would run until the loop ended. Where there is no
+ * `setImmediate` (Deno, browsers) the transports write asynchronously, so 1 MiB queued already makes
+ * sends wait for `drain`, which turns the event loop; a pause there would only add a timer's delay
+ * (about 2 ms in Deno, 4 ms in browsers) per MiB.
+ */
+const PAUSE_AFTER_TURN_BYTES = typeof setImmediateIfAny === "function" ? FLUSH_AT_BYTES : Number.POSITIVE_INFINITY;
 
 /**
  * A producer that never calls confirm() would otherwise keep every request it wrote (payloads
@@ -82,7 +87,7 @@ export class ClientConnection {
   private flushScheduled = false;
   /** A flush went out in this turn of the event loop (reset by a zero-delay timer). */
   private turnOpen = false;
-  /** Bytes flushed in this turn; from FLUSH_AT_BYTES on, sends wait for the turn to end. */
+  /** Bytes flushed in this turn; from PAUSE_AFTER_TURN_BYTES on, sends wait for the turn to end. */
   private turnBytes = 0;
   private writable = true;
   private drainWaiters: (() => void)[] = [];
@@ -249,7 +254,7 @@ export class ClientConnection {
 
   /** Waits while the transport is full; throws if the connection failed. */
   private async ready(): Promise<void> {
-    while (this.failure === undefined && (!this.writable || this.turnBytes >= FLUSH_AT_BYTES)) {
+    while (this.failure === undefined && (!this.writable || this.turnBytes >= PAUSE_AFTER_TURN_BYTES)) {
       await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     }
     if (this.failure !== undefined) throw this.failure;
@@ -362,7 +367,7 @@ export class ClientConnection {
 
   private turnEnded(): void {
     this.turnOpen = false;
-    const full = this.turnBytes >= FLUSH_AT_BYTES;
+    const full = this.turnBytes >= PAUSE_AFTER_TURN_BYTES;
     this.turnBytes = 0;
     this.flush();
     if (full && this.writable) this.wakeSenders();

@@ -91,7 +91,7 @@ export {
   type OffsetsResponse,
 } from "./protocol/offsets.ts";
 export { decodeRequest, encodeRequest, type DecodedRequest, type Request } from "./protocol/request.ts";
-export { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, type FrameDecoderOptions } from "./stream/frame-decoder.ts";
+export { DEFAULT_EAGER_FRAME_BYTES, DEFAULT_MAX_FRAME_BYTES, FrameDecoder, type FrameDecoderOptions } from "./stream/frame-decoder.ts";
 export { SizePrefixSplitter, encodeSizePrefix } from "./stream/size-prefix.ts";
 export { ClientSession, type ClientSessionOptions, type PendingRequest, type SessionEvent } from "./stream/client-session.ts";
 export { crc32Range, slicingCrc32, wasmCrc32, WASM_CRC32_WINDOW, type WasmCrc32 } from "./crc/index.ts";

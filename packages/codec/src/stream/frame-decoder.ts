@@ -25,7 +25,11 @@ export interface FrameDecoderOptions {
    * stalls holds at most this much, or twice what it sent. Default 4 MiB.
    */
   readonly eagerFrameBytes?: number;
-  /** Supplies the buffers frames that span chunks are assembled into (filled completely). Default: zero-filled ones. */
+  /**
+   * Supplies the buffers frames that span chunks are assembled into (filled completely before they
+   * are returned), and in read-in-place mode the reused scratch buffer and the copies of what each
+   * read into it brought (only the bytes read are used). Default: zero-filled ones.
+   */
   readonly allocate?: Allocator;
 }
 
