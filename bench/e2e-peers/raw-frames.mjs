@@ -82,35 +82,29 @@ async function consumeWith({ host, port, topic, count, fetchBytes, onSequence },
         if (whole === 0) reject(new Error(`fetch at ${setStart}: no whole message`));
       };
       socket.on("error", reject);
+      // `n` more bytes are in `response` from `have` on: learn the size once 4 are in; false on a bad one.
       onRead = (n) => {
         have += n;
         if (need < 0 && have >= 4) {
           need = 4 + response.readInt32BE(0);
-          if (need > response.length) return reject(new Error(`response of ${need} bytes`));
+          if (need > response.length) {
+            reject(new Error(`response of ${need} bytes`));
+            return false;
+          }
         }
         if (have === need) {
           onResponse();
           have = 0;
           need = -1;
         }
+        return true;
       };
       socket.on("data", (chunk) => {
-        let from = 0;
-        while (from < chunk.length) {
+        for (let from = 0; from < chunk.length; ) {
           const take = Math.min((need < 0 ? 4 : need) - have, chunk.length - from);
           chunk.copy(response, have, from, from + take);
-          have += take;
           from += take;
-          if (need < 0) {
-            if (have < 4) continue;
-            need = 4 + response.readInt32BE(0);
-            if (need > response.length) return reject(new Error(`response of ${need} bytes`));
-          }
-          if (have === need) {
-            onResponse();
-            have = 0;
-            need = -1;
-          }
+          if (!onRead(take)) return;
         }
       });
       send();
