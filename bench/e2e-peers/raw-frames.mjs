@@ -100,7 +100,7 @@ async function consumeWith({ host, port, topic, count, fetchBytes, onSequence },
         return true;
       };
       socket.on("data", (chunk) => {
-        for (let from = 0; from < chunk.length; ) {
+        for (let from = 0; from < chunk.length;) {
           const take = Math.min((need < 0 ? 4 : need) - have, chunk.length - from);
           chunk.copy(response, have, from, from + take);
           from += take;
