@@ -323,8 +323,8 @@ describe("reading into the decoder's buffers (readBuffer / commitRead, as Node's
     const result = decoder.next()!;
     expect(result).toEqual(content);
     expect(result.buffer).toBe(rest.buffer);
-    // The scratch buffer, the copy of the first read, the frame's own buffer: nothing per later read.
-    expect(sizes).toEqual([65_536, 65_536, 1_000_000]);
+    // The scratch buffer and the frame's own buffer (the first read's bytes copied once, into it): nothing per later read.
+    expect(sizes).toEqual([65_536, 1_000_000]);
   });
 
   test("a frame over eagerFrameBytes that stalls holds at most twice what it sent; past half, the rest is read into place", () => {
@@ -361,6 +361,40 @@ describe("reading into the decoder's buffers (readBuffer / commitRead, as Node's
     expect(result).toEqual(bytes.subarray(4));
     expect(offered).toEqual([65_536, 65_536, 65_536, 44, 24, 4]);
     expect(result!.buffer).toBe(last!.buffer); // the last reads went into the frame itself
+  });
+
+  test("frames that lie within one read are views of the buffer it went into (no copy); the next read gets a new one", () => {
+    const sizes: number[] = [];
+    const decoder = new FrameDecoder({ allocate: (size) => (sizes.push(size), new Uint8Array(size)) });
+    const first = decoder.readBuffer();
+    const stream = concat([frame(Uint8Array.of(1, 2)), frame(Uint8Array.of(3)), Uint8Array.of(0, 0)]);
+    first.set(stream);
+    decoder.commitRead(stream.length);
+    const [a, b] = drain(decoder);
+    expect([a!.buffer, b!.buffer]).toEqual([first.buffer, first.buffer]);
+    const second = decoder.readBuffer();
+    expect(second.buffer).not.toBe(first.buffer); // the views above keep theirs
+    second.set([0, 1, 9]);
+    decoder.commitRead(3);
+    expect(drain(decoder)).toEqual([Uint8Array.of(9)]);
+    expect([a, b]).toEqual([Uint8Array.of(1, 2), Uint8Array.of(3)]);
+    // A frame was handed out of the second too: the next read gets a third.
+    expect(decoder.readBuffer()).not.toBe(second);
+    expect(sizes).toEqual([65_536, 65_536, 65_536]);
+  });
+
+  test("a buffer that only held a frame's start is read into again once that start is in the frame's own buffer", () => {
+    const decoder = new FrameDecoder();
+    const first = decoder.readBuffer();
+    const bytes = frame(new Uint8Array(200_000).fill(5));
+    first.set(bytes.subarray(0, 1000));
+    decoder.commitRead(1000);
+    expect(decoder.next()).toBeUndefined();
+    const rest = decoder.readBuffer();
+    rest.set(bytes.subarray(1000));
+    decoder.commitRead(rest.length);
+    expect(decoder.next()).toEqual(bytes.subarray(4));
+    expect(decoder.readBuffer()).toBe(first);
   });
 
   test("bytes pushed after a frame began are taken before any read into place", () => {

@@ -27,8 +27,9 @@ export interface FrameDecoderOptions {
   readonly eagerFrameBytes?: number;
   /**
    * Supplies the buffers frames that span chunks are assembled into (filled completely before they
-   * are returned), and in read-in-place mode the reused scratch buffer and the copies of what each
-   * read into it brought (only the bytes read are used). Default: zero-filled ones.
+   * are returned), and in read-in-place mode the 64 KiB buffers read into between frames and the
+   * copies of small reads into a frame too large to allocate yet (only the bytes read are used).
+   * Default: zero-filled ones.
    */
   readonly allocate?: Allocator;
 }
@@ -49,9 +50,11 @@ export interface FrameDecoderOptions {
  *
  * A transport that can read into a buffer it is given (Node's `onread`) can skip the chunks: ask
  * `readBuffer()` where the next bytes go, read into it, then `commitRead(n)` and call `next` as
- * usual. Between frames that is a scratch buffer the decoder reuses (what a read brings is copied
- * out of it); inside a frame whose buffer exists, the rest of that frame, so its bytes land where
- * they stay, with no chunk allocated and no copy (see `eagerFrameBytes` for when that buffer is made).
+ * usual. Between frames that is a 64 KiB buffer: frames that lie within one read are returned as
+ * views of it (a new one is then made for the next read, as a socket does per chunk), and the start
+ * of a longer frame is copied once, into that frame's own buffer. Inside a frame whose buffer
+ * exists, it is the rest of that frame, so its bytes land where they stay, with no chunk allocated
+ * and no copy (see `eagerFrameBytes` for when that buffer is made).
  */
 export class FrameDecoder {
   readonly maxFrameBytes: number;
@@ -72,6 +75,8 @@ export class FrameDecoder {
   /** The partial frame's own buffer, once made: reads go straight into it (see `readBuffer`). */
   private partialTarget: Uint8Array | undefined;
   private scratch: Uint8Array | undefined;
+  /** A frame returned is a view of the scratch buffer: the next read needs a new one. */
+  private scratchViewed = false;
   /** What the last `readBuffer` returned, so that `commitRead` knows where the bytes went. */
   private lent: Uint8Array | undefined;
 
@@ -106,9 +111,43 @@ export class FrameDecoder {
       // A frame too large to allocate yet goes through the scratch buffer too: a buffer of a read's
       // size kept per read would hold 64 KiB for each read, however few bytes it brought.
     }
+    this.releaseScratch();
     this.scratch ??= this.allocate(SCRATCH_BYTES);
     this.lent = this.scratch;
     return this.scratch;
+  }
+
+  /**
+   * Before the scratch buffer is read into again, whatever still needs bytes of it keeps them: a
+   * frame returned as a view of it, or bytes not consumed yet, make it theirs (a new scratch buffer
+   * is made, as a socket allocates a chunk per read); the piece of a frame too large to allocate yet
+   * is copied out if it is small (so that a trickle of small reads holds what it brought, not 64 KiB
+   * each), else the scratch buffer becomes that piece's.
+   */
+  private releaseScratch(): void {
+    const scratch = this.scratch;
+    if (scratch === undefined) return;
+    if (this.scratchViewed) {
+      this.retireScratch();
+      return;
+    }
+    for (let i = this.chunkIndex; i < this.chunks.length; i++) {
+      if (this.chunks[i]!.buffer === scratch.buffer) return this.retireScratch();
+    }
+    const pieces = this.partialPieces;
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i]!;
+      if (piece.buffer !== scratch.buffer) continue;
+      if (piece.length >= SCRATCH_BYTES / 2) return this.retireScratch();
+      const copy = this.allocate(piece.length);
+      copy.set(piece);
+      pieces[i] = copy;
+    }
+  }
+
+  private retireScratch(): void {
+    this.scratch = undefined;
+    this.scratchViewed = false;
   }
 
   /**
@@ -124,10 +163,8 @@ export class FrameDecoder {
     this.lent = undefined;
     if (lent === undefined || this.failure !== undefined || n === 0) return;
     if (lent === this.scratch) {
-      // The scratch buffer is read into again next time: keep a copy of what this read brought.
-      const copy = this.allocate(n);
-      copy.set(lent.subarray(0, n));
-      this.chunks.push(copy);
+      // Taken as a chunk, in place: releaseScratch sees to it before the buffer is read into again.
+      this.chunks.push(lent.subarray(0, n));
     } else {
       this.partialFill += n;
       this.streamPosition += n;
@@ -180,7 +217,7 @@ export class FrameDecoder {
       if (body !== undefined && body.length - this.chunkPosition >= size) {
         const at = this.chunkPosition;
         this.consume(size);
-        return body.subarray(at, at + size);
+        return this.handOut(body.subarray(at, at + size));
       }
       // The frame spans chunks: its bytes are gathered as views and copied once, when all have come.
       // Nothing of its announced size is allocated before its bytes arrive.
@@ -190,11 +227,18 @@ export class FrameDecoder {
 
   /** The gathered frame in one buffer of exactly its size (the single copy of a frame that spans chunks). */
   private assemblePartial(): Uint8Array {
-    const frame = this.partialTarget ?? concatBytes(this.partialPieces, this.allocate);
+    // (concatBytes returns a single piece as it is: then the frame may be a view of the scratch buffer.)
+    const frame = this.partialTarget ?? this.handOut(concatBytes(this.partialPieces, this.allocate));
     this.partialTarget = undefined;
     this.partialSize = -1;
     this.partialPieces = [];
     this.partialFill = 0;
+    return frame;
+  }
+
+  /** Returns `frame`, noting when it is a view of the scratch buffer (which must then never be read into again). */
+  private handOut(frame: Uint8Array): Uint8Array {
+    if (frame.buffer === this.scratch?.buffer) this.scratchViewed = true;
     return frame;
   }
 
