@@ -85,7 +85,7 @@ export class ClientConnection {
   private outgoing: Uint8Array[] = [];
   private outgoingBytes = 0;
   private flushScheduled = false;
-  /** A flush went out in this turn of the event loop (reset by a zero-delay timer). */
+  /** A flush went out in this turn of the event loop (reset once the event loop has looked at I/O: `afterIo`). */
   private turnOpen = false;
   /** Bytes flushed in this turn; from PAUSE_AFTER_TURN_BYTES on, sends wait for the turn to end. */
   private turnBytes = 0;
