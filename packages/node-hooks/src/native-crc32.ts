@@ -13,7 +13,7 @@ const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => num
 /**
  * The hybrid CRC-32 the Node `KafkaClient` and the broker pass as their `crc32` option (the pure one
  * where node:zlib has no crc32). Its `minBytes` tells the codec to keep its own, faster code for
- * shorter payloads (in-frame hashing when encoding, batch checks when decoding).
+ * shorter payloads (its batch CRCs, filled when encoding and checked when decoding).
  */
 export const hybridCrc32: Crc32Function =
   nativeCrc32 === undefined
