@@ -114,7 +114,11 @@ function instantiate(): CompiledCrc32 | null {
     fillEntries: (bytes, start, end) => walkEntries(bytes, start, end, 1),
   };
 
-  /** `entryCrcs` over a copy of the whole entries from `start` (as many as the window holds); filled ones are copied back. */
+  /**
+   * `entryCrcs` over a copy of the whole entries from `start` (as many as the window holds); filled
+   * ones are copied back whole. Copying back only each entry's 4 CRC bytes, from JavaScript, measured
+   * slower than this one memcpy (encode at 0.70–0.84 of the crc-32 loop against 0.86–0.88).
+   */
   function walkEntries(bytes: Uint8Array, start: number, end: number, fill: 0 | 1): number {
     checkCrcRange(bytes, start, end);
     const length = Math.min(end - start, WASM_CRC32_WINDOW);
