@@ -20,9 +20,9 @@ export interface FrameDecoderOptions {
   /**
    * With `readBuffer`: a frame up to this size gets its buffer as soon as its size prefix arrives,
    * so the rest of it is read straight into place; a larger one only once half of it has arrived
-   * (until then each read is copied out of the scratch buffer, and what came is copied into the
-   * frame's buffer when it is made). So a peer that announces a large frame and
-   * stalls holds at most this much, or twice what it sent. Default 4 MiB.
+   * (until then its reads are kept as they came, a small one copied out of the 64 KiB buffer it went
+   * into, and copied into the frame's buffer when that is made). So a peer that announces a large
+   * frame and stalls holds at most this much, or about twice what it sent. Default 4 MiB.
    */
   readonly eagerFrameBytes?: number;
   /**
